@@ -1,0 +1,3 @@
+from riotjobs.cli import main
+
+main()

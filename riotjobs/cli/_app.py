@@ -1,0 +1,80 @@
+"""The typer application object and the error boundary every command runs inside."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from riotjobs.errors import ExitCode, RiotJobsError
+
+
+class _Group(TyperGroup):
+    """Turns riotjobs errors into one line on stderr and the documented exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from riotjobs import output
+
+        try:
+            return super().invoke(ctx)
+        except RiotJobsError as exc:
+            output.error(str(exc))
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            output.error("interrupted")
+            raise typer.Exit(ExitCode.SIGINT) from None
+        except Exception as exc:
+            if _is_database_error(exc):
+                output.error(f"database error: {_first_line(exc)}")
+                raise typer.Exit(ExitCode.UNAVAILABLE) from None
+            raise
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    pg = sys.modules.get("psycopg")
+    kinds: list[type[BaseException]] = []
+    if sa_exc is not None:
+        kinds.append(sa_exc.OperationalError)
+    if pg is not None:
+        kinds.append(pg.OperationalError)
+    return bool(kinds) and isinstance(exc, tuple(kinds))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return (text.splitlines() or [type(exc).__name__])[0][:300]
+
+
+app = typer.Typer(
+    name="riotjobs",
+    cls=_Group,
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=(
+        "Cron-driven jobs for a League of Legends player-intelligence pipeline.\n\n"
+        "Track players, pull their ranked matches from the Riot API, score the players they "
+        "meet for smurf behaviour, and record every run in Postgres.\n\n"
+        "Start with:  riotjobs status"
+    ),
+)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        from riotjobs import __version__
+
+        typer.echo(f"riotjobs {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=version_callback, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Cron-driven jobs for a League of Legends player-intelligence pipeline."""

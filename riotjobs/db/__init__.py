@@ -1,0 +1,1 @@
+"""Database access: engine and URL handling (``engine``), tables (``models``), migrations."""

@@ -1,0 +1,176 @@
+"""Resolve the database URL, start the embedded server when needed, and build engines.
+
+With ``RIOTJOBS_DATABASE_URL`` unset, riotjobs runs a pgserver-managed Postgres in
+``$XDG_DATA_HOME/riotjobs/pgdata`` and keeps its schema current on its own. An external database
+must be upgraded explicitly with ``riotjobs db upgrade``; until then commands exit 78.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from riotjobs.errors import DatabaseUnavailableError, SchemaOutdatedError
+
+if TYPE_CHECKING:
+    import psycopg
+    from sqlalchemy.engine import Engine
+
+    from riotjobs.config import Settings
+
+CONNECT_TIMEOUT_S = 5
+
+
+def embedded_url() -> str:
+    """Start (or reuse) the embedded Postgres and return its URL.
+
+    The server is left running after the process exits: cron starts riotjobs every few minutes
+    and a cold start of Postgres on each run would cost more than the job itself.
+    """
+    from riotjobs.config import data_dir
+
+    root = data_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        # pgserver warns about XDG_RUNTIME_DIR; under cron any output becomes a mail.
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        try:
+            server = pgserver.get_server(root / "pgdata", cleanup_mode=None)  # type: ignore[attr-defined]
+        except Exception as exc:
+            raise DatabaseUnavailableError(
+                f"cannot start the embedded database in {root}: {exc}"
+            ) from None
+    return str(server.get_uri())
+
+
+def resolve_url(settings: Settings) -> tuple[str, bool]:
+    """The SQLAlchemy URL to use and whether it is the embedded server."""
+    if settings.database_url is not None:
+        return to_sqlalchemy(settings.database_url.get_secret_value()), False
+    return to_sqlalchemy(embedded_url()), True
+
+
+def to_sqlalchemy(url: str) -> str:
+    """Make a libpq-style URL use the psycopg 3 driver."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise DatabaseUnavailableError(
+        "RIOTJOBS_DATABASE_URL must be a postgresql:// URL (riotjobs stores everything in Postgres)"
+    )
+
+
+def to_libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def masked(url: str) -> str:
+    """The URL with its password replaced by ***."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _where(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    host = parsed.host or str(parsed.query.get("host") or "local socket")
+    return f"{host}:{parsed.port or 5432}" if parsed.host else host
+
+
+def unavailable(url: str, exc: BaseException) -> DatabaseUnavailableError:
+    """A one-line error naming host and port and the reason, never the password."""
+    text = str(exc)
+    reasons = (
+        ("onnection refused", "connection refused"),
+        ("timeout expired", "connection timed out"),
+        ("could not translate host name", "unknown host"),
+        ("password authentication failed", "password authentication failed"),
+        ("does not exist", "database or role does not exist"),
+        ("No such file or directory", "no server on that socket"),
+        ("terminating connection", "the server closed the connection"),
+        ("server closed the connection", "the server closed the connection"),
+        ("the database system is shutting down", "the server is shutting down"),
+    )
+    reason = next((nice for needle, nice in reasons if needle in text), None)
+    if reason is None:
+        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        reason = re.sub(r"://[^@/\s]*@", "://***@", first)[:200]
+    return DatabaseUnavailableError(f"cannot reach the database at {_where(url)}: {reason}")
+
+
+def create_engine(url: str, *, application_name: str = "riotjobs", **kwargs: Any) -> Engine:
+    """An engine whose connections carry ``application_name`` (the runner uses it to find and
+    terminate a timed-out run's backends)."""
+    from sqlalchemy import create_engine as sa_create_engine
+
+    connect_args = {
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "application_name": application_name[:63],
+    }
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return sa_create_engine(url, connect_args=connect_args, pool_pre_ping=False, **kwargs)
+
+
+def connect(
+    url: str, *, application_name: str = "riotjobs", autocommit: bool = True
+) -> psycopg.Connection[Any]:
+    """A raw psycopg connection (used for the run lock and the limiter)."""
+    import psycopg
+
+    try:
+        return psycopg.connect(
+            to_libpq(url),
+            autocommit=autocommit,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            application_name=application_name[:63],
+            # Detect a vanished peer (a dead host holding a lock) within about a minute.
+            keepalives=1,
+            keepalives_idle=30,
+            keepalives_interval=10,
+            keepalives_count=3,
+        )
+    except psycopg.OperationalError as exc:
+        raise unavailable(url, exc) from None
+
+
+def open_database(
+    settings: Settings, *, application_name: str = "riotjobs", check_schema: bool = True
+) -> tuple[Engine, str]:
+    """Resolve the URL, check it answers and that its schema is current; return engine and URL.
+
+    The embedded database is upgraded in place; an external one raises ``SchemaOutdatedError``.
+    """
+    from riotjobs.db import migrate
+
+    url, embedded = resolve_url(settings)
+    engine = create_engine(url, application_name=application_name)
+    try:
+        current = migrate.current_revision(engine)
+    except Exception as exc:
+        engine.dispose()
+        if _is_operational(exc):
+            raise unavailable(url, exc) from None
+        raise
+    if check_schema and current != migrate.HEAD:
+        if embedded:
+            migrate.upgrade(engine)
+        else:
+            engine.dispose()
+            state = "empty" if current is None else f"at revision {current}"
+            raise SchemaOutdatedError(
+                f"the database schema is {state}, this riotjobs needs {migrate.HEAD}: "
+                "run `riotjobs db upgrade`"
+            )
+    return engine, url
+
+
+def _is_operational(exc: BaseException) -> bool:
+    import psycopg
+    import sqlalchemy.exc
+
+    return isinstance(exc, (sqlalchemy.exc.OperationalError, psycopg.OperationalError))

@@ -1,0 +1,336 @@
+"""SQLModel tables. Every datetime is timezone-aware UTC (``timestamptz``).
+
+Unique keys make re-ingestion idempotent: ``players.puuid``, ``matches.match_id`` and
+``match_participants (match_id, puuid)``. Indexes follow the jobs' selection queries and the
+status/history queries. ``match_participants.puuid`` has no foreign key on purpose: a match is
+stored before its newly discovered players are, and the data-quality job reports participants
+whose player row is missing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, JSONB
+from sqlmodel import Field, SQLModel
+
+EXECUTION_STATUSES = ("running", "success", "partial", "failed", "timeout", "abandoned", "skipped")
+TRIGGERS = ("cron", "manual")
+SCORE_NAMES = (
+    "win_rate",
+    "kda",
+    "account_level",
+    "rank_discrepancy",
+    "rank_progression",
+    "win_rate_trend",
+    "performance_consistency",
+    "performance_trends",
+    "role_performance",
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _tz(nullable: bool = True, now: bool = False, default_factory: Any = None) -> Any:
+    """A ``timestamptz`` column; ``now`` adds a server default of now()."""
+    kwargs: dict[str, Any] = {}
+    if default_factory is not None:
+        kwargs["default_factory"] = default_factory
+    elif nullable:
+        kwargs["default"] = None
+    return Field(
+        sa_type=DateTime(timezone=True),
+        nullable=nullable,
+        sa_column_kwargs={"server_default": text("now()")} if now else {},
+        **kwargs,
+    )
+
+
+def _flag(default: bool = False) -> Any:
+    return Field(default=default, sa_column_kwargs={"server_default": text(str(default).lower())})
+
+
+def _count() -> Any:
+    return Field(default=0, sa_column_kwargs={"server_default": text("0")})
+
+
+class Player(SQLModel, table=True):
+    __tablename__ = "players"
+    __table_args__ = (
+        Index("ix_players_tracked", "is_tracked", "is_active"),
+        Index("ix_players_unanalyzed", "is_analyzed", postgresql_where=text("NOT is_tracked")),
+        Index("ix_players_banned", "is_banned", postgresql_where=text("is_banned")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    puuid: str = Field(max_length=100, unique=True)
+    game_name: str | None = Field(default=None, max_length=64)
+    tag_line: str | None = Field(default=None, max_length=16)
+    platform: str = Field(max_length=8)
+    summoner_level: int | None = None
+    is_tracked: bool = _flag(False)
+    is_active: bool = _flag(True)
+    is_analyzed: bool = _flag(False)
+    is_banned: bool = _flag(False)
+    banned_at: datetime | None = _tz()
+    last_ban_check: datetime | None = _tz()
+    tracked_at: datetime | None = _tz()
+    created_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
+    updated_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
+
+    @property
+    def riot_id(self) -> str | None:
+        if self.game_name and self.tag_line:
+            return f"{self.game_name}#{self.tag_line}"
+        return None
+
+
+class Match(SQLModel, table=True):
+    __tablename__ = "matches"
+    __table_args__ = (Index("ix_matches_queue_end", "queue_id", "game_end"),)
+
+    match_id: str = Field(primary_key=True, max_length=40)
+    platform_id: str = Field(max_length=8)
+    queue_id: int
+    game_mode: str | None = Field(default=None, max_length=40)
+    game_type: str | None = Field(default=None, max_length=40)
+    game_version: str | None = Field(default=None, max_length=40)
+    map_id: int | None = None
+    game_creation: datetime = _tz(nullable=False)
+    game_start: datetime | None = _tz()
+    game_end: datetime | None = _tz()
+    game_duration: int = 0  # seconds
+    # Participant rows this match should have (bots excluded); data quality compares against it.
+    participant_count: int = 0
+    end_of_game_result: str | None = Field(default=None, max_length=40)
+    created_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
+
+
+class MatchParticipant(SQLModel, table=True):
+    __tablename__ = "match_participants"
+    __table_args__ = (
+        UniqueConstraint("match_id", "puuid", name="uq_match_participants_match_puuid"),
+        Index("ix_match_participants_puuid", "puuid"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    match_id: str = Field(
+        sa_column=Column(
+            String(40), ForeignKey("matches.match_id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    puuid: str = Field(max_length=100)
+    participant_id: int
+    team_id: int
+    champion_id: int
+    champion_name: str | None = Field(default=None, max_length=40)
+    team_position: str | None = Field(default=None, max_length=16)
+    individual_position: str | None = Field(default=None, max_length=16)
+    lane: str | None = Field(default=None, max_length=16)
+    role: str | None = Field(default=None, max_length=16)
+    win: bool
+    kills: int = 0
+    deaths: int = 0
+    assists: int = 0
+    champ_level: int = 0
+    summoner_level: int | None = None
+    gold_earned: int = 0
+    total_damage_dealt_to_champions: int = 0
+    total_damage_taken: int = 0
+    total_minions_killed: int = 0
+    neutral_minions_killed: int = 0
+    vision_score: int = 0
+    time_played: int = 0  # seconds
+    placement: int | None = None
+    riot_id_game_name: str | None = Field(default=None, max_length=64)
+    riot_id_tagline: str | None = Field(default=None, max_length=16)
+
+
+class PlayerRank(SQLModel, table=True):
+    __tablename__ = "player_ranks"
+    __table_args__ = (Index("ix_player_ranks_puuid_queue", "puuid", "queue_type", "recorded_at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    puuid: str = Field(
+        sa_column=Column(
+            String(100), ForeignKey("players.puuid", ondelete="CASCADE"), nullable=False
+        )
+    )
+    queue_type: str = Field(max_length=40)
+    tier: str | None = Field(default=None, max_length=16)
+    rank: str | None = Field(default=None, max_length=4)
+    league_points: int = 0
+    wins: int = 0
+    losses: int = 0
+    recorded_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
+
+
+class PlayerAnalysis(SQLModel, table=True):
+    __tablename__ = "player_analysis"
+    __table_args__ = (
+        Index("ix_player_analysis_puuid_at", "puuid", "analyzed_at"),
+        Index("ix_player_analysis_smurf_at", "is_smurf", "analyzed_at"),
+        CheckConstraint(
+            "confidence >= 0 AND confidence <= 1", name="ck_player_analysis_confidence"
+        ),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    puuid: str = Field(
+        sa_column=Column(
+            String(100), ForeignKey("players.puuid", ondelete="CASCADE"), nullable=False
+        )
+    )
+    analysis_version: str = Field(max_length=16)
+    analyzed_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
+    sample_size: int  # matches the scores used
+    total_matches: int  # ranked matches stored at analysis time; drives re-analysis
+    win_rate_score: float = Field(sa_type=Float)
+    kda_score: float = Field(sa_type=Float)
+    account_level_score: float = Field(sa_type=Float)
+    rank_discrepancy_score: float = Field(sa_type=Float)
+    rank_progression_score: float = Field(sa_type=Float)
+    win_rate_trend_score: float = Field(sa_type=Float)
+    performance_consistency_score: float = Field(sa_type=Float)
+    performance_trends_score: float = Field(sa_type=Float)
+    role_performance_score: float = Field(sa_type=Float)
+    confidence: float = Field(sa_type=Float)
+    is_smurf: bool
+    details: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
+
+
+class JobConfiguration(SQLModel, table=True):
+    """Operator overrides on top of jobs.yaml: enabled state and typed config values."""
+
+    __tablename__ = "job_configurations"
+
+    job_id: str = Field(primary_key=True, max_length=63)
+    enabled: bool | None = None  # None: follow jobs.yaml
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_type=JSONB,
+        sa_column_kwargs={"server_default": text("'{}'::jsonb")},
+    )
+    updated_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
+
+
+class JobExecution(SQLModel, table=True):
+    __tablename__ = "job_executions"
+    __table_args__ = (
+        Index("ix_job_executions_job_started", "job_id", "started_at"),
+        Index("ix_job_executions_started", "started_at"),
+        Index("ix_job_executions_running", "job_id", postgresql_where=text("status = 'running'")),
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in EXECUTION_STATUSES) + ")",
+            name="ck_job_executions_status",
+        ),
+        CheckConstraint(
+            "trigger IN (" + ", ".join(f"'{t}'" for t in TRIGGERS) + ")",
+            name="ck_job_executions_trigger",
+        ),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    job_id: str = Field(max_length=63)
+    trigger: str = Field(max_length=8)
+    status: str = Field(max_length=16)
+    host: str = Field(max_length=255)
+    pid: int
+    timeout_s: int
+    started_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
+    finished_at: datetime | None = _tz()
+    duration_ms: int | None = Field(default=None, sa_type=BigInteger)
+    exit_code: int | None = None
+    error: str | None = Field(default=None, sa_type=Text)
+    log: str | None = Field(default=None, sa_type=Text)
+    api_requests_made: int = _count()
+    rate_limited_responses: int = _count()
+    records_created: int = _count()
+    records_updated: int = _count()
+    players_processed: int = _count()
+    matches_fetched: int = _count()
+    players_discovered: int = _count()
+    players_analyzed: int = _count()
+    smurfs_detected: int = _count()
+    ban_checks: int = _count()
+
+
+class RateLimitScope(SQLModel, table=True):
+    """Shared limiter state for one scope (application or method, per key and routing).
+
+    ``stamps`` holds the epoch seconds of recent requests, newest last, trimmed to the longest
+    window; every process using the same key and database reads and appends under a row lock.
+    """
+
+    __tablename__ = "rate_limit_scopes"
+
+    scope: str = Field(primary_key=True, max_length=200)
+    limits: str = Field(max_length=200)  # e.g. "20:1,100:120", learned from response headers
+    stamps: list[float] = Field(
+        default_factory=list,
+        sa_column=Column(
+            ARRAY(DOUBLE_PRECISION), nullable=False, server_default=text("'{}'::float8[]")
+        ),
+    )
+    blocked_until: float | None = Field(default=None, sa_type=DOUBLE_PRECISION)
+    updated_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
+
+
+class JobIncident(SQLModel, table=True):
+    """A run of bad executions of one job; at most one is open per job."""
+
+    __tablename__ = "job_incidents"
+    __table_args__ = (
+        Index(
+            "uq_job_incidents_open",
+            "job_id",
+            unique=True,
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=63)
+    opened_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
+    closed_at: datetime | None = _tz()
+    consecutive_failures: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    last_execution_id: int | None = Field(default=None, sa_type=BigInteger)
+    alerted_at: datetime | None = _tz()
+
+
+class Notification(SQLModel, table=True):
+    """Outbox of webhook messages; undelivered ones are retried by the next run."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index(
+            "ix_notifications_pending", "created_at", postgresql_where=text("delivered_at IS NULL")
+        ),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    kind: str = Field(max_length=16)  # alert, recovery, banned, test
+    job_id: str | None = Field(default=None, max_length=63)
+    execution_id: int | None = Field(default=None, sa_type=BigInteger)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
+    created_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
+    delivered_at: datetime | None = _tz()
+    attempts: int = _count()
+    last_error: str | None = Field(default=None, sa_type=Text)

@@ -1,0 +1,95 @@
+"""`riotjobs db` and the database error paths, through the real process."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.conftest import run_riotjobs
+from tests.pgharness import PgServer
+
+
+def _env(tmp_path: Path, url: str) -> dict[str, str]:
+    return {
+        "PATH": "/usr/bin:/bin",
+        "RIOTJOBS_DATABASE_URL": url,
+        "RIOTJOBS_ENV_FILE": str(tmp_path / "none"),
+        "XDG_DATA_HOME": str(tmp_path / "xdg"),
+    }
+
+
+def test_closed_port_exits_69_fast_with_one_line_and_no_password(tmp_path: Path) -> None:
+    env = _env(tmp_path, "postgresql://operator:hunter2secret@127.0.0.1:1/riot")
+    started = time.monotonic()
+    result = run_riotjobs("check", env=env, timeout=30)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 69
+    assert elapsed < 10
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "127.0.0.1:1" in lines[0]
+    assert "hunter2secret" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_db_url_masks_password(tmp_path: Path) -> None:
+    env = _env(tmp_path, "postgresql://operator:hunter2secret@db.example:5432/riot")
+    result = run_riotjobs("db", "url", env=env)
+    assert result.returncode == 0
+    assert "hunter2secret" not in result.stdout
+    assert "***" in result.stdout
+    assert "db.example:5432/riot" in result.stdout
+
+
+def test_schema_behind_exits_78_naming_upgrade(tmp_path: Path, pg_server: PgServer) -> None:
+    name = pg_server.next_name()
+    url = pg_server.create(name)
+    try:
+        env = _env(tmp_path, url)
+        result = run_riotjobs("check", env=env)
+        assert result.returncode == 78, result.stderr
+        assert "riotjobs db upgrade" in result.stderr
+        upgraded = run_riotjobs("db", "upgrade", env=env)
+        assert upgraded.returncode == 0, upgraded.stderr
+        assert "upgraded from empty" in upgraded.stdout
+        again = run_riotjobs("db", "upgrade", env=env)
+        assert "already at" in again.stdout
+        assert run_riotjobs("check", env=env).returncode == 0
+        current = run_riotjobs("db", "current", env=env)
+        assert "up to date" in current.stdout
+    finally:
+        pg_server.drop(name)
+
+
+def test_embedded_database_is_created_and_migrated(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "RIOTJOBS_ENV_FILE": str(tmp_path / "none"),
+        "XDG_DATA_HOME": str(tmp_path / "xdg"),
+    }
+    try:
+        result = run_riotjobs("check", env=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+        assert (tmp_path / "xdg" / "riotjobs" / "pgdata").is_dir()
+        url = run_riotjobs("db", "url", env=env)
+        assert "(embedded)" in url.stdout
+    finally:
+        _stop_embedded(tmp_path / "xdg" / "riotjobs" / "pgdata")
+
+
+def _stop_embedded(pgdata: Path) -> None:
+    import subprocess
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    pg_ctl = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_ctl"
+    if pgdata.is_dir():
+        subprocess.run(
+            [str(pg_ctl), "-D", str(pgdata), "stop", "-m", "immediate"],
+            capture_output=True,
+            check=False,
+        )

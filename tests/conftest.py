@@ -1,0 +1,128 @@
+"""Shared fixtures: a real Postgres per test, environments for spawned `riotjobs` processes,
+and paths to the shared Riot examples."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import pgharness
+
+ROOT = Path(__file__).resolve().parent.parent
+RIOT_EXAMPLES = ROOT.parent / "shared" / "riot-examples"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+RIOTJOBS_BIN = str(Path(sys.executable).with_name("riotjobs"))
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pgharness.PgServer]:
+    try:
+        server = pgharness.find_server()
+    except Exception as exc:
+        if IN_CI:
+            pytest.fail(f"no Postgres for the suite under CI: {exc}")
+        pytest.skip(f"no Postgres available: {exc}")
+    server.drop_stale()
+    sys.stderr.write(f"\n[riotjobs tests] Postgres: {server.origin}\n")
+    yield server
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: pgharness.PgServer) -> Iterator[str]:
+    with pgharness.template(pg_server) as name:
+        yield name
+
+
+@pytest.fixture
+def db_url(pg_server: pgharness.PgServer, pg_template: str) -> Iterator[str]:
+    """SQLAlchemy URL of a fresh, migrated database, dropped after the test."""
+    from riotjobs.db.engine import to_sqlalchemy
+
+    name = pg_server.next_name()
+    url = pg_server.create(name, template=pg_template)
+    yield to_sqlalchemy(url)
+    pg_server.drop(name)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Any]:
+    from riotjobs.db.engine import create_engine
+
+    eng = create_engine(db_url, application_name="riotjobs tests")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Any) -> Iterator[Any]:
+    from sqlmodel import Session
+
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def jobs_file(tmp_path: Path) -> Any:
+    """Write a jobs.yaml and return its path: ``jobs_file('jobs: ...')``."""
+
+    def write(text: str, name: str = "jobs.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> dict[str, str]:
+    """Environment for a riotjobs process on the test database, isolated from the user's files.
+
+    It is also applied to this process (for CliRunner tests)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIOTJOBS_", "RIOT_API"))}
+    env.update(
+        RIOTJOBS_DATABASE_URL=db_url,
+        RIOTJOBS_ENV_FILE=str(tmp_path / "no-env-file"),
+        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
+        NO_COLOR="1",
+        COLUMNS="120",
+    )
+    for key in list(os.environ):
+        if key.startswith(("RIOTJOBS_", "RIOT_API")):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+def run_riotjobs(
+    *args: str, env: dict[str, str], timeout: float = 60, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `riotjobs` console script as a real process."""
+    return subprocess.run(
+        [RIOTJOBS_BIN, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def riot_examples() -> Path:
+    """The shared real Riot API examples; skips when ../shared is absent."""
+    if not (RIOT_EXAMPLES / "match-v5").is_dir():
+        pytest.skip("../shared/riot-examples is not present")
+    return RIOT_EXAMPLES
+
+
+def have(binary: str) -> bool:
+    return shutil.which(binary) is not None
