@@ -4,8 +4,14 @@ Heavy libraries are imported inside commands so that ``riotjobs --help`` stays i
 
 from __future__ import annotations
 
-from riotjobs.cli import _check, _db  # noqa: F401  (registers commands)
+from importlib import import_module
+
 from riotjobs.cli._app import app
+
+# Registration order is the order of `riotjobs --help`.
+_COMMAND_MODULES = ("_check", "_db")
+for _name in _COMMAND_MODULES:
+    import_module(f"riotjobs.cli.{_name}")
 
 __all__ = ["app", "main"]
 

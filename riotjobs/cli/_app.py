@@ -78,3 +78,12 @@ def _root(
     ),
 ) -> None:
     """Cron-driven jobs for a League of Legends player-intelligence pipeline."""
+
+
+# `riotjobs jobs …` is shared by the job-state commands (enable/disable/set) and the read
+# commands (list/show), which live in different modules.
+jobs_app = typer.Typer(
+    help="List jobs, show one, and steer them: enable, disable, set config overrides.\n\n"
+    "Example:  riotjobs jobs disable --all",
+)
+app.add_typer(jobs_app, name="jobs")
