@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     platform: str = Field(default="na1", alias="RIOTJOBS_PLATFORM")
     job_timeout: PositiveInt = Field(default=90, alias="RIOTJOBS_JOB_TIMEOUT")
     alert_webhook_url: SecretStr | None = Field(default=None, alias="RIOTJOBS_ALERT_WEBHOOK_URL")
+    # What the limiter assumes before Riot's headers announce the key's real application limits.
+    riot_app_limits: str = Field(default="20:1,100:120", alias="RIOTJOBS_RIOT_APP_LIMITS")
 
     @field_validator("riot_base_url")
     @classmethod
@@ -71,6 +73,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")) or "{routing}" not in value:
             raise ValueError("must be an http(s) URL containing {routing}")
         return value.rstrip("/")
+
+    @field_validator("riot_app_limits")
+    @classmethod
+    def _check_limits(cls, value: str) -> str:
+        value = value.replace(" ", "")
+        if not re.fullmatch(r"[1-9][0-9]*:[1-9][0-9]*(,[1-9][0-9]*:[1-9][0-9]*)*", value):
+            raise ValueError("must look like 20:1,100:120 (requests:seconds, comma-separated)")
+        return value
 
     @field_validator("platform")
     @classmethod
@@ -111,8 +121,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+AlertFormat = Literal["slack", "discord", "generic"]
+
+
 class Defaults(_Strict):
     timeout: PositiveInt | None = None
+    # Webhook body shape and how many consecutive bad runs open an alert (riotjobs.alerts).
+    alert_format: AlertFormat = "slack"
+    alert_after_failures: PositiveInt = Field(default=1, le=1000)
 
 
 def _known_task(value: str) -> str:
@@ -134,6 +150,8 @@ class JobSpec(_Strict):
     schedule: str
     enabled: bool = True
     timeout: PositiveInt | None = None
+    alert_format: AlertFormat | None = None  # None: defaults.alert_format
+    alert_after_failures: PositiveInt | None = Field(default=None, le=1000)
     tasks: list[TaskName] = Field(min_length=1)
     config: dict[str, Any] = Field(default_factory=dict)
 
@@ -168,12 +186,18 @@ class JobsFile(_Strict):
 
 
 class Job:
-    """A validated job: its spec, its resolved timeout and the typed model of its config."""
+    """A validated job: its spec, its settings resolved against ``defaults:`` (timeout, alert
+    format and threshold) and the typed model of its config."""
 
-    def __init__(self, job_id: str, spec: JobSpec, timeout: int) -> None:
+    def __init__(
+        self, job_id: str, spec: JobSpec, timeout: int, defaults: Defaults | None = None
+    ) -> None:
+        defaults = defaults or Defaults()
         self.id = job_id
         self.spec = spec
         self.timeout = timeout
+        self.alert_format: AlertFormat = spec.alert_format or defaults.alert_format
+        self.alert_after_failures: int = spec.alert_after_failures or defaults.alert_after_failures
 
     @property
     def name(self) -> str:
@@ -200,9 +224,10 @@ class Job:
 class JobsConfig:
     """All jobs of one jobs.yaml file."""
 
-    def __init__(self, path: Path, jobs: dict[str, Job]) -> None:
+    def __init__(self, path: Path, jobs: dict[str, Job], defaults: Defaults | None = None) -> None:
         self.path = path
         self.jobs = jobs
+        self.defaults = defaults or Defaults()
 
     def get(self, job_id: str) -> Job:
         try:
@@ -239,13 +264,13 @@ def load_jobs(path: Path, default_timeout: int = 90) -> JobsConfig:
     jobs: dict[str, Job] = {}
     for job_id, spec in parsed.jobs.items():
         timeout = spec.timeout or parsed.defaults.timeout or default_timeout
-        job = Job(job_id, spec, timeout)
+        job = Job(job_id, spec, timeout, parsed.defaults)
         try:
             job.config_model.model_validate(spec.config)
         except ValidationError as exc:
             raise _located(path, exc, lines, prefix=("jobs", job_id, "config")) from None
         jobs[job_id] = job
-    return JobsConfig(path, jobs)
+    return JobsConfig(path, jobs, parsed.defaults)
 
 
 def load_jobs_for(settings: Settings) -> JobsConfig:

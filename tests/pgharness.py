@@ -85,13 +85,14 @@ def _reachable(url: str) -> bool:
         return False
 
 
-def find_server() -> PgServer:
-    explicit = os.environ.get("RIOTJOBS_TEST_DATABASE_URL")
+def find_server(env_var: str = "RIOTJOBS_TEST_DATABASE_URL") -> PgServer:
+    """The server named by ``env_var``, else the local one, else a new embedded cluster."""
+    explicit = os.environ.get(env_var)
     if explicit:
         url = explicit.replace("postgresql+psycopg://", "postgresql://")
         if not _reachable(url):
-            raise RuntimeError("RIOTJOBS_TEST_DATABASE_URL is set but the server does not answer")
-        return PgServer(url, "RIOTJOBS_TEST_DATABASE_URL")
+            raise RuntimeError(f"{env_var} is set but the server does not answer")
+        return PgServer(url, env_var)
     if _reachable(LOCAL):
         return PgServer(LOCAL, "local server 127.0.0.1:5432")
     with warnings.catch_warnings():

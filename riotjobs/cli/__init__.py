@@ -9,7 +9,10 @@ from importlib import import_module
 from riotjobs.cli._app import app
 
 # Registration order is the order of `riotjobs --help`.
-_COMMAND_MODULES = ("_check", "_db")
+_COMMAND_MODULES = (
+    "_run", "_check", "_db", "_status", "_joblist", "_jobstate", "_report", "_alerts", "_metrics",
+    "_cron", "_sandbox", "_players",
+)  # fmt: skip
 for _name in _COMMAND_MODULES:
     import_module(f"riotjobs.cli.{_name}")
 

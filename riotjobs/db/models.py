@@ -275,14 +275,19 @@ class JobExecution(SQLModel, table=True):
 class RateLimitScope(SQLModel, table=True):
     """Shared limiter state for one scope (application or method, per key and routing).
 
-    ``stamps`` holds the epoch seconds of recent requests, newest last, trimmed to the longest
-    window; every process using the same key and database reads and appends under a row lock.
+    ``scope`` is ``app:<fp>:<routing>`` or ``method:<fp>:<routing>:<endpoint>``, where ``fp`` is
+    the key's fingerprint (12 hex digits of sha256(key), never the key). ``stamps`` holds the
+    database-clock epoch seconds of recent requests, ascending, trimmed to the longest window;
+    every process using the same key and database reads and appends under a row lock.
+    ``learned`` turns true once a response announced the scope's limits; until then one request
+    at a time probes (``probe_until``). ``blocked_until`` is set by a 429's ``Retry-After``.
     """
 
     __tablename__ = "rate_limit_scopes"
 
     scope: str = Field(primary_key=True, max_length=200)
     limits: str = Field(max_length=200)  # e.g. "20:1,100:120", learned from response headers
+    learned: bool = _flag(False)
     stamps: list[float] = Field(
         default_factory=list,
         sa_column=Column(
@@ -290,6 +295,7 @@ class RateLimitScope(SQLModel, table=True):
         ),
     )
     blocked_until: float | None = Field(default=None, sa_type=DOUBLE_PRECISION)
+    probe_until: float | None = Field(default=None, sa_type=DOUBLE_PRECISION)
     updated_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
 
 

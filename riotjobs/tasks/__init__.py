@@ -21,6 +21,11 @@ TASKS: dict[str, str] = {
     "sleep": "riotjobs.tasks.sleep",
     "reap": "riotjobs.tasks.reap",
     "cleanup": "riotjobs.tasks.cleanup",
+    "data_quality": "riotjobs.tasks.data_quality",
+    "analyze_players": "riotjobs.tasks.analyze_players",
+    "update_tracked_players": "riotjobs.tasks.update_tracked_players",
+    "fetch_discovered_matches": "riotjobs.tasks.fetch_discovered_matches",
+    "check_bans": "riotjobs.tasks.check_bans",
 }
 
 

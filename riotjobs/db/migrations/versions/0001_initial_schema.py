@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 06:54:44.020320
+Create Date: 2026-11-22 07:01:47.253504
 """
 
 from collections.abc import Sequence
@@ -125,8 +125,10 @@ def upgrade() -> None:
     op.create_table('rate_limit_scopes',
     sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('limits', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('learned', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.Column('stamps', postgresql.ARRAY(sa.DOUBLE_PRECISION()), server_default=sa.text("'{}'::float8[]"), nullable=False),
     sa.Column('blocked_until', sa.DOUBLE_PRECISION(), nullable=True),
+    sa.Column('probe_until', sa.DOUBLE_PRECISION(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.PrimaryKeyConstraint('scope')
     )

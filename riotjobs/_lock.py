@@ -1,0 +1,169 @@
+"""The per-job run lock: a Postgres session advisory lock on a dedicated connection.
+
+Postgres releases a session lock the moment its connection ends, so a run killed with
+``kill -9`` (or a host that vanished, found by TCP keepalives) frees the job at once; the lock is
+also the test for orphans: a ``running`` row whose job lock nobody holds belongs to a dead run.
+
+Session locks need the same server session for the whole run. Behind PgBouncer in *transaction*
+pooling mode consecutive statements may land on different server sessions, so the lock would be
+neither held nor released reliably: point riotjobs at Postgres directly or use session pooling.
+
+The connection is shared by the main thread (row writes) and the watchdog (pings, terminating a
+timed-out run's backends, writing the row of a stuck run), so every use takes ``self.guard``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import psycopg
+
+# Two-key advisory lock: (hashtext('riotjobs'), hashtext(job_id)); the first key keeps riotjobs'
+# locks apart from any other application's locks in the same database.
+TRY_LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('riotjobs'), hashtext(%s))"
+UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('riotjobs'), hashtext(%s))"
+# pg_locks shows the two keys as classid/objid (oids, i.e. the int4 reinterpreted unsigned).
+_HOLDER = """
+SELECT a.pid, a.application_name, host(a.client_addr)
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.classid::bigint = (hashtext('riotjobs')::bigint & 4294967295)
+  AND l.objid::bigint = (hashtext(%s)::bigint & 4294967295)
+LIMIT 1
+"""
+
+
+def hostname() -> str:
+    return socket.gethostname()[:255]
+
+
+def exec_application_name(execution_id: int) -> str:
+    """The application_name of a run's worker connections (the watchdog terminates them)."""
+    return f"riotjobs exec {execution_id}"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a job's lock, as far as the database can tell."""
+
+    host: str
+    pid: int | None
+    execution_id: int | None = None
+
+    def describe(self) -> str:
+        who = f"pid {self.pid} on {self.host}" if self.pid else f"a process on {self.host}"
+        if self.execution_id is not None:
+            return f"execution {self.execution_id} ({who})"
+        return who
+
+
+class JobLock:
+    """A dedicated autocommit connection that holds one job's advisory lock."""
+
+    def __init__(self, url: str, job_id: str) -> None:
+        from riotjobs.db.engine import connect
+
+        self.job_id = job_id
+        self.guard = threading.Lock()
+        # host and pid in application_name let a skipped run name the holder even before the
+        # holder's row exists.
+        self.conn: psycopg.Connection[Any] = connect(
+            url, application_name=f"riotjobs lock {os.getpid()}@{hostname()}", autocommit=True
+        )
+        self.held = False
+
+    @contextmanager
+    def cursor(self, timeout: float = -1) -> Iterator[psycopg.Cursor[Any]]:
+        if not self.guard.acquire(timeout=timeout):
+            raise TimeoutError("the lock connection is busy")
+        try:
+            with self.conn.cursor() as cur:
+                yield cur
+        finally:
+            self.guard.release()
+
+    def try_acquire(self) -> bool:
+        with self.cursor() as cur:
+            row = cur.execute(TRY_LOCK_SQL, (self.job_id,)).fetchone()
+        self.held = bool(row and row[0])
+        return self.held
+
+    def holder(self) -> Holder | None:
+        """The running row of the holder, else the holder's lock connection."""
+        with self.cursor() as cur:
+            row = cur.execute(
+                "SELECT id, host, pid FROM job_executions WHERE job_id = %s AND status = 'running'"
+                " ORDER BY started_at DESC LIMIT 1",
+                (self.job_id,),
+            ).fetchone()
+            if row is not None:
+                return Holder(host=row[1], pid=row[2], execution_id=row[0])
+            lock = cur.execute(_HOLDER, (self.job_id,)).fetchone()
+        if lock is None:
+            return None
+        app = str(lock[1] or "")
+        if app.startswith("riotjobs lock ") and "@" in app:
+            pid, _, host = app.removeprefix("riotjobs lock ").partition("@")
+            return Holder(host=host, pid=int(pid) if pid.isdigit() else None)
+        return Holder(host=str(lock[2] or "local socket"), pid=None)
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision of the database, None when it has no schema."""
+        with self.cursor() as cur:
+            row = cur.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()
+            if not (row and row[0]):
+                return None
+            row = cur.execute("SELECT version_num FROM alembic_version").fetchone()
+        return str(row[0]) if row else None
+
+    def stored_state(self) -> tuple[bool | None, dict[str, Any] | None]:
+        """The job's ``job_configurations`` row: (enabled override, config overrides)."""
+        with self.cursor() as cur:
+            row = cur.execute(
+                "SELECT enabled, overrides FROM job_configurations WHERE job_id = %s",
+                (self.job_id,),
+            ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def ping(self, timeout: float = 1.0) -> None:
+        """Raise when the connection (and with it the lock) is gone."""
+        try:
+            with self.cursor(timeout=timeout) as cur:
+                cur.execute("SELECT 1")
+        except TimeoutError:
+            return  # busy with a row write: it is alive
+
+    def terminate_backends(self, execution_id: int) -> int:
+        """End every backend of the run's engine; Postgres rolls their transactions back."""
+        with self.cursor(timeout=2.0) as cur:
+            rows = cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                # Execution ids repeat across databases on one server; only ours are the run's.
+                " WHERE application_name = %s AND pid <> pg_backend_pid()"
+                " AND datname = current_database()",
+                (exec_application_name(execution_id),),
+            ).fetchall()
+        return len(rows)
+
+    def release(self) -> None:
+        if self.held:
+            try:
+                with self.cursor(timeout=2.0) as cur:
+                    cur.execute(UNLOCK_SQL, (self.job_id,))
+            except Exception:  # closing the connection releases it anyway
+                pass
+            self.held = False
+
+    def close(self) -> None:
+        self.release()
+        with contextlib.suppress(Exception):
+            self.conn.close()

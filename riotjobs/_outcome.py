@@ -1,0 +1,60 @@
+"""How a run ends: aggregate task outcomes and classify a task's exception (SPEC failure rules).
+
+- an item-level failure makes the run ``partial`` (exit 3);
+- ``RateLimitBudgetExhausted`` escaping a task ends that task as partial; the job goes on;
+- ``InvalidKeyError`` and any other ``RiotJobsError`` fail the run with their own exit code;
+- a database ``OperationalError`` fails it with exit 69; anything else with exit 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from riotjobs._watchdog import Abort
+from riotjobs.errors import ExitCode, RiotJobsError
+
+
+@dataclass(frozen=True)
+class Failure:
+    exit_code: int
+    error: str
+
+
+def verdict(
+    partial: str | None, failure: Failure | None, abort: Abort | None
+) -> tuple[str, int, str | None]:
+    if abort is not None:
+        return abort.status, abort.exit_code, abort.error
+    if failure is not None:
+        return "failed", failure.exit_code, failure.error
+    if partial is not None:
+        return "partial", int(ExitCode.PARTIAL), partial
+    return "success", int(ExitCode.SUCCESS), None
+
+
+def line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return (text.splitlines() or [type(exc).__name__])[0][:500]
+
+
+def is_budget_exhausted(exc: BaseException) -> bool:
+    # By class name: the Riot client module must not be imported for runs that never use it.
+    return any(cls.__name__ == "RateLimitBudgetExhausted" for cls in type(exc).__mro__)
+
+
+def is_operational(exc: BaseException) -> bool:
+    for module, name in (("sqlalchemy.exc", "OperationalError"), ("psycopg", "OperationalError")):
+        kind = getattr(sys.modules.get(module), name, None)
+        if isinstance(kind, type) and isinstance(exc, kind):
+            return True
+    return False
+
+
+def classify(exc: Exception) -> tuple[int, str]:
+    """Exit code and one-line message of a task's exception."""
+    if isinstance(exc, RiotJobsError):
+        return int(exc.exit_code), line(exc)
+    if is_operational(exc):
+        return int(ExitCode.UNAVAILABLE), f"database error: {line(exc)}"
+    return int(ExitCode.FAILED), f"{type(exc).__name__}: {line(exc)}"

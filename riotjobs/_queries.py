@@ -1,0 +1,302 @@
+"""The SQL behind `riotjobs status`, `jobs`, `history`, `show` and `stats`.
+
+Every query is shaped for the indexes on ``job_executions`` so that it stays fast with millions
+of rows: the last run of each job is a LATERAL ``LIMIT 1`` per job on ``(job_id, started_at)``,
+window aggregates are a range scan of ``started_at``, running runs use the partial index on
+``status = 'running'``, and the big ``log`` column is read only by ``show``. "Now" is always a
+parameter (never SQL ``now()``) so that output is reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from riotjobs.counters import COUNTER_NAMES
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+# The CHECK constraint's list (riotjobs.db.models.EXECUTION_STATUSES; a test keeps them equal),
+# repeated here so the read commands need not import the ORM models (a third of a second).
+STATUSES = ("running", "success", "partial", "failed", "timeout", "abandoned", "skipped")
+# A run that did nothing but find the lock taken, or is still going, has no outcome yet.
+NO_OUTCOME = ("running", "skipped")
+FAILURES = ("failed", "timeout", "abandoned")
+
+_BASE_COLUMNS = (
+    "id",
+    "job_id",
+    "status",
+    "trigger",
+    "started_at",
+    "finished_at",
+    "duration_ms",
+    "exit_code",
+    "error",
+    "host",
+    "pid",
+    "timeout_s",
+)
+_COLUMNS = ", ".join(f"e.{c}" for c in (*_BASE_COLUMNS, *COUNTER_NAMES))
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One row of job_executions; ``log`` is only filled in by :func:`execution`."""
+
+    id: int
+    job: str
+    status: str
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    duration_ms: int | None
+    exit_code: int | None
+    error: str | None
+    host: str
+    pid: int
+    timeout_s: int
+    counters: dict[str, int] = field(default_factory=dict)
+    log: str | None = None
+
+    def to_json(self, *, with_log: bool = False) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "id": self.id,
+            "job": self.job,
+            "status": self.status,
+            "trigger": self.trigger,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "duration_ms": self.duration_ms,
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "host": self.host,
+            "pid": self.pid,
+            "counters": dict(self.counters),
+        }
+        if with_log:
+            doc["timeout_s"] = self.timeout_s
+            doc["log"] = self.log
+        return doc
+
+
+def _execution(row: Any, log: str | None = None) -> Execution:
+    m = row._mapping
+    return Execution(
+        id=m["id"],
+        job=m["job_id"],
+        status=m["status"],
+        trigger=m["trigger"],
+        started_at=m["started_at"],
+        finished_at=m["finished_at"],
+        duration_ms=m["duration_ms"],
+        exit_code=m["exit_code"],
+        error=m["error"],
+        host=m["host"],
+        pid=m["pid"],
+        timeout_s=m["timeout_s"],
+        counters={name: int(m[name] or 0) for name in COUNTER_NAMES},
+        log=log,
+    )
+
+
+def _run(conn: Connection, sql: str, **params: Any) -> Any:
+    from sqlalchemy import text
+
+    return conn.execute(text(sql), params)
+
+
+def latest_per_job(
+    conn: Connection, job_ids: Sequence[str], *, outcome_only: bool = False
+) -> dict[str, Execution]:
+    """The newest execution of each job (with ``outcome_only``, the newest that has ended in a
+    real outcome: neither running nor skipped)."""
+    if not job_ids:
+        return {}
+    where = "AND e.status NOT IN ('running', 'skipped')" if outcome_only else ""
+    rows = _run(
+        conn,
+        f"""
+        SELECT {_COLUMNS}
+        FROM unnest(CAST(:ids AS text[])) AS j(job_id)
+        CROSS JOIN LATERAL (
+            SELECT * FROM job_executions e
+            -- BETWEEN, not =, on purpose: with "=" the planner treats job_id as a constant and
+            -- may walk ix_job_executions_started backwards filtering by job, which reads every
+            -- row for a job that ran long ago or never (a full scan at a million rows). The
+            -- range keeps job_id in the sort key, which only (job_id, started_at) provides:
+            -- one index probe per job.
+            WHERE e.job_id BETWEEN j.job_id AND j.job_id {where}
+            ORDER BY e.job_id DESC, e.started_at DESC
+            LIMIT 1
+        ) e
+        """,
+        ids=list(job_ids),
+    )
+    return {row.job_id: _execution(row) for row in rows}
+
+
+def recent(conn: Connection, *, limit: int) -> list[Execution]:
+    rows = _run(
+        conn,
+        f"SELECT {_COLUMNS} FROM job_executions e ORDER BY e.started_at DESC, e.id DESC LIMIT :n",
+        n=limit,
+    )
+    return [_execution(row) for row in rows]
+
+
+def history(
+    conn: Connection,
+    *,
+    job_id: str,
+    limit: int,
+    status: str | None = None,
+    since: datetime | None = None,
+) -> list[Execution]:
+    filters = ["e.job_id = :job"]
+    if status is not None:
+        filters.append("e.status = :status")
+    if since is not None:
+        filters.append("e.started_at >= :since")
+    rows = _run(
+        conn,
+        f"SELECT {_COLUMNS} FROM job_executions e WHERE {' AND '.join(filters)} "
+        "ORDER BY e.started_at DESC, e.id DESC LIMIT :n",
+        job=job_id,
+        status=status,
+        since=since,
+        n=limit,
+    )
+    return [_execution(row) for row in rows]
+
+
+def has_runs(conn: Connection, *, job_id: str) -> bool:
+    return (
+        _run(conn, "SELECT 1 FROM job_executions WHERE job_id = :j LIMIT 1", j=job_id).first()
+        is not None
+    )
+
+
+def execution(conn: Connection, *, execution_id: int) -> Execution | None:
+    row = _run(
+        conn, f"SELECT {_COLUMNS}, e.log FROM job_executions e WHERE e.id = :id", id=execution_id
+    ).first()
+    return None if row is None else _execution(row, log=row.log)
+
+
+def running_count(conn: Connection) -> int:
+    return int(_run(conn, "SELECT count(*) FROM job_executions WHERE status = 'running'").scalar())
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    """Aggregates of one job's executions started inside a time window.
+
+    ``failures`` counts failed, timeout and abandoned runs. Durations and API requests are
+    averaged over runs that ended in an outcome: a skipped run did no work, a running one has
+    not finished.
+    """
+
+    job: str
+    runs: int = 0
+    successes: int = 0
+    partial: int = 0
+    failures: int = 0
+    skipped: int = 0
+    running: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    avg_duration_ms: float | None = None
+    max_duration_ms: int | None = None
+    avg_api_requests: float | None = None
+    max_api_requests: int | None = None
+    api_requests: int = 0
+
+    @property
+    def success_rate(self) -> float | None:
+        finished = self.runs - self.skipped - self.running
+        return None if finished <= 0 else self.successes / finished
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job": self.job,
+            "runs": self.runs,
+            "successes": self.successes,
+            "partial": self.partial,
+            "failures": self.failures,
+            "skipped": self.skipped,
+            "running": self.running,
+            "by_status": dict(self.by_status),
+            "success_rate": _round(self.success_rate, 4),
+            "avg_duration_ms": _round(self.avg_duration_ms, 1),
+            "max_duration_ms": self.max_duration_ms,
+            "avg_api_requests": _round(self.avg_api_requests, 2),
+            "max_api_requests": self.max_api_requests,
+            "api_requests": self.api_requests,
+        }
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def window_stats(conn: Connection, *, since: datetime, until: datetime) -> dict[str, WindowStats]:
+    """Per-job aggregates over ``since <= started_at < until`` (a range scan of the index)."""
+    rows = _run(
+        conn,
+        """
+        SELECT job_id, status, count(*) AS n,
+               sum(duration_ms) AS sum_ms, max(duration_ms) AS max_ms,
+               count(duration_ms) AS n_ms,
+               sum(api_requests_made) AS sum_api, max(api_requests_made) AS max_api
+        FROM job_executions
+        WHERE started_at >= :since AND started_at < :until
+        GROUP BY job_id, status
+        """,
+        since=since,
+        until=until,
+    )
+    acc: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        a = acc.setdefault(
+            row.job_id,
+            {"by": {}, "sum_ms": 0, "n_ms": 0, "max_ms": None, "sum_api": 0, "n_api": 0,
+             "max_api": None, "api": 0},
+        )  # fmt: skip
+        a["by"][row.status] = int(row.n)
+        a["api"] += int(row.sum_api or 0)
+        if row.status in NO_OUTCOME:
+            continue
+        a["sum_ms"] += int(row.sum_ms or 0)
+        a["n_ms"] += int(row.n_ms)
+        a["max_ms"] = _max(a["max_ms"], row.max_ms)
+        a["sum_api"] += int(row.sum_api or 0)
+        a["n_api"] += int(row.n)
+        a["max_api"] = _max(a["max_api"], row.max_api)
+    result = {}
+    for job_id, a in acc.items():
+        by: dict[str, int] = dict(sorted(a["by"].items()))
+        result[job_id] = WindowStats(
+            job=job_id,
+            runs=sum(by.values()),
+            successes=by.get("success", 0),
+            partial=by.get("partial", 0),
+            failures=sum(by.get(s, 0) for s in FAILURES),
+            skipped=by.get("skipped", 0),
+            running=by.get("running", 0),
+            by_status=by,
+            avg_duration_ms=a["sum_ms"] / a["n_ms"] if a["n_ms"] else None,
+            max_duration_ms=a["max_ms"],
+            avg_api_requests=a["sum_api"] / a["n_api"] if a["n_api"] else None,
+            max_api_requests=a["max_api"],
+            api_requests=a["api"],
+        )
+    return result
+
+
+def _max(current: int | None, value: int | None) -> int | None:
+    if value is None:
+        return current
+    return int(value) if current is None else max(current, int(value))

@@ -1,0 +1,198 @@
+"""The run's watchdog: ends a run at its deadline or on SIGTERM/SIGINT, even when it is stuck.
+
+Tasks run in the main thread. The watchdog thread wakes when the deadline passes, when a signal
+arrived, or when the lock connection stopped answering (the database is gone). Then it
+
+1. terminates the run's database backends, so Postgres rolls back the open transaction and a
+   blocked statement returns at once;
+2. closes the Riot client (``on_abort``), which breaks a blocked network read;
+3. sends SIGUSR1 to the main thread, whose handler raises ``RunAborted`` (a ``BaseException``, so
+   a task's ``except Exception`` cannot swallow it) to unwind even a ``time.sleep``;
+4. gives the main thread ``grace`` seconds to unwind and record the run, and if it is still stuck
+   writes the row itself (``finalize_stuck``) and ends the process with ``os._exit``.
+
+Signal handlers only set an attribute; the watchdog polls it. Taking a lock inside a handler could
+deadlock against the main thread it interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from riotjobs.errors import ExitCode
+
+log = logging.getLogger("riotjobs.runner")
+
+_POLL_S = 0.2
+
+
+class RunAborted(BaseException):
+    """Raised in the main thread to unwind the task the watchdog stopped."""
+
+
+@dataclass(frozen=True)
+class Abort:
+    status: str  # "timeout" or "failed"
+    exit_code: int
+    error: str
+    database_lost: bool = False
+
+
+def _signal_abort(signum: int) -> Abort:
+    name = signal.Signals(signum).name
+    code = ExitCode.SIGINT if signum == signal.SIGINT else ExitCode.SIGTERM
+    return Abort("failed", int(code), f"interrupted by {name}")
+
+
+class Watchdog:
+    """Guards one run. The main thread calls ``start``, runs tasks, then ``leave_tasks`` (which
+    says whether and why the run was aborted), records the run, then ``stop``."""
+
+    def __init__(
+        self,
+        *,
+        deadline: float,
+        timeout_s: int,
+        terminate: Callable[[], None],
+        ping: Callable[[], None],
+        on_abort: Callable[[], None],
+        finalize_stuck: Callable[[Abort], None],
+        grace: float = 2.0,
+        ping_interval: float = 5.0,
+    ) -> None:
+        self.deadline = deadline
+        self.timeout_s = timeout_s
+        self._terminate = terminate
+        self._ping = ping
+        self._on_abort = on_abort
+        self._finalize_stuck = finalize_stuck
+        self._grace = grace
+        self._ping_interval = ping_interval
+        self._state = threading.Lock()
+        self._done = threading.Event()
+        self.phase = "tasks"  # then "finalizing" (main thread) or "watchdog" (this thread)
+        self.abort: Abort | None = None
+        self._signum: int | None = None
+        self._raised = False
+        self._main = threading.main_thread().ident
+        self._signals = threading.current_thread() is threading.main_thread()
+        self._previous: dict[int, Any] = {}
+        self._thread = threading.Thread(target=self._watch, name="riotjobs-watchdog", daemon=True)
+
+    # --- main thread ------------------------------------------------------------------------
+
+    def install(self) -> None:
+        """Catch SIGTERM/SIGINT from now on (before the row exists, so a signal can never kill
+        a run whose row is ``running``); the thread acts on them once started."""
+        if self._signals and not self._previous:
+            for signum, handler in (
+                (signal.SIGTERM, self._on_signal),
+                (signal.SIGINT, self._on_signal),
+                (signal.SIGUSR1, self._on_wake),
+            ):
+                self._previous[signum] = signal.signal(signum, handler)
+
+    def start(self) -> None:
+        self.install()
+        self._thread.start()
+
+    def leave_tasks(self) -> Abort | None:
+        """End the task phase. Returns the abort, if any. Never returns when the watchdog has
+        already taken over: it records the run and ends the process."""
+        with self._state:
+            if self.phase == "tasks":
+                self.phase = "finalizing"
+                return self.abort
+        threading.Event().wait()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self._signum is None:
+            self._signum = signum
+
+    def _on_wake(self, signum: int, frame: FrameType | None) -> None:
+        if self.phase == "tasks" and self.abort is not None and not self._raised:
+            self._raised = True
+            raise RunAborted(self.abort.error)
+
+    # --- watchdog thread --------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        next_ping = time.monotonic() + self._ping_interval
+        while not self._done.wait(_POLL_S):
+            now = time.monotonic()
+            if self._signum is not None:
+                return self._fire(_signal_abort(self._signum))
+            if now >= self.deadline:
+                error = f"timed out after {self.timeout_s} s"
+                return self._fire(Abort("timeout", int(ExitCode.TIMEOUT), error))
+            if now >= next_ping:
+                try:
+                    self._ping()
+                except Exception as exc:
+                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "closed"
+                    error = f"lost the database connection: {reason}"
+                    return self._fire(Abort("failed", int(ExitCode.UNAVAILABLE), error, True))
+                next_ping = now + self._ping_interval
+        return None
+
+    def _fire(self, abort: Abort) -> None:
+        with self._state:
+            mine = self.phase == "tasks"
+            if mine:
+                self.abort = abort
+        if not mine:
+            # The tasks are over and the main thread is recording the run; only make sure a
+            # stuck write cannot keep the process alive.
+            if not self._done.wait(self._grace * 2):
+                self._exit(abort.exit_code)
+            return
+        log.warning("stopping the run: %s", abort.error)
+        steps: list[Callable[[], None]] = [self._on_abort]
+        if not abort.database_lost:
+            steps.insert(0, self._terminate)
+        for step in steps:
+            try:
+                step()
+            except Exception as exc:
+                log.warning("while stopping the run: %s", exc)
+        if self._signals and self._main is not None:
+            with contextlib.suppress(Exception):
+                signal.pthread_kill(self._main, signal.SIGUSR1)
+        if self._done.wait(self._grace):
+            return
+        with self._state:
+            mine = self.phase == "tasks"
+            if mine:
+                self.phase = "watchdog"
+        if mine:
+            log.error("the run did not stop within %.0f s; recording it and exiting", self._grace)
+            with contextlib.suppress(Exception):
+                self._finalize_stuck(abort)
+            self._exit(abort.exit_code)
+        elif not self._done.wait(self._grace):
+            self._exit(abort.exit_code)
+
+    @staticmethod
+    def _exit(code: int) -> None:
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        os._exit(code)

@@ -1,0 +1,164 @@
+"""Analyse due players in batches: select candidates, load features, score, store, commit.
+
+A candidate is an untracked, active player with at least ``min_matches`` queue-420 matches who
+is either not analysed yet or has ``reanalyze_after`` more matches than their latest analysis
+counted. Each batch is one transaction, so a run cut short by its timeout keeps every batch it
+finished. A player whose data breaks a score is logged, reported back and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from riotjobs.analysis.combine import ANALYSIS_VERSION, Verdict, analyze, check_weights
+from riotjobs.analysis.load import RANKED_SOLO_QUEUE, load_features
+from riotjobs.analysis.scores import SCORES
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+log = logging.getLogger("riotjobs.analysis")
+
+_CANDIDATES_SQL = f"""
+SELECT p.puuid
+FROM players p
+CROSS JOIN LATERAL (
+    SELECT count(*) AS n
+    FROM match_participants mp JOIN matches m ON m.match_id = mp.match_id
+    WHERE mp.puuid = p.puuid AND m.queue_id = {RANKED_SOLO_QUEUE}
+) c
+LEFT JOIN LATERAL (
+    SELECT a.total_matches FROM player_analysis a
+    WHERE a.puuid = p.puuid ORDER BY a.analyzed_at DESC, a.id DESC LIMIT 1
+) last ON true
+WHERE NOT p.is_tracked AND p.is_active AND c.n >= :min_matches
+  AND (NOT p.is_analyzed OR last.total_matches IS NULL
+       OR c.n - last.total_matches >= :reanalyze_after)
+ORDER BY p.is_analyzed, p.updated_at, p.id
+LIMIT :limit
+"""
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """The knobs of a run (the task's ``Config`` maps onto these)."""
+
+    min_matches: int = 20
+    limit: int = 15
+    threshold: float = 0.5
+    reanalyze_after: int = 10
+    weights: Mapping[str, float] = field(default_factory=dict)  # missing names: defaults
+    max_matches: int = 100
+    batch_size: int = 1000
+
+
+@dataclass
+class RunResult:
+    analyzed: int = 0
+    smurfs: int = 0
+    failures: list[str] = field(default_factory=list)
+    out_of_time: bool = False
+
+
+def select_candidates(*, session: Session, options: AnalysisOptions) -> list[str]:
+    """The puuids due for analysis, never-analysed players first, at most ``options.limit``."""
+    from sqlalchemy import text
+
+    rows = session.execute(
+        text(_CANDIDATES_SQL),
+        {
+            "min_matches": options.min_matches,
+            "reanalyze_after": options.reanalyze_after,
+            "limit": options.limit,
+        },
+    )
+    return [r.puuid for r in rows]
+
+
+def _row(verdict: Verdict) -> dict[str, object]:
+    row: dict[str, object] = {
+        "puuid": verdict.puuid,
+        "analysis_version": ANALYSIS_VERSION,
+        "sample_size": verdict.sample_size,
+        "total_matches": verdict.total_matches,
+        "confidence": verdict.confidence,
+        "is_smurf": verdict.is_smurf,
+        "details": verdict.details(),
+    }
+    for name in SCORES:
+        row[f"{name}_score"] = verdict.scores[name].value
+    return row
+
+
+def _store(session: Session, verdicts: list[Verdict], failed: list[str]) -> None:
+    from sqlalchemy import func, insert, update
+
+    from riotjobs.db.models import Player, PlayerAnalysis
+
+    if verdicts:
+        session.execute(insert(PlayerAnalysis), [_row(v) for v in verdicts])
+        session.execute(
+            update(Player)
+            .where(Player.puuid.in_([v.puuid for v in verdicts]))  # type: ignore[attr-defined]
+            .values(is_analyzed=True, updated_at=func.now())
+        )
+    if failed:
+        # Touch failed players so the queue (ordered by updated_at) moves past them next run.
+        session.execute(
+            update(Player)
+            .where(Player.puuid.in_(failed))  # type: ignore[attr-defined]
+            .values(updated_at=func.now())
+        )
+
+
+def analyze_players(
+    *,
+    engine: Engine,
+    options: AnalysisOptions,
+    deadline: float | None = None,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Analyse up to ``options.limit`` due players; commit after every batch.
+
+    ``deadline`` is a ``time.monotonic()`` value: no new batch starts after it. ``on_batch``
+    receives (analysed, smurfs) of each committed batch, e.g. to bump run counters.
+    """
+    from sqlmodel import Session
+
+    weights = check_weights(options.weights)  # fills in defaults for unnamed scores
+    result = RunResult()
+    with Session(engine) as session:
+        candidates = select_candidates(session=session, options=options)
+        session.rollback()
+        for start in range(0, len(candidates), options.batch_size):
+            if deadline is not None and time.monotonic() >= deadline:
+                result.out_of_time = True
+                break
+            batch = candidates[start : start + options.batch_size]
+            features = load_features(session=session, puuids=batch, max_matches=options.max_matches)
+            verdicts: list[Verdict] = []
+            failed: list[str] = []
+            for puuid in batch:
+                player = features.get(puuid)
+                if player is None:
+                    continue
+                try:
+                    verdicts.append(analyze(player, weights=weights, threshold=options.threshold))
+                except (ArithmeticError, ValueError, TypeError) as exc:
+                    message = f"detection error for {puuid}: {exc}"
+                    log.warning("%s", message)
+                    result.failures.append(message)
+                    failed.append(puuid)
+            _store(session, verdicts, failed)
+            session.commit()
+            smurfs = sum(v.is_smurf for v in verdicts)
+            result.analyzed += len(verdicts)
+            result.smurfs += smurfs
+            if on_batch is not None:
+                on_batch(len(verdicts), smurfs)
+    return result

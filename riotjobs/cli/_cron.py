@@ -1,0 +1,199 @@
+"""`riotjobs install-cron`, `uninstall-cron`, `cron status` and `export k8s`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from riotjobs import output
+from riotjobs.cli import _common
+from riotjobs.cli._app import app
+from riotjobs.cli._status import JSON_HELP
+
+if TYPE_CHECKING:
+    from riotjobs.config import JobsConfig, Settings
+    from riotjobs.cron import CronStatus, Target, Wanted
+
+cron_app = typer.Typer(
+    no_args_is_help=True,
+    help="Inspect the crontab riotjobs installed.\n\nExample:  riotjobs cron status",
+)
+app.add_typer(cron_app, name="cron")
+export_app = typer.Typer(
+    no_args_is_help=True,
+    help="Export the schedule for other runners.\n\nExample:  riotjobs export k8s > cronjobs.yaml",
+)
+app.add_typer(export_app, name="export")
+
+USER_HELP = "Whose crontab (default: yours). Needs root for another user."
+TABFILE_HELP = "Edit this crontab file instead of a user's crontab (e.g. for /etc/cron.d)."
+
+
+def _enabled(cfg: Settings, jobs: JobsConfig) -> dict[str, bool]:
+    """Effective enabled state per job: the database's override, else jobs.yaml."""
+    from sqlalchemy.orm import Session
+
+    from riotjobs.jobstate import load_states
+
+    engine, _ = _common.database(cfg)
+    try:
+        with Session(engine) as session:
+            states = load_states(session=session, jobs=jobs)
+    finally:
+        engine.dispose()
+    return {
+        job_id: bool(states[job_id].enabled) if job_id in states else job.spec.enabled
+        for job_id, job in jobs.jobs.items()
+    }
+
+
+def _plan(
+    user: str | None, tabfile: Path | None, mailto: str | None
+) -> tuple[Target, Wanted, dict[str, bool]]:
+    from riotjobs import cron
+
+    cfg = _common.settings()
+    jobs = _common.jobs(cfg)
+    enabled = _enabled(cfg, jobs)
+    target = cron.Target(user=user, tabfile=tabfile)
+    wanted = cron.Wanted(
+        jobs={i: jobs.jobs[i].spec.schedule for i, on in enabled.items() if on},
+        riotjobs_bin=cron.riotjobs_executable(),
+        env_file=cron.default_env_file(user),
+        config=str(jobs.path.expanduser().absolute()),
+        mailto=mailto if mailto is not None else (user or cron.current_user()),
+    )
+    return target, wanted, enabled
+
+
+@app.command("install-cron")
+def install_cron(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the diff; change nothing."),
+    user: str | None = typer.Option(None, "--user", "-u", help=USER_HELP),
+    tabfile: Path | None = typer.Option(None, "--file", help=TABFILE_HELP),
+    mailto: str | None = typer.Option(
+        None, "--mailto", help="MAILTO for cron mail (default: the crontab's owner)."
+    ),
+) -> None:
+    """Write one crontab entry per enabled job (jobs.yaml plus `jobs enable/disable` state).
+
+    Entries run `riotjobs run JOB --trigger cron` by absolute path with RIOTJOBS_ENV_FILE and
+    RIOTJOBS_CONFIG, inside a marked block with SHELL, PATH, MAILTO and CRON_TZ=UTC. Running it
+    again changes nothing; entries of removed jobs go away; other lines stay untouched.
+
+    Example:  riotjobs install-cron --dry-run
+    """
+    from riotjobs import cron
+
+    target, wanted, _ = _plan(user, tabfile, mailto)
+    change = cron.install(target=target, wanted=wanted, dry_run=dry_run)
+    if dry_run:
+        typer.echo(change.diff() or f"{change.target}: already up to date", nl=not change.diff())
+        return
+    if change.changed:
+        typer.echo(f"{change.target}: installed {len(wanted.jobs)} riotjobs entries")
+    else:
+        typer.echo(f"{change.target}: already up to date ({len(wanted.jobs)} entries)")
+    if not Path(wanted.env_file).is_file():
+        output.error(f"warning: env file {wanted.env_file} does not exist; cron runs will lack it")
+
+
+@app.command("uninstall-cron")
+def uninstall_cron(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the diff; change nothing."),
+    user: str | None = typer.Option(None, "--user", "-u", help=USER_HELP),
+    tabfile: Path | None = typer.Option(None, "--file", help=TABFILE_HELP),
+) -> None:
+    """Remove riotjobs' entries and the environment block it added; nothing else.
+
+    Example:  riotjobs uninstall-cron --user riot
+    """
+    from riotjobs import cron
+
+    change = cron.uninstall(target=cron.Target(user=user, tabfile=tabfile), dry_run=dry_run)
+    if dry_run:
+        typer.echo(change.diff() or f"{change.target}: no riotjobs entries", nl=not change.diff())
+    elif change.changed:
+        typer.echo(f"{change.target}: riotjobs entries removed")
+    else:
+        typer.echo(f"{change.target}: no riotjobs entries")
+
+
+_STATE_STYLE = {"in-sync": "green", "drifted": "yellow", "missing": "red", "stray": "magenta"}
+
+
+def _render_status(report: CronStatus) -> None:
+    console = output.console()
+    if report.daemons:
+        daemon = ", ".join(f"{name} (pid {pid})" for pid, name in report.daemons)
+        console.print(f"cron daemon: [green]running[/green]: {daemon}")
+    else:
+        console.print("cron daemon: [red]not seen[/red] (no cron or crond process)")
+    console.print(f"crontab: {output.escape(report.target)}")
+    exists = "" if report.env_file_exists else "  [yellow](missing)[/yellow]"
+    console.print(f"env file: {output.escape(report.env_file)}{exists}")
+    table = output.table("Job", "Enabled", "State", "Details")
+    for j in report.jobs:
+        style = _STATE_STYLE.get(j.state)
+        state = f"[{style}]{j.state}[/{style}]" if style else j.state
+        details = ", ".join(j.differences) + " differs" if j.differences else ""
+        if j.state == "stray":
+            details = "riotjobs entry for a job that is disabled or gone"
+        table.add_row(j.job, "yes" if j.enabled else "no", state, details)
+    console.print(table)
+    if not report.in_sync:
+        console.print("run `riotjobs install-cron` to bring the crontab in line")
+
+
+@cron_app.command("status")
+def cron_status(
+    user: str | None = typer.Option(None, "--user", "-u", help=USER_HELP),
+    tabfile: Path | None = typer.Option(None, "--file", help=TABFILE_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Installed entries versus jobs.yaml: in-sync, drifted, missing or stray; and whether a
+    cron daemon is running.
+
+    Example:  riotjobs cron status --json | jq .in_sync
+    """
+    from riotjobs import cron
+
+    target, wanted, enabled = _plan(user, tabfile, None)
+    report = cron.cron_status(target=target, wanted=wanted, known=enabled)
+    if as_json:
+        output.print_json(report.to_json())
+    else:
+        _render_status(report)
+
+
+@export_app.command("k8s")
+def export_k8s(
+    image: str = typer.Option("riotjobs:latest", "--image", help="Container image to run."),
+    namespace: str = typer.Option("riotjobs", "--namespace", "-n", help="Kubernetes namespace."),
+    secret: str = typer.Option(
+        "riotjobs",
+        "--secret",
+        help="Secret holding the keys RIOT_API_KEY and RIOTJOBS_DATABASE_URL.",
+    ),
+    yaml_only: bool = typer.Option(
+        False, "--yaml-only", help="Use jobs.yaml's enabled flags; do not read the database."
+    ),
+) -> None:
+    """Print Kubernetes CronJob manifests (multi-document YAML) for the enabled jobs.
+
+    Each CronJob has concurrencyPolicy Forbid, timeZone Etc/UTC, an activeDeadlineSeconds of
+    the job's timeout plus 60 s, and takes its secrets from a Secret. A ConfigMap carries the
+    jobs.yaml. Forbid covers one CronJob only: the database lock still guarantees that a job
+    runs once at a time, across the cluster and any host crontab.
+
+    Example:  riotjobs export k8s --image ghcr.io/acme/riotjobs:1.4 | kubectl apply -f -
+    """
+    from riotjobs.k8s import ExportOptions, manifests
+
+    cfg = _common.settings()
+    jobs = _common.jobs(cfg)
+    enabled = {} if yaml_only else _enabled(cfg, jobs)
+    opts = ExportOptions(image=image, namespace=namespace, secret=secret)
+    typer.echo(manifests(jobs=jobs, enabled=enabled, opts=opts), nl=False)

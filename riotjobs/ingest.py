@@ -1,0 +1,301 @@
+"""Store Riot API data: a match with its participants and discovered players, rank snapshots.
+
+``ingest_match`` writes one typed ``MatchDto`` in ONE transaction (match row, participant rows,
+player rows for everyone not yet known) and commits it, so a killed process never leaves a match
+without its participants. Every insert is ``ON CONFLICT DO NOTHING`` on the natural key
+(``matches.match_id``, ``match_participants (match_id, puuid)``, ``players.puuid``), which makes
+re-ingestion and two jobs discovering the same player at once harmless.
+
+Queues: every match is stored whatever its queue (ARAM, Arena with 16 players, 1-3 player modes,
+aborted games with no participants, co-op vs AI). Bot participants (puuid ``"BOT"``) are not
+stored, and ``participant_count`` is the number of participant rows the match should have. Only
+queue 420 (``RANKED_SOLO_QUEUE_ID``) counts toward analysis; see ``ranked_match_count``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import Table, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import SQLModel
+
+from riotjobs.db.models import Match, MatchParticipant, Player, utcnow
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from riotjobs.riot.models import LeagueEntry, MatchDto, ParticipantDto
+
+RANKED_SOLO_QUEUE_ID = 420
+BOT_PUUID = "BOT"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ``ingest_match`` call wrote (zero everywhere when the match was already stored)."""
+
+    match_id: str
+    match_created: bool
+    participants_created: int
+    players_discovered: int
+
+    @property
+    def records_created(self) -> int:
+        return int(self.match_created) + self.participants_created + self.players_discovered
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def _ms(value: int | None) -> datetime | None:
+    """Epoch milliseconds to an aware UTC datetime; Riot uses 0 for "unknown"."""
+    if not value:
+        return None
+    return datetime.fromtimestamp(value / 1000, tz=UTC)
+
+
+def _clip(value: str | None, size: int) -> str | None:
+    """Empty strings become NULL; over-long ones are cut to the column size rather than failing
+    the whole transaction on an odd name."""
+    if not value:
+        return None
+    return value[:size]
+
+
+def match_platform(match: MatchDto) -> str:
+    """The platform a match was played on, lower case (``na1``). Aborted games have an empty
+    ``platformId``; their match id still starts with it (``EUW1_6834713231``)."""
+    platform = match.info.platform_id or match.metadata.match_id.partition("_")[0]
+    return platform.lower()
+
+
+def _match_row(match: MatchDto) -> dict[str, Any]:
+    info = match.info
+    start = _ms(info.game_start_timestamp)
+    end = _ms(info.game_end_timestamp)
+    if end is None and start is not None:
+        end = datetime.fromtimestamp(
+            info.game_start_timestamp / 1000 + info.duration_seconds, tz=UTC
+        )
+    creation = _ms(info.game_creation) or start or end or datetime.fromtimestamp(0, tz=UTC)
+    return {
+        "match_id": match.metadata.match_id,
+        "platform_id": match_platform(match).upper(),
+        "queue_id": info.queue_id,
+        "game_mode": _clip(info.game_mode, 40),
+        "game_type": _clip(info.game_type, 40),
+        "game_version": _clip(info.game_version, 40),
+        "map_id": info.map_id,
+        "game_creation": creation,
+        "game_start": start,
+        "game_end": end,
+        "game_duration": info.duration_seconds,
+        "participant_count": len(humans(match)),
+        "end_of_game_result": _clip(info.end_of_game_result, 40),
+    }
+
+
+def _participant_row(match_id: str, p: ParticipantDto) -> dict[str, Any]:
+    return {
+        "match_id": match_id,
+        "puuid": p.puuid,
+        "participant_id": p.participant_id,
+        "team_id": p.team_id,
+        "champion_id": p.champion_id,
+        "champion_name": _clip(p.champion_name, 40),
+        "team_position": _clip(p.team_position, 16),
+        "individual_position": _clip(p.individual_position, 16),
+        "lane": _clip(p.lane, 16),
+        "role": _clip(p.role, 16),
+        "win": p.win,
+        "kills": p.kills,
+        "deaths": p.deaths,
+        "assists": p.assists,
+        "champ_level": p.champ_level,
+        "summoner_level": p.summoner_level,
+        "gold_earned": p.gold_earned,
+        "total_damage_dealt_to_champions": p.total_damage_dealt_to_champions,
+        "total_damage_taken": p.total_damage_taken,
+        "total_minions_killed": p.total_minions_killed,
+        "neutral_minions_killed": p.neutral_minions_killed,
+        "vision_score": p.vision_score,
+        "time_played": p.time_played,
+        "placement": p.placement,
+        "riot_id_game_name": _clip(p.riot_id_game_name, 64),
+        "riot_id_tagline": _clip(p.riot_id_tagline, 16),
+    }
+
+
+def humans(match: MatchDto) -> list[ParticipantDto]:
+    """The participants that get a row: bots share the puuid ``BOT`` and are left out."""
+    seen: set[str] = set()
+    result = []
+    for p in match.info.participants:
+        if p.puuid and p.puuid != BOT_PUUID and p.puuid not in seen:
+            seen.add(p.puuid)
+            result.append(p)
+    return result
+
+
+def ingest_match(*, session: Session, match: MatchDto) -> IngestResult:
+    """Store a match, its participants and any new players, and commit (one transaction).
+
+    Statements run in a fixed order (match, participants, players sorted by puuid) so two jobs
+    ingesting overlapping matches at once wait on each other instead of deadlocking.
+    """
+    match_id = match.metadata.match_id
+    platform = match_platform(match)
+    people = sorted(humans(match), key=lambda p: p.puuid)
+    try:
+        created = session.execute(
+            pg_insert(_table(Match))
+            .values(_match_row(match))
+            .on_conflict_do_nothing(index_elements=["match_id"])
+            .returning(_table(Match).c.match_id)
+        ).first()
+        participants = players = 0
+        if people:
+            # Also run for an already stored match: it repairs a partial legacy row for free.
+            participants = len(
+                session.execute(
+                    pg_insert(_table(MatchParticipant))
+                    .values([_participant_row(match_id, p) for p in people])
+                    .on_conflict_do_nothing(index_elements=["match_id", "puuid"])
+                    .returning(_table(MatchParticipant).c.id)
+                ).all()
+            )
+            players = len(
+                session.execute(
+                    pg_insert(_table(Player))
+                    .values([_player_row(p, platform) for p in people])
+                    .on_conflict_do_nothing(index_elements=["puuid"])
+                    .returning(_table(Player).c.puuid)
+                ).all()
+            )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return IngestResult(match_id, created is not None, participants, players)
+
+
+def _player_row(p: ParticipantDto, platform: str) -> dict[str, Any]:
+    """A discovered player: minimal data, not tracked, not analyzed."""
+    return {
+        "puuid": p.puuid,
+        "game_name": _clip(p.riot_id_game_name, 64),
+        "tag_line": _clip(p.riot_id_tagline, 16),
+        "platform": platform[:8],
+        "summoner_level": p.summoner_level,
+        "is_tracked": False,
+        "is_analyzed": False,
+    }
+
+
+def stored_match_ids(*, session: Session, match_ids: Sequence[str]) -> set[str]:
+    """The subset of ``match_ids`` already in ``matches`` (one query)."""
+    if not match_ids:
+        return set()
+    rows = session.execute(
+        text("SELECT match_id FROM matches WHERE match_id = ANY(:ids)"), {"ids": list(match_ids)}
+    )
+    return {row[0] for row in rows}
+
+
+def last_ranked_match_end(*, session: Session, puuid: str) -> datetime | None:
+    """End time of the player's newest stored queue-420 match, or None."""
+    value = session.execute(
+        text(
+            "SELECT max(coalesce(m.game_end, m.game_creation)) FROM matches m"
+            " JOIN match_participants mp ON mp.match_id = m.match_id"
+            " WHERE mp.puuid = :puuid AND m.queue_id = :queue"
+        ),
+        {"puuid": puuid, "queue": RANKED_SOLO_QUEUE_ID},
+    ).scalar_one_or_none()
+    return value if isinstance(value, datetime) else None
+
+
+def ranked_match_count(*, session: Session, puuid: str) -> int:
+    """Stored queue-420 matches of a player: what analysis eligibility counts."""
+    value = session.execute(
+        text(
+            "SELECT count(*) FROM match_participants mp"
+            " JOIN matches m ON m.match_id = mp.match_id"
+            " WHERE mp.puuid = :puuid AND m.queue_id = :queue"
+        ),
+        {"puuid": puuid, "queue": RANKED_SOLO_QUEUE_ID},
+    ).scalar_one()
+    return int(value)
+
+
+def refresh_summoner_level(*, session: Session, puuid: str) -> bool:
+    """Set ``players.summoner_level`` from the player's newest stored match. True if changed.
+
+    Costs no API request: every participant row carries the level at the time of the match.
+    """
+    result = session.execute(
+        text(
+            "UPDATE players p SET summoner_level = newest.level FROM ("
+            "  SELECT mp.summoner_level AS level FROM match_participants mp"
+            "  JOIN matches m ON m.match_id = mp.match_id"
+            "  WHERE mp.puuid = :puuid AND mp.summoner_level IS NOT NULL"
+            "  ORDER BY m.game_creation DESC LIMIT 1"
+            ") AS newest"
+            " WHERE p.puuid = :puuid AND p.summoner_level IS DISTINCT FROM newest.level"
+        ),
+        {"puuid": puuid},
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+_RANK_FIELDS = ("tier", "rank", "league_points", "wins", "losses")
+
+
+def record_ranks(*, session: Session, puuid: str, entries: Iterable[LeagueEntry]) -> int:
+    """Insert a ``player_ranks`` snapshot for each queue whose rank changed since the last one.
+
+    Returns the number of snapshots written. The caller commits.
+    """
+    written = 0
+    for entry in entries:
+        current: dict[str, Any] = {
+            "tier": _clip(entry.tier, 16),
+            "rank": _clip(entry.rank, 4),
+            "league_points": entry.league_points,
+            "wins": entry.wins,
+            "losses": entry.losses,
+        }
+        queue_type = _clip(entry.queue_type, 40) or "UNKNOWN"
+        last = session.execute(
+            text(
+                "SELECT tier, rank, league_points, wins, losses FROM player_ranks"
+                " WHERE puuid = :puuid AND queue_type = :queue"
+                " ORDER BY recorded_at DESC, id DESC LIMIT 1"
+            ),
+            {"puuid": puuid, "queue": queue_type},
+        ).first()
+        if last is not None and dict(zip(_RANK_FIELDS, last, strict=True)) == current:
+            continue
+        session.execute(
+            text(
+                "INSERT INTO player_ranks"
+                " (puuid, queue_type, tier, rank, league_points, wins, losses, recorded_at)"
+                " VALUES (:puuid, :queue, :tier, :rank, :league_points, :wins, :losses, :at)"
+            ),
+            {"puuid": puuid, "queue": queue_type, "at": utcnow(), **current},
+        )
+        written += 1
+    return written
+
+
+def touch_player(*, session: Session, puuid: str) -> None:
+    """Set ``updated_at`` to now, which also rotates the discovered-players queue."""
+    session.execute(
+        text("UPDATE players SET updated_at = :now WHERE puuid = :puuid"),
+        {"now": utcnow(), "puuid": puuid},
+    )

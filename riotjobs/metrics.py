@@ -1,0 +1,165 @@
+"""Prometheus text exposition of job health and pipeline size, for node_exporter's textfile
+collector (``riotjobs metrics --output /var/lib/node_exporter/textfile/riotjobs.prom``).
+
+Per job: the last status (one-hot over every status), the last success time, the last run's
+duration, runs by status and API requests over the last 24 h. Pipeline: players tracked,
+discovered, analyzed, flagged as smurfs and banned; open incidents and undelivered
+notifications. The execution queries are the status module's (``riotjobs._queries``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+WINDOW = timedelta(hours=24)
+
+_PIPELINE_SQL = """
+SELECT
+  (SELECT count(*) FROM players WHERE is_tracked) AS tracked,
+  (SELECT count(*) FROM players WHERE NOT is_tracked) AS discovered,
+  (SELECT count(*) FROM players WHERE is_analyzed) AS analyzed,
+  (SELECT count(*) FROM (
+      SELECT DISTINCT ON (puuid) is_smurf FROM player_analysis
+      ORDER BY puuid, analyzed_at DESC, id DESC
+   ) latest WHERE is_smurf) AS smurfs,
+  (SELECT count(*) FROM players WHERE is_banned) AS banned,
+  (SELECT count(*) FROM job_incidents WHERE closed_at IS NULL) AS open_incidents,
+  (SELECT count(*) FROM notifications WHERE delivered_at IS NULL) AS pending_notifications
+"""
+
+
+class _Family:
+    """One metric family: HELP, TYPE and its samples."""
+
+    def __init__(self, name: str, kind: str, help_text: str) -> None:
+        self.name = name
+        self.lines = [f"# HELP {name} {_escape_help(help_text)}", f"# TYPE {name} {kind}"]
+
+    def add(self, value: float, **labels: str) -> None:
+        label_text = ",".join(f'{key}="{_escape_label(val)}"' for key, val in labels.items())
+        suffix = "{" + label_text + "}" if label_text else ""
+        self.lines.append(f"{self.name}{suffix} {_number(value)}")
+
+
+def _escape_help(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _escape_label(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _number(value: float) -> str:
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def render(*, engine: Engine, job_ids: Sequence[str], now: datetime | None = None) -> str:
+    """The exposition text for the jobs of jobs.yaml plus any job that ran in the last 24 h."""
+    from riotjobs.db.models import utcnow
+
+    now = now or utcnow()
+    with engine.connect() as conn:
+        return "\n".join(_families(conn, job_ids, now)) + "\n"
+
+
+def _families(conn: Connection, configured: Sequence[str], now: datetime) -> Iterable[str]:
+    from riotjobs import _queries
+    from riotjobs.db.models import EXECUTION_STATUSES
+
+    window = _queries.window_stats(conn, since=now - WINDOW, until=now + timedelta(seconds=1))
+    job_ids = sorted(set(configured) | set(window))
+    latest = _queries.latest_per_job(conn, job_ids)
+    finished = _queries.latest_per_job(conn, job_ids, outcome_only=True)
+
+    last_status = _Family(
+        "riotjobs_job_last_status", "gauge", "1 for the status of the job's newest execution."
+    )
+    last_success = _Family(
+        "riotjobs_job_last_success_timestamp_seconds",
+        "gauge",
+        "Unix time at which the job's newest successful run finished.",
+    )
+    last_duration = _Family(
+        "riotjobs_job_last_duration_seconds",
+        "gauge",
+        "Duration of the job's newest run that ended (neither running nor skipped).",
+    )
+    runs = _Family(
+        "riotjobs_job_runs_24h", "gauge", "Executions started in the last 24 h, by status."
+    )
+    api = _Family(
+        "riotjobs_job_api_requests_24h",
+        "gauge",
+        "Riot API requests made by executions started in the last 24 h.",
+    )
+    for job in job_ids:
+        newest = latest.get(job)
+        if newest is not None:
+            for status in EXECUTION_STATUSES:
+                last_status.add(1 if newest.status == status else 0, job=job, status=status)
+        success = _queries.history(conn, job_id=job, limit=1, status="success")
+        if success and success[0].finished_at is not None:
+            last_success.add(success[0].finished_at.timestamp(), job=job)
+        done = finished.get(job)
+        if done is not None and done.duration_ms is not None:
+            last_duration.add(done.duration_ms / 1000, job=job)
+        stats = window.get(job)
+        for status in EXECUTION_STATUSES:
+            runs.add(stats.by_status.get(status, 0) if stats else 0, job=job, status=status)
+        api.add(stats.api_requests if stats else 0, job=job)
+    families = [last_status, last_success, last_duration, runs, api]
+    families.extend(_pipeline(conn))
+    for family in families:
+        yield from family.lines
+
+
+def _pipeline(conn: Connection) -> list[_Family]:
+    from sqlalchemy import text
+
+    row = conn.execute(text(_PIPELINE_SQL)).one()
+    specs = (
+        ("riotjobs_players_tracked", "Players tracked by the operator.", row.tracked),
+        ("riotjobs_players_discovered", "Untracked players discovered in matches.", row.discovered),
+        ("riotjobs_players_analyzed", "Players with a smurf analysis.", row.analyzed),
+        ("riotjobs_players_flagged", "Players whose newest analysis flags a smurf.", row.smurfs),
+        ("riotjobs_players_banned", "Players found banned by the ban checker.", row.banned),
+        ("riotjobs_open_incidents", "Jobs with an open incident.", row.open_incidents),
+        (
+            "riotjobs_notifications_pending",
+            "Webhook messages waiting in the outbox.",
+            row.pending_notifications,
+        ),
+    )
+    families = []
+    for name, help_text, value in specs:
+        family = _Family(name, "gauge", help_text)
+        family.add(int(value))
+        families.append(family)
+    return families
+
+
+def write_atomic(path: Path, content: str) -> None:
+    """Write via a temp file in the same directory and ``os.replace``, so the textfile collector
+    never reads half a file. The temp name does not end in ``.prom`` so it is never collected."""
+    directory = path.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

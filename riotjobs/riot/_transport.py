@@ -1,0 +1,249 @@
+"""One Riot API GET, end to end: a limiter slot, the HTTP exchange, learning, retries, errors.
+
+Retry policy:
+- 5xx, connection errors and timeouts retry with exponential backoff and full jitter (the
+  ``backoff`` package) up to ``max_tries`` attempts, then raise ``ServerError`` or
+  ``RiotUnavailableError``. Every attempt takes its own limiter slot: Riot counts it.
+- A 429 of type application or method blocks that scope for ``Retry-After`` in the shared
+  limiter (so every process waits), then the request queues for a slot again. A service 429, or
+  one without headers, waits ``service_backoff`` seconds (or its ``Retry-After``) in this thread
+  only, since it says nothing about our key's budget.
+- 401/403 raise ``InvalidKeyError`` and are remembered: later calls fail without a request.
+  Until one response has shown the key works, requests go one at a time, so a dead key costs a
+  single request however many threads are waiting.
+
+The key travels only in the ``X-Riot-Token`` header, set by an ``httpx.Auth`` whose repr hides
+it; URLs, log lines and error messages never contain it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import backoff
+import httpx
+from pydantic import SecretStr
+
+from riotjobs.counters import Counters
+from riotjobs.riot._headers import RateHeaders
+from riotjobs.riot.errors import (
+    BadRequestError,
+    InvalidKeyError,
+    NotFoundError,
+    RateLimitBudgetExhausted,
+    RiotAPIError,
+    RiotUnavailableError,
+    ServerError,
+)
+from riotjobs.riot.limiter import Limiter, Scope
+from riotjobs.riot.routing import Endpoint
+
+log = logging.getLogger("riotjobs.riot")
+
+MAX_RATE_LIMITED = 8  # 429s in a row for one request before giving up on it
+
+
+class TokenAuth(httpx.Auth):
+    """Adds ``X-Riot-Token`` to each request; the key never sits in client defaults or reprs."""
+
+    def __init__(self, key: SecretStr) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["X-Riot-Token"] = self._key.get_secret_value()
+        yield request
+
+    def __repr__(self) -> str:
+        return "TokenAuth(X-Riot-Token=***)"
+
+
+def quiet_http_loggers() -> None:
+    """httpx logs every URL at INFO and httpcore traces the exchange at DEBUG; keep both at
+    WARNING so a verbose run can never echo request details (the key is only ever in a header,
+    but a header dump at DEBUG must not become possible)."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
+class _Retryable(Exception):
+    """A 5xx or a transport failure; ``status`` is None for the latter."""
+
+    def __init__(self, message: str, status: int | None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _RateLimited(Exception):
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"429, retry in {wait:.1f}s")
+        self.wait = wait
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One logical request (it may take several attempts)."""
+
+    endpoint: str
+    routing: str
+    path: str
+    params: dict[str, Any]
+    app: Scope
+    method: Scope
+
+    @property
+    def where(self) -> str:
+        return f"{self.endpoint} on {self.routing}"
+
+
+class Requester:
+    """Sends GETs for a ``RiotClient``. Thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        http: httpx.Client,
+        base_url: str,
+        limiter: Limiter,
+        fingerprint: str,
+        app_limits: str,
+        counters: Counters,
+        deadline: float | None,
+        max_tries: int = 4,
+        backoff_base: float = 0.5,
+        service_backoff: float = 5.0,
+    ) -> None:
+        self.http = http
+        self.base_url = base_url
+        self.limiter = limiter
+        self.fingerprint = fingerprint
+        self.app_limits = app_limits
+        self.counters = counters
+        self.deadline = deadline
+        self.service_backoff = service_backoff
+        self.rejected: int | None = None  # the 401/403 status once the key was refused
+        self._key_ok = threading.Event()
+        self._key_gate = threading.Lock()
+        self._retrying = backoff.on_exception(
+            backoff.expo,
+            _Retryable,
+            max_tries=max_tries,
+            max_time=self._remaining if deadline is not None else None,
+            jitter=backoff.full_jitter,
+            factor=backoff_base,
+            on_backoff=self._log_backoff,
+            logger=None,
+        )(self._attempt)
+
+    def _remaining(self) -> float:
+        assert self.deadline is not None
+        return max(0.0, self.deadline - time.monotonic())
+
+    @staticmethod
+    def _log_backoff(details: Any) -> None:
+        log.info("retrying in %.1fs after: %s", details["wait"], details["exception"])
+
+    def get(
+        self, endpoint: Endpoint, routing: str, path: str, params: Mapping[str, Any] | None = None
+    ) -> httpx.Response:
+        """The successful response of ``GET {base}{path}``, or a ``RiotAPIError``."""
+        call = _Call(
+            endpoint=endpoint.name,
+            routing=routing,
+            path=path,
+            params=dict(params or {}),
+            app=Scope.application(self.fingerprint, routing, self.app_limits),
+            method=Scope.method(self.fingerprint, routing, endpoint.name),
+        )
+        for _ in range(MAX_RATE_LIMITED):
+            try:
+                return self._gated(call)
+            except _RateLimited as limited:
+                self._pause(limited.wait, call)
+            except _Retryable as failed:
+                if failed.status is None:
+                    raise RiotUnavailableError(
+                        f"{call.where}: unreachable after retries ({failed})",
+                        endpoint=call.endpoint,
+                    ) from None
+                raise ServerError(
+                    f"{call.where}: HTTP {failed.status} after retries",
+                    endpoint=call.endpoint,
+                    status=failed.status,
+                ) from None
+        raise RateLimitBudgetExhausted(
+            f"{call.where}: rate limited {MAX_RATE_LIMITED} times in a row", endpoint=call.endpoint
+        )
+
+    def _pause(self, wait: float, call: _Call) -> None:
+        if self.deadline is not None and time.monotonic() + wait > self.deadline:
+            raise RateLimitBudgetExhausted(
+                f"rate limit: {call.where} asked to wait {wait:.1f}s, past the run's deadline",
+                endpoint=call.endpoint,
+            )
+        time.sleep(wait)
+
+    def _gated(self, call: _Call) -> httpx.Response:
+        if self._key_ok.is_set():
+            return self._retrying(call)
+        with self._key_gate:  # one request at a time until the key has been accepted once
+            return self._retrying(call)
+
+    def _attempt(self, call: _Call) -> httpx.Response:
+        if self.rejected is not None:
+            raise InvalidKeyError(self.rejected, endpoint=call.endpoint)
+        scopes = (call.app, call.method)
+        self.limiter.acquire(scopes, deadline=self.deadline)
+        self.counters.add("api_requests_made")
+        url = self.base_url.replace("{routing}", call.routing) + call.path
+        try:
+            response = self.http.get(url, params=call.params)
+        except httpx.TransportError as exc:
+            self.limiter.observe([(s, None, None) for s in scopes], answered=False)
+            raise _Retryable(f"{type(exc).__name__}: {exc}", None) from None
+        status = response.status_code
+        facts = RateHeaders.from_headers(response.headers)
+        self.limiter.observe(
+            [
+                (call.app, facts.app_limits, facts.app_counts),
+                (call.method, facts.method_limits, facts.method_counts),
+            ],
+            answered=status < 500,
+        )
+        if status in (401, 403):
+            self.rejected = status
+            raise InvalidKeyError(status, endpoint=call.endpoint)
+        self._key_ok.set()
+        if status == 200:
+            return response
+        if status == 429:
+            self.counters.add("rate_limited_responses")
+            raise self._rate_limited(facts, call)
+        if status >= 500:
+            raise _Retryable(f"{call.where}: HTTP {status}", status)
+        error: type[RiotAPIError] = {404: NotFoundError, 400: BadRequestError}.get(
+            status, RiotAPIError
+        )
+        reason = {404: "not found", 400: "bad request"}.get(status, "unexpected status")
+        raise error(
+            f"{call.where}: {call.path}: {reason} ({status})", endpoint=call.endpoint, status=status
+        )
+
+    def _rate_limited(self, facts: RateHeaders, call: _Call) -> _RateLimited:
+        where = call.where
+        scope = {"application": call.app, "method": call.method}.get(facts.limit_type or "")
+        if scope is not None and facts.retry_after is not None:
+            log.warning(
+                "429 (%s limit) on %s: Retry-After %gs", facts.limit_type, where, facts.retry_after
+            )
+            self.limiter.block(scope, facts.retry_after)
+            return _RateLimited(0.0)  # the shared block makes acquire wait, in every process
+        wait = facts.retry_after if facts.retry_after is not None else self.service_backoff
+        log.warning("429 (%s) on %s: backing off %gs", facts.limit_type or "no type", where, wait)
+        return _RateLimited(wait)

@@ -1,0 +1,253 @@
+"""``RiotClient``: typed, rate-limited, concurrent access to the Riot API endpoints riotjobs uses.
+
+    client = RiotClient(settings, db_url=url, counters=ctx.counters, deadline=ctx.deadline)
+    for match_id, result in client.gather(lambda m: client.match(m, platform="euw1"), ids):
+        if isinstance(result, RiotAPIError): ...   # one item failed; the batch goes on
+
+Every call routes by platform (``routing.py``), takes a slot from the limiter shared through
+Postgres (``limiter.py``), retries and maps failures (``_transport.py``) and validates the body
+into a model (``models.py``): a malformed body raises ``MalformedResponseError`` naming the
+endpoint and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from riotjobs.counters import Counters
+from riotjobs.errors import ConfigError
+from riotjobs.riot import routing
+from riotjobs.riot._headers import fingerprint
+from riotjobs.riot._transport import Requester, TokenAuth, quiet_http_loggers
+from riotjobs.riot.errors import (
+    BadRequestError,
+    InvalidKeyError,
+    MalformedResponseError,
+    RateLimitBudgetExhausted,
+    RiotAPIError,
+)
+from riotjobs.riot.limiter import DEFAULT_MARGIN, Limiter
+from riotjobs.riot.models import Account, LeagueEntry, MatchDto, PlatformData, Summoner
+
+if TYPE_CHECKING:
+    from riotjobs.config import Settings
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# These stop a whole batch: nothing else in it can succeed.
+FATAL = (InvalidKeyError, RateLimitBudgetExhausted)
+
+
+_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
+
+
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    """Validators are built on first use (not at import) and reused."""
+    if kind not in _ADAPTERS:
+        _ADAPTERS[kind] = TypeAdapter(kind)
+    return _ADAPTERS[kind]
+
+
+class RiotClient:
+    """The Riot API, for one run. Thread-safe; ``close()`` releases HTTP and DB connections."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        db_url: str,
+        counters: Counters | None = None,
+        deadline: float | None = None,
+        transport: httpx.BaseTransport | None = None,
+        max_workers: int = 16,
+        app_limits: str | None = None,
+        margin: float = DEFAULT_MARGIN,
+        max_tries: int = 4,
+        backoff_base: float = 0.5,
+        service_backoff: float = 5.0,
+        timeout: float = 10.0,
+    ) -> None:
+        key = settings.riot_api_key
+        if key is None or not key.get_secret_value().strip():
+            raise ConfigError("RIOT_API_KEY is not set: get a key at developer.riotgames.com")
+        quiet_http_loggers()
+        self.settings = settings
+        self.counters = counters if counters is not None else Counters()
+        self.deadline = deadline
+        self.max_workers = max(1, max_workers)
+        self.fingerprint = fingerprint(key.get_secret_value())
+        self._limiter = Limiter(db_url, margin=margin, probe_timeout=timeout)
+        self._http = httpx.Client(
+            auth=TokenAuth(key),
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            limits=httpx.Limits(
+                max_connections=self.max_workers * 2, max_keepalive_connections=self.max_workers
+            ),
+            headers={"Accept": "application/json", "User-Agent": "riotjobs"},
+        )
+        self._requests = Requester(
+            http=self._http,
+            base_url=settings.riot_base_url,
+            limiter=self._limiter,
+            fingerprint=self.fingerprint,
+            app_limits=app_limits or settings.riot_app_limits,
+            counters=self.counters,
+            deadline=deadline,
+            max_tries=max_tries,
+            backoff_base=backoff_base,
+            service_backoff=service_backoff,
+        )
+
+    def __repr__(self) -> str:
+        return f"RiotClient(key={self.fingerprint}, base_url={self.settings.riot_base_url!r})"
+
+    def __enter__(self) -> RiotClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+        self._limiter.close()
+
+    # --- endpoints ------------------------------------------------------------------------------
+
+    def account_by_riot_id(self, game_name: str, tag_line: str, *, platform: str) -> Account:
+        """account-v1, on the platform's account region (sea platforms use asia)."""
+        path = routing.ACCOUNT_BY_RIOT_ID.url_path(gameName=game_name, tagLine=tag_line)
+        return self._get(routing.ACCOUNT_BY_RIOT_ID, platform, path, Account)
+
+    def summoner_by_puuid(self, puuid: str, *, platform: str) -> Summoner:
+        """summoner-v4. ``NotFoundError`` for a puuid unknown on the platform (likely banned)."""
+        path = routing.SUMMONER_BY_PUUID.url_path(puuid=puuid)
+        return self._get(routing.SUMMONER_BY_PUUID, platform, path, Summoner)
+
+    def league_entries_by_puuid(self, puuid: str, *, platform: str) -> list[LeagueEntry]:
+        path = routing.LEAGUE_ENTRIES_BY_PUUID.url_path(puuid=puuid)
+        return self._get(routing.LEAGUE_ENTRIES_BY_PUUID, platform, path, list[LeagueEntry])
+
+    def match_ids_by_puuid(
+        self,
+        puuid: str,
+        *,
+        platform: str,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        queue: int | None = None,
+        type: str | None = None,  # Riot's parameter name
+        start: int = 0,
+        count: int = 20,
+    ) -> list[str]:
+        """match-v5 ids, newest first. ``start_time``/``end_time`` are epoch seconds."""
+        params = {
+            "startTime": start_time,
+            "endTime": end_time,
+            "queue": queue,
+            "type": type,
+            "start": start,
+            "count": count,
+        }
+        path = routing.MATCH_IDS_BY_PUUID.url_path(puuid=puuid)
+        return self._get(
+            routing.MATCH_IDS_BY_PUUID,
+            platform,
+            path,
+            list[str],
+            {k: v for k, v in params.items() if v is not None},
+        )
+
+    def match(self, match_id: str, *, platform: str) -> MatchDto:
+        path = routing.MATCH_BY_ID.url_path(matchId=match_id)
+        return self._get(routing.MATCH_BY_ID, platform, path, MatchDto)
+
+    def platform_status(self, *, platform: str) -> PlatformData:
+        return self._get(
+            routing.PLATFORM_STATUS, platform, routing.PLATFORM_STATUS.path, PlatformData
+        )
+
+    def _get(
+        self,
+        endpoint: routing.Endpoint,
+        platform: str,
+        path: str,
+        kind: type[T],
+        params: dict[str, Any] | None = None,
+    ) -> T:
+        try:
+            value = endpoint.routing_value(platform)
+        except ValueError as exc:
+            raise BadRequestError(str(exc), endpoint=endpoint.name) from None
+        response = self._requests.get(endpoint, value, path, params)
+        where = f"{endpoint.name} on {value}"
+        try:
+            data = response.json()
+        except ValueError:
+            raise MalformedResponseError(
+                f"{where}: the response body is not JSON", endpoint=endpoint.name, status=200
+            ) from None
+        try:
+            result: T = _adapter(kind).validate_python(data)
+            return result
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "(body)"
+            more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+            raise MalformedResponseError(
+                f"{where}: malformed response: field {field}: {first['msg']}{more}",
+                endpoint=endpoint.name,
+                status=200,
+            ) from None
+
+    # --- concurrency ----------------------------------------------------------------------------
+
+    def gather(
+        self, fn: Callable[[T], R], items: Iterable[T], *, max_workers: int | None = None
+    ) -> Iterator[tuple[T, R | RiotAPIError]]:
+        """Run ``fn(item)`` on a thread pool and yield ``(item, result)`` as each completes.
+
+        The limiter, not the pool, sets the pace: the pool only keeps enough requests in flight
+        to hide network latency. A ``RiotAPIError`` is yielded in place of the result, except
+        ``InvalidKeyError`` and ``RateLimitBudgetExhausted``, which stop the batch: items not
+        yet started are dropped, those already running finish and are yielded (their requests
+        were paid for), then the error is raised. Any other exception (a database error) stops
+        the batch the same way.
+        """
+        workers = max(1, max_workers or self.max_workers)
+        pending = iter(items)
+        running: dict[Future[R], T] = {}
+        fatal: BaseException | None = None
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="riot")
+
+        def submit_next() -> None:
+            if fatal is None:
+                for item in pending:  # lazily: a long list is never queued all at once
+                    running[pool.submit(fn, item)] = item
+                    return
+
+        try:
+            for _ in range(workers * 2):
+                submit_next()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    item = running.pop(future)
+                    exc = future.exception()
+                    if exc is None:
+                        yield item, future.result()
+                    elif isinstance(exc, RiotAPIError) and not isinstance(exc, FATAL):
+                        yield item, exc
+                    elif fatal is None:
+                        fatal = exc
+                    submit_next()
+            if fatal is not None:
+                raise fatal
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

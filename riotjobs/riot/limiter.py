@@ -1,0 +1,334 @@
+"""A rate limiter shared, through Postgres, by every process that uses the same key and database.
+
+Riot limits each key per routing value twice: an *application* limit over all methods and a
+*method* limit per endpoint, each a list of ``count:window`` pairs. Repeated 429s get a key
+blacklisted, and two cron jobs may run at once, so the state lives in ``rate_limit_scopes`` rows
+rather than in memory.
+
+Each scope keeps a **sliding log**: the database-clock times (``clock_timestamp()``, so hosts
+agree) of its recent requests. A request fits when, for every pair of both scopes, fewer than
+``count`` stamps lie within the last ``window + margin`` seconds. Riot's windows are fixed and
+start at the first request; a sliding log is never looser than that, and the margin absorbs the
+network jitter between our stamp and Riot's arrival time. ``acquire`` locks the app and method
+rows (``FOR UPDATE``, in sorted order so two acquirers never deadlock), checks, appends and
+commits in one pipelined transaction: two round trips. When no slot is free it computes when the
+oldest blocking stamp ages out, sleeps and retries, or raises ``RateLimitBudgetExhausted`` at once
+when that moment lies past the run's deadline.
+
+``observe`` learns from each response: announced limits replace the configured ones, and when the
+``-Count`` headers show Riot counted more than our log did (another user of the key, a lost
+stamp), phantom stamps are added so we back off. Until a scope's limits have been announced,
+only one request at a time probes it. ``block`` records a 429's ``Retry-After`` for every process.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from riotjobs.riot._headers import Limits, format_limits, parse_limits
+from riotjobs.riot.errors import RateLimitBudgetExhausted
+
+if TYPE_CHECKING:
+    import psycopg
+
+log = logging.getLogger("riotjobs.riot.limiter")
+
+DEFAULT_APP_LIMITS = "20:1,100:120"  # a development key
+# Method limits are learned from the first response (one probe at a time until then); this
+# generous fallback only applies when a server never announces them.
+DEFAULT_METHOD_LIMITS = "2000:10"
+DEFAULT_MARGIN = 0.05
+PROBE_POLL = 0.05  # how often waiters look whether a probe has taught the limits
+COUNT_SLACK = 0.25  # extra look-back when comparing Riot's counts with ours, against false alarms
+
+_LOCK_SQL = """
+WITH t AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
+SELECT s.scope, s.limits, s.learned, s.stamps, s.blocked_until, s.probe_until, t.now
+FROM rate_limit_scopes s, t WHERE s.scope = ANY(%s) ORDER BY s.scope FOR UPDATE OF s
+"""
+_READ_SQL = _LOCK_SQL.replace(" FOR UPDATE OF s", "")
+_WRITE_SQL = """
+UPDATE rate_limit_scopes SET limits = %s, learned = %s, stamps = %s::float8[],
+    probe_until = %s, updated_at = now()
+WHERE scope = %s
+"""
+_ENSURE_SQL = """
+INSERT INTO rate_limit_scopes (scope, limits)
+SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT (scope) DO NOTHING
+"""
+_BLOCK_SQL = """
+UPDATE rate_limit_scopes
+SET blocked_until = greatest(
+        coalesce(blocked_until, 0), extract(epoch FROM clock_timestamp()) + %s
+    ), updated_at = now()
+WHERE scope = %s
+"""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One limited scope: ``app:<fp>:<routing>`` or ``method:<fp>:<routing>:<endpoint>``."""
+
+    id: str
+    kind: Literal["application", "method"]
+    default_limits: str
+    label: str  # for messages: "na1" or "match-v5.match on americas"
+
+    @classmethod
+    def application(cls, fp: str, routing: str, limits: str = DEFAULT_APP_LIMITS) -> Scope:
+        return cls(f"app:{fp}:{routing}", "application", limits, routing)
+
+    @classmethod
+    def method(
+        cls, fp: str, routing: str, endpoint: str, limits: str = DEFAULT_METHOD_LIMITS
+    ) -> Scope:
+        return cls(
+            f"method:{fp}:{routing}:{endpoint}", "method", limits, f"{endpoint} on {routing}"
+        )
+
+
+@dataclass
+class _Row:
+    scope: str
+    limits: Limits
+    learned: bool
+    stamps: list[float]
+    blocked_until: float | None
+    probe_until: float | None
+
+    @classmethod
+    def from_db(cls, rec: tuple[Any, ...]) -> _Row:
+        limits = parse_limits(rec[1]) or parse_limits(DEFAULT_METHOD_LIMITS) or ()
+        return cls(rec[0], limits, rec[2], sorted(rec[3]), rec[4], rec[5])
+
+
+def slot_wait(limits: Limits, stamps: Sequence[float], now: float, margin: float) -> float:
+    """Seconds until one more request fits every ``(count, window)`` of ``limits``; 0 if now.
+
+    ``stamps`` must be ascending. For a full window the request must wait until enough of the
+    oldest stamps in it are older than ``window + margin``.
+    """
+    wait = 0.0
+    for count, window in limits:
+        horizon = now - window - margin
+        recent = [s for s in stamps if s > horizon]
+        if len(recent) >= count:
+            if count == 0:
+                return window  # a zero limit: nothing fits; look again after one window
+            wait = max(wait, recent[len(recent) - count] - horizon)
+    return wait
+
+
+def phantoms(counts: Limits, stamps: Sequence[float], now: float, margin: float) -> int:
+    """How many requests Riot counted beyond our log: the largest excess over all windows."""
+    extra = 0
+    for counted, window in counts:
+        ours = sum(1 for s in stamps if s > now - window - margin - COUNT_SLACK)
+        extra = max(extra, int(counted) - ours)
+    return extra
+
+
+class _Pool:
+    """Autocommit psycopg connections, one per concurrently acquiring thread, reused."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
+        self._closed = False
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        import psycopg
+
+        from riotjobs.db.engine import connect, unavailable
+
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
+            conn = connect(self._url, application_name="riotjobs limiter", autocommit=True)
+        try:
+            yield conn
+        except psycopg.OperationalError as exc:
+            conn.close()
+            raise unavailable(self._url, exc) from None
+        except BaseException:
+            conn.close()  # it may be mid-transaction or mid-pipeline; never reuse it
+            raise
+        if self._closed:
+            conn.close()
+        else:
+            self._idle.put(conn)
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+class Limiter:
+    """The shared limiter. Thread-safe: each call borrows its own connection."""
+
+    def __init__(self, db_url: str, *, margin: float = DEFAULT_MARGIN, probe_timeout: float = 10.0):
+        self.margin = margin
+        self.probe_timeout = probe_timeout
+        self._pool = _Pool(db_url)
+        self._ensured: set[str] = set()
+
+    def close(self) -> None:
+        self._pool.close()
+
+    # --- acquire --------------------------------------------------------------------------------
+
+    def acquire(self, scopes: Sequence[Scope], *, deadline: float | None = None) -> None:
+        """Take one request slot in every scope, waiting as needed.
+
+        Raises ``RateLimitBudgetExhausted`` without sleeping when the next slot lies past
+        ``deadline`` (a ``time.monotonic()`` value).
+        """
+        while True:
+            wait = self._try_acquire(scopes)
+            if wait <= 0:
+                return
+            if deadline is not None and time.monotonic() + wait > deadline:
+                raise RateLimitBudgetExhausted(
+                    f"rate limit: no request slot for {scopes[-1].label} before the run's "
+                    f"deadline (the next is {wait:.1f}s away)"
+                )
+            log.debug("rate limit: waiting %.3fs for %s", wait, scopes[-1].id)
+            # A little jitter so threads woken for the same slot do not all collide on the row.
+            time.sleep(wait + random.uniform(0, 0.005))
+
+    def _try_acquire(self, scopes: Sequence[Scope]) -> float:
+        """Append a stamp to every scope and return 0, or return the seconds to wait."""
+        self._ensure(scopes)
+        ids = sorted(s.id for s in scopes)
+        with self._pool.connection() as conn, conn.pipeline():
+            conn.execute("BEGIN")
+            recs = conn.execute(_LOCK_SQL, (ids,)).fetchall()
+            if len(recs) != len(ids):  # a row was deleted under us (cleanup): recreate it
+                conn.execute("ROLLBACK")
+                self._ensured.difference_update(ids)
+                return PROBE_POLL
+            now = float(recs[0][6])
+            rows = [_Row.from_db(r) for r in recs]
+            wait = max(self._wait(row, now) for row in rows)
+            if wait > 0:
+                conn.execute("ROLLBACK")
+                return wait
+            for row in rows:
+                probe = None if row.learned else now + self.probe_timeout
+                stamps = self._trimmed(row, now, [now])
+                conn.execute(
+                    _WRITE_SQL, (format_limits(row.limits), row.learned, stamps, probe, row.scope)
+                )
+            conn.execute("COMMIT")
+        return 0.0
+
+    def _wait(self, row: _Row, now: float) -> float:
+        wait = slot_wait(row.limits, row.stamps, now, self.margin)
+        if row.blocked_until is not None and row.blocked_until > now:
+            wait = max(wait, row.blocked_until - now)
+        if not row.learned and row.probe_until is not None and row.probe_until > now:
+            # Another request is probing the scope's real limits: look again shortly.
+            wait = max(wait, min(PROBE_POLL, row.probe_until - now))
+        return wait
+
+    def _trimmed(self, row: _Row, now: float, extra: Sequence[float]) -> list[float]:
+        """The row's stamps plus ``extra``, without those older than any window needs."""
+        longest = max((window for _, window in row.limits), default=0.0)
+        horizon = now - longest - self.margin - COUNT_SLACK
+        return sorted([s for s in row.stamps if s > horizon] + list(extra))
+
+    def _ensure(self, scopes: Sequence[Scope]) -> None:
+        missing = [s for s in scopes if s.id not in self._ensured]
+        if not missing:
+            return
+        with self._pool.connection() as conn:
+            conn.execute(
+                _ENSURE_SQL, ([s.id for s in missing], [s.default_limits for s in missing])
+            )
+        self._ensured.update(s.id for s in missing)
+
+    # --- learning from responses ----------------------------------------------------------------
+
+    def observe(
+        self,
+        facts: Sequence[tuple[Scope, Limits | None, Limits | None]],
+        *,
+        answered: bool,
+    ) -> None:
+        """Learn from one response: ``(scope, announced limits, announced counts)`` per scope.
+
+        ``answered`` is false for a 5xx or a transport error: such a response teaches nothing,
+        it only ends a probe so the next request can try.
+        """
+        self._ensure([scope for scope, _, _ in facts])
+        ids = sorted(scope.id for scope, _, _ in facts)
+        by_id = {scope.id: (limits, counts) for scope, limits, counts in facts}
+        with self._pool.connection() as conn:
+            recs = conn.execute(_READ_SQL, (ids,)).fetchall()
+        stale = [
+            r for r in recs if self._update(_Row.from_db(r), float(r[6]), *by_id[r[0]], answered)
+        ]
+        if not stale:
+            return
+        # Something to write: redo the check under the row locks, on fresh rows.
+        with self._pool.connection() as conn, conn.pipeline():
+            conn.execute("BEGIN")
+            recs = conn.execute(_LOCK_SQL, (sorted(r[0] for r in stale),)).fetchall()
+            for rec in recs:
+                row = _Row.from_db(rec)
+                old_limits, old_count = row.limits, len(row.stamps)
+                change = self._update(row, float(rec[6]), *by_id[row.scope], answered)
+                if change is None:
+                    continue
+                conn.execute(_WRITE_SQL, (*change, row.scope))
+                if row.limits != old_limits:
+                    log.info("rate limits of %s are %s", row.scope, change[0])
+                if len(change[2]) > old_count:
+                    log.info("rate limit: Riot counted more requests on %s than we did", row.scope)
+            conn.execute("COMMIT")
+
+    def _update(
+        self,
+        row: _Row,
+        now: float,
+        limits: Limits | None,
+        counts: Limits | None,
+        answered: bool,
+    ) -> tuple[str, bool, list[float], float | None] | None:
+        """The new (limits, learned, stamps, probe_until) of a row, or None if unchanged.
+
+        Phantom stamps for requests Riot counted beyond our log are placed at ``now``: later
+        than they really were, so the limiter errs towards waiting.
+        """
+        new_limits, learned, probe = row.limits, row.learned, row.probe_until
+        if limits is not None and limits != row.limits:
+            new_limits = limits
+        if not row.learned:
+            # A 2xx/4xx without the header: this server does not announce; trust the defaults.
+            learned = limits is not None or answered
+            probe = None
+        extra = phantoms(counts, row.stamps, now, self.margin) if counts else 0
+        if (new_limits, learned, probe, extra) == (row.limits, row.learned, row.probe_until, 0):
+            return None
+        row.limits = new_limits
+        stamps = self._trimmed(row, now, [now] * extra)
+        return format_limits(new_limits), learned, stamps, probe
+
+    def block(self, scope: Scope, seconds: float) -> None:
+        """Refuse every request to ``scope``, from every process, for ``seconds`` from now."""
+        log.warning("rate limit: %s blocked for %.1fs (429)", scope.id, seconds)
+        self._ensure([scope])
+        with self._pool.connection() as conn:
+            conn.execute(_BLOCK_SQL, (seconds, scope.id))

@@ -1,0 +1,122 @@
+"""`fetch_discovered_matches`: Phase 1 of the Player Analyzer (seed 001).
+
+Discovered players (untracked, active, not banned) with fewer than ``target_matches`` stored
+ranked-solo (queue 420) matches get up to ``players_per_run`` at a time, least recently updated
+first. For each: list their most recent queue-420 match ids (``target_matches`` of them, so the
+ones already stored can be skipped and still leave enough), fetch the missing ones, newest
+first, and store each match in its own transaction. With ``fetch_ranks`` the player's league
+entries are read too (the analysis compares rank with performance). ``updated_at`` is touched
+even when nothing was found, so the queue rotates past players who do not play ranked.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from riotjobs.tasks.base import TaskConfig, TaskOutcome
+
+if TYPE_CHECKING:
+    from riotjobs.tasks.base import TaskContext
+
+# Claim the batch: lock the due rows (skipping rows another run has locked) and move them to the
+# back of the queue at once, so `player_analyzer` and `match_fetcher` running together work on
+# different players instead of fetching the same matches twice.
+_CLAIM = """
+WITH due AS (
+    SELECT p.id, c.n
+    FROM players p
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS n
+        FROM match_participants mp JOIN matches m ON m.match_id = mp.match_id
+        WHERE mp.puuid = p.puuid AND m.queue_id = :queue
+    ) c
+    WHERE NOT p.is_tracked AND p.is_active AND NOT p.is_banned AND c.n < :target
+    ORDER BY p.updated_at, p.id
+    LIMIT :limit
+    FOR UPDATE OF p SKIP LOCKED
+)
+UPDATE players p SET updated_at = :now
+FROM due WHERE p.id = due.id
+RETURNING p.id, p.puuid, p.platform, due.n AS stored
+"""
+
+
+class Config(TaskConfig):
+    target_matches: int = Field(default=20, ge=1, le=100)
+    players_per_run: int = Field(default=10, ge=1, le=10_000)
+    fetch_ranks: bool = True
+
+
+def run(ctx: TaskContext, config: Config) -> TaskOutcome:
+    from sqlalchemy import text
+
+    from riotjobs.db.models import utcnow
+    from riotjobs.ingest import RANKED_SOLO_QUEUE_ID
+
+    outcome = TaskOutcome()
+    with ctx.session() as session:
+        claimed = session.execute(
+            text(_CLAIM),
+            {
+                "queue": RANKED_SOLO_QUEUE_ID,
+                "target": config.target_matches,
+                "limit": config.players_per_run,
+                "now": utcnow(),
+            },
+        ).all()
+        session.commit()
+    players = sorted(claimed, key=lambda row: row.id)
+    if not players:
+        outcome.note = "no discovered players need matches"
+        return outcome
+    ctx.progress.start("fetching matches of discovered players", len(players))
+    for player in players:
+        _fill_player(
+            ctx, outcome, config, puuid=player.puuid, platform=player.platform, stored=player.stored
+        )
+        ctx.progress.advance()
+    ctx.progress.finish()
+    return outcome
+
+
+def _fill_player(
+    ctx: TaskContext,
+    outcome: TaskOutcome,
+    config: Config,
+    *,
+    puuid: str,
+    platform: str,
+    stored: int,
+) -> None:
+    from riotjobs.ingest import RANKED_SOLO_QUEUE_ID, stored_match_ids, touch_player
+    from riotjobs.tasks._history import (
+        fetch_matches,
+        finish_player,
+        is_item_error,
+        refresh_rank,
+        skip,
+    )
+
+    missing = config.target_matches - int(stored)
+    try:
+        ids = ctx.riot.match_ids_by_puuid(
+            puuid, platform=platform, queue=RANKED_SOLO_QUEUE_ID, count=config.target_matches
+        )
+    except Exception as exc:
+        if not is_item_error(exc):
+            raise
+        skip(ctx, outcome, f"match ids of {puuid}", exc)
+        # Rotate the queue anyway, so one failing player cannot hold its head.
+        with ctx.session() as session:
+            touch_player(session=session, puuid=puuid)
+            session.commit()
+        return
+    with ctx.session() as session:
+        known = stored_match_ids(session=session, match_ids=ids)
+    todo = [match_id for match_id in ids if match_id not in known][:missing]
+    fetched = fetch_matches(ctx, outcome, platform=platform, match_ids=todo)
+    if config.fetch_ranks:
+        refresh_rank(ctx, outcome, puuid=puuid, platform=platform)
+    finish_player(ctx, puuid=puuid, new_matches=fetched.stored > 0)

@@ -1,0 +1,29 @@
+"""`reap`: mark runs left ``running`` by dead processes as ``abandoned``, for every job.
+
+A row is an orphan exactly when nobody holds its job's run lock (see ``riotjobs.runner``), so a
+job that is running right now is never touched. ``riotjobs run`` and ``riotjobs status`` reap
+too; this task also covers jobs that are rarely run or watched.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from riotjobs.tasks.base import TaskConfig, TaskOutcome
+
+if TYPE_CHECKING:
+    from riotjobs.tasks.base import TaskContext
+
+
+class Config(TaskConfig):
+    pass
+
+
+def run(ctx: TaskContext, config: Config) -> TaskOutcome:
+    from riotjobs.runner import reap_orphans
+
+    found_by = f"the reap task of `riotjobs run {ctx.job_id}` (execution {ctx.execution_id})"
+    reaped = reap_orphans(ctx.engine, found_by=found_by)
+    ctx.counters.add("records_updated", reaped)
+    ctx.log.info("marked %d orphaned run(s) abandoned", reaped)
+    return TaskOutcome()

@@ -1,0 +1,74 @@
+"""Injected faults arrive at their configured rates, deterministically for a seed."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import httpx
+
+from riotjobs.sandbox import serve_in_thread
+from tests.sandbox.conftest import small_config
+
+N = 1500
+
+
+def _classify(response: httpx.Response) -> str:
+    if response.status_code == 429:
+        assert "Retry-After" not in response.headers
+        assert response.headers.get("X-Rate-Limit-Type", "service") == "service"
+        return "service_429"
+    if response.status_code >= 500:
+        assert response.status_code in (500, 502, 503, 504)
+        return "5xx"
+    assert response.status_code == 200
+    try:
+        doc = json.loads(response.content)
+    except ValueError:
+        return "malformed"
+    return "ok" if isinstance(doc, list) and all(isinstance(m, str) for m in doc) else "malformed"
+
+
+def _run() -> tuple[list[str], dict[str, object]]:
+    config = small_config(fault_rate=0.1, service_429_rate=0.05, malformed_rate=0.08)
+    with (
+        serve_in_thread(config) as sb,
+        httpx.Client(base_url=sb.root_url, headers={"X-Riot-Token": sb.api_key}) as client,
+    ):
+        puuid = sb.players(1)[0]["puuid"]
+        url = f"/americas/lol/match/v5/matches/by-puuid/{puuid}/ids"
+        kinds = [_classify(client.get(url)) for _ in range(N)]
+        return kinds, sb.stats()
+
+
+def test_fault_rates_and_determinism() -> None:
+    kinds, stats = _run()
+    seen = Counter(kinds)
+    # Binomial 3-sigma bands around 10 %, 5 % and 8 % of 1500.
+    assert 150 - 35 <= seen["5xx"] <= 150 + 35
+    assert 75 - 26 <= seen["service_429"] <= 75 + 26
+    assert 120 - 32 <= seen["malformed"] <= 120 + 32
+    assert stats["faults"] == {k: seen[k] for k in ("5xx", "malformed", "service_429")}
+    assert stats["rate_limited"] == {
+        "total": seen["service_429"],
+        "by_type": {"service": seen["service_429"]},
+        "by_scope": {"americas service:ids": seen["service_429"]},
+    }
+    again, _ = _run()
+    assert again == kinds
+
+
+def test_latency_is_async_and_does_not_serialise_requests() -> None:
+    import concurrent.futures
+    import time
+
+    with serve_in_thread(small_config(latency_ms=300)) as sb:
+        url = f"{sb.root_url}/na1/lol/status/v4/platform-data"
+        headers = {"X-Riot-Token": sb.api_key}
+        began = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(10) as pool:
+            codes = list(pool.map(lambda _: httpx.get(url, headers=headers).status_code, range(10)))
+        elapsed = time.monotonic() - began
+        assert codes == [200] * 10
+        # Ten 300 ms answers in parallel: a blocking sleep would need 3 s.
+        assert 0.3 <= elapsed < 2.5
