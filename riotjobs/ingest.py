@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, text
@@ -142,6 +143,22 @@ def humans(match: MatchDto) -> list[ParticipantDto]:
     return result
 
 
+@cache
+def _inserts() -> tuple[Any, Any, Any]:
+    """The three ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` statements, built once."""
+    return (
+        pg_insert(_table(Match))
+        .on_conflict_do_nothing(index_elements=["match_id"])
+        .returning(_table(Match).c.match_id),
+        pg_insert(_table(MatchParticipant))
+        .on_conflict_do_nothing(index_elements=["match_id", "puuid"])
+        .returning(_table(MatchParticipant).c.id),
+        pg_insert(_table(Player))
+        .on_conflict_do_nothing(index_elements=["puuid"])
+        .returning(_table(Player).c.puuid),
+    )
+
+
 def ingest_match(*, session: Session, match: MatchDto) -> IngestResult:
     """Store a match, its participants and any new players, and commit (one transaction).
 
@@ -151,31 +168,21 @@ def ingest_match(*, session: Session, match: MatchDto) -> IngestResult:
     match_id = match.metadata.match_id
     platform = match_platform(match)
     people = sorted(humans(match), key=lambda p: p.puuid)
+    match_sql, participants_sql, players_sql = _inserts()
     try:
-        created = session.execute(
-            pg_insert(_table(Match))
-            .values(_match_row(match))
-            .on_conflict_do_nothing(index_elements=["match_id"])
-            .returning(_table(Match).c.match_id)
-        ).first()
+        created = session.execute(match_sql, _match_row(match)).first()
         participants = players = 0
         if people:
             # Also run for an already stored match: it repairs a partial legacy row for free.
+            # A list of parameter sets (not .values([...])): SQLAlchemy caches the compiled
+            # statement and sends one multi-row INSERT; inline values are recompiled per call.
             participants = len(
                 session.execute(
-                    pg_insert(_table(MatchParticipant))
-                    .values([_participant_row(match_id, p) for p in people])
-                    .on_conflict_do_nothing(index_elements=["match_id", "puuid"])
-                    .returning(_table(MatchParticipant).c.id)
+                    participants_sql, [_participant_row(match_id, p) for p in people]
                 ).all()
             )
             players = len(
-                session.execute(
-                    pg_insert(_table(Player))
-                    .values([_player_row(p, platform) for p in people])
-                    .on_conflict_do_nothing(index_elements=["puuid"])
-                    .returning(_table(Player).c.puuid)
-                ).all()
+                session.execute(players_sql, [_player_row(p, platform) for p in people]).all()
             )
         session.commit()
     except BaseException:

@@ -21,6 +21,10 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 RIOTJOBS_BIN = str(Path(sys.executable).with_name("riotjobs"))
 
 
+# What the terminal summary reports: which server ran the database-backed tests, and how many.
+_PG_USE = {"origin": "", "databases": 0}
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[pgharness.PgServer]:
     try:
@@ -30,8 +34,18 @@ def pg_server() -> Iterator[pgharness.PgServer]:
             pytest.fail(f"no Postgres for the suite under CI: {exc}")
         pytest.skip(f"no Postgres available: {exc}")
     server.drop_stale()
-    sys.stderr.write(f"\n[riotjobs tests] Postgres: {server.origin}\n")
+    _PG_USE["origin"] = server.origin
     yield server
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _PG_USE["origin"]:
+        terminalreporter.write_line(
+            f"riotjobs: {_PG_USE['databases']} tests ran on their own Postgres database "
+            f"({_PG_USE['origin']})"
+        )
+    else:
+        terminalreporter.write_line("riotjobs: no Postgres-backed test ran")
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +61,7 @@ def db_url(pg_server: pgharness.PgServer, pg_template: str) -> Iterator[str]:
 
     name = pg_server.next_name()
     url = pg_server.create(name, template=pg_template)
+    _PG_USE["databases"] += 1
     yield to_sqlalchemy(url)
     pg_server.drop(name)
 

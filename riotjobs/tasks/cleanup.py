@@ -3,7 +3,8 @@
 Deletes ``job_executions`` rows older than ``retention_days``, always keeping the newest
 ``keep_per_job`` of each job (a job that runs rarely keeps its history) and never touching a
 ``running`` row. Also prunes delivered ``notifications`` and closed ``job_incidents`` older than
-the retention. Deletes go in batches of ``batch_size`` rows with a commit after each, so a large
+the retention, and limiter state (``rate_limit_scopes``) idle for a day, which a rotated
+development key leaves behind every 24 h. Deletes go in batches of ``batch_size`` rows with a commit after each, so a large
 backlog never holds long locks or one huge transaction that a timeout would roll back whole.
 """
 
@@ -47,6 +48,12 @@ _DELETE_INCIDENTS = """
 DELETE FROM job_incidents WHERE id IN (
   SELECT id FROM job_incidents WHERE closed_at IS NOT NULL AND closed_at < :cutoff LIMIT :batch)
 """
+# Riot's longest windows are minutes long, so a scope untouched for a day holds no live stamps;
+# the limiter recreates a deleted row (relearning its limits from the next response).
+_DELETE_SCOPES = """
+DELETE FROM rate_limit_scopes WHERE scope IN (
+  SELECT scope FROM rate_limit_scopes WHERE updated_at < now() - interval '1 day' LIMIT :batch)
+"""
 
 
 def run(ctx: TaskContext, config: Config) -> TaskOutcome:
@@ -80,11 +87,12 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
     batch = {"cutoff": cutoff, "batch": config.batch_size}
     notifications = _in_batches(ctx, _DELETE_NOTIFICATIONS, batch)
     incidents = _in_batches(ctx, _DELETE_INCIDENTS, batch)
-    ctx.counters.add("records_updated", executions + notifications + incidents)
+    scopes = _in_batches(ctx, _DELETE_SCOPES, {"batch": config.batch_size})
+    ctx.counters.add("records_updated", executions + notifications + incidents + scopes)
     ctx.log.info(
         "deleted %d execution(s), %d delivered notification(s), %d closed incident(s) "
-        "older than %d days (keeping the newest %d runs of each job)",
-        executions, notifications, incidents, config.retention_days, config.keep_per_job,
+        "older than %d days (keeping the newest %d runs of each job), %d idle limiter scope(s)",
+        executions, notifications, incidents, config.retention_days, config.keep_per_job, scopes,
     )  # fmt: skip
     return TaskOutcome()
 

@@ -56,6 +56,13 @@ def _generate(engine: Any) -> None:
                 f" VALUES ('a', 1, {old}, {old}), ('b', 1, {old}, {new}), ('c', 1, {old}, NULL)"
             )
         )
+        conn.execute(
+            text(
+                "INSERT INTO rate_limit_scopes (scope, limits, updated_at) VALUES"
+                " ('app:idle:na1', '20:1', now() - interval '2 days'),"
+                " ('app:live:na1', '20:1', now() - interval '1 hour')"
+            )
+        )
 
 
 def _expected(rows: list[Any], keep: int, cutoff: datetime) -> set[int]:
@@ -101,11 +108,14 @@ def test_cleanup_keeps_exactly_what_the_rules_say(
         ).all()  # fmt: skip
         incidents = conn.execute(text("SELECT job_id FROM job_incidents ORDER BY id")).scalars()
         incident_jobs = list(incidents)
+        scopes = list(conn.execute(text("SELECT scope FROM rate_limit_scopes")).scalars())
     assert kept == expected
     assert notifications == [(False, True), (True, False)]
     assert incident_jobs == ["b", "c"]
+    assert scopes == ["app:live:na1"]
     deleted = 10_000 - len(expected)
-    assert run.records_updated == deleted + 1 + 1
+    assert run.records_updated == deleted + 1 + 1 + 1
     assert f"deleted {deleted} execution(s), 1 delivered notification(s), 1 closed incident(s)" in (
         run.log
     )
+    assert "1 idle limiter scope(s)" in run.log
