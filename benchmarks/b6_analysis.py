@@ -14,19 +14,14 @@ matches in under 30 s.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
-import os
-import tempfile
 import time
-import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
+from _common import scratch_database
 
-LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TARGET_S = 30.0
 
 _FILL = """
@@ -68,38 +63,6 @@ ANALYZE
 """
 
 
-@contextlib.contextmanager
-def scratch_database() -> Iterator[str]:
-    """A migrated, empty database that is dropped afterwards; yields its libpq URL."""
-    from riotjobs.db import migrate
-    from riotjobs.db.engine import create_engine, to_sqlalchemy
-
-    admin, embedded = os.environ.get("RIOTJOBS_BENCH_DATABASE_URL") or LOCAL, None
-    try:
-        psycopg.connect(admin, connect_timeout=3).close()
-    except psycopg.OperationalError:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import pgserver
-
-            embedded = pgserver.get_server(tempfile.mkdtemp(prefix="rj-b6-"), cleanup_mode="delete")
-        admin = str(embedded.get_uri())
-    name = f"rj_b6_{os.getpid()}"
-    base, _, query = admin.partition("?")
-    url = base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        engine = create_engine(to_sqlalchemy(url))
-        migrate.upgrade(engine)
-        engine.dispose()
-        yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _multiplier(n: int) -> int:
     return next(k for k in (7, 11, 13, 17, 19, 23) if math.gcd(k, n) == 1)
 
@@ -110,7 +73,7 @@ def run(players: int, matches: int) -> dict[str, Any]:
 
     if players < 100 or players * matches % 10:
         raise SystemExit("--players must be >= 100 and players x matches a multiple of 10")
-    with scratch_database() as url:
+    with scratch_database("rj_b6") as url:
         started = time.perf_counter()
         with psycopg.connect(url, autocommit=True) as conn:
             params = {"n": players, "m": players * matches // 10, "mult": _multiplier(players)}

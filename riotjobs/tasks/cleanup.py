@@ -4,8 +4,9 @@ Deletes ``job_executions`` rows older than ``retention_days``, always keeping th
 ``keep_per_job`` of each job (a job that runs rarely keeps its history) and never touching a
 ``running`` row. Also prunes delivered ``notifications`` and closed ``job_incidents`` older than
 the retention, and limiter state (``rate_limit_scopes``) idle for a day, which a rotated
-development key leaves behind every 24 h. Deletes go in batches of ``batch_size`` rows with a commit after each, so a large
-backlog never holds long locks or one huge transaction that a timeout would roll back whole.
+development key leaves behind every 24 h. Deletes go in batches of ``batch_size`` rows with a
+commit after each, so a large backlog never holds long locks or one huge transaction that a
+timeout would roll back whole.
 """
 
 from __future__ import annotations
