@@ -40,8 +40,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from riotjobs.config import Job, Settings
+    from riotjobs.progress import Progress
     from riotjobs.riot.client import RiotClient
-    from riotjobs.tasks.base import Progress, TaskContext
+    from riotjobs.tasks.base import TaskContext
 
 log = logging.getLogger("riotjobs.runner")
 
@@ -158,7 +159,8 @@ class _Run:
         on_forced_exit: Callable[[RunResult], None] | None,
     ) -> RunResult:
         from riotjobs.db.engine import create_engine
-        from riotjobs.tasks.base import Progress, TaskContext
+        from riotjobs.progress import Progress
+        from riotjobs.tasks.base import TaskContext
 
         holder: list[TaskContext] = []  # the context, once built (the watchdog may need it)
 

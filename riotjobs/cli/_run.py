@@ -16,7 +16,7 @@ import typer
 
 from riotjobs.cli import _common
 from riotjobs.cli._app import app
-from riotjobs.tasks.base import Progress
+from riotjobs.progress import Progress
 
 if TYPE_CHECKING:
     from riotjobs.runner import RunResult

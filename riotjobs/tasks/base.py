@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from riotjobs.counters import Counters
+from riotjobs.progress import Progress
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -31,19 +32,6 @@ class TaskConfig(BaseModel):
     """Base of every task's ``Config``: unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Progress:
-    """Progress reporting hook. The CLI swaps in a rich progress bar at a terminal."""
-
-    def start(self, description: str, total: int | None) -> None:
-        return None
-
-    def advance(self, amount: int = 1) -> None:
-        return None
-
-    def finish(self) -> None:
-        return None
 
 
 @dataclass
