@@ -1,0 +1,333 @@
+"""Shared by the benchmark scripts: scratch databases, sandbox processes, rate-limit arithmetic
+and the result table / ``--json`` output.
+
+Each benchmark is a standalone script (``python benchmarks/bN_x.py``, which puts this folder on
+``sys.path``). The database server is ``RIOTJOBS_BENCH_DATABASE_URL``, else the local
+``postgresql://postgres@127.0.0.1:5432/postgres``, else an embedded pgserver. Every run creates
+its own database there and drops it afterwards; every sandbox is its own process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres"
+RIOTJOBS = str(Path(sys.executable).with_name("riotjobs"))
+API_KEY = "RGAPI-bench-sandbox"
+# A fixed league: the same seed and start give every sandbox (and every run) the same players
+# and matches, so a scout sandbox can pick the players the measured one will serve.
+SEED = 7
+START = 1_767_225_600  # 2026-01-01T00:00:00Z, a slot boundary
+UNLIMITED = "1000000:1"  # announced, so the client learns it (no header means a dev key to it)
+ENDPOINTS = ("account", "summoner", "league", "ids", "match", "status")
+Limits = list[tuple[int, int]]
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def emit(
+    doc: dict[str, Any], *, as_json: bool, title: str, rows: Sequence[tuple[str, Any]]
+) -> None:
+    """Print the whole result document as JSON, or ``rows`` (label, value) as one table."""
+    if as_json:
+        print(json.dumps(doc, indent=2, default=str))
+        return
+    print_table(title, rows)
+
+
+def print_table(title: str, rows: Sequence[tuple[str, Any]]) -> None:
+    width = max((len(label) for label, _ in rows), default=10)
+    print(f"\n{title}")
+    print("-" * max(len(title), width + 22))
+    for label, value in rows:
+        print(f"  {label:<{width}}  {fmt(value)}")
+
+
+def fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+# --- databases --------------------------------------------------------------------------------
+
+
+def _reachable(url: str) -> bool:
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def admin_url() -> Iterator[str]:
+    """The maintenance database URL of a server benchmarks may create databases on."""
+    explicit = os.environ.get("RIOTJOBS_BENCH_DATABASE_URL")
+    if explicit or _reachable(LOCAL):
+        yield explicit or LOCAL
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        server = pgserver.get_server(tempfile.mkdtemp(prefix="rj-bench-"), cleanup_mode="delete")
+    try:
+        yield str(server.get_uri())
+    finally:
+        server.cleanup()
+
+
+def _with_dbname(url: str, name: str) -> str:
+    base, _, query = url.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
+
+
+@contextlib.contextmanager
+def scratch_database(prefix: str = "rj_bench") -> Iterator[str]:
+    """A migrated, empty database that is dropped afterwards; yields its libpq URL."""
+    from riotjobs.db import migrate
+    from riotjobs.db.engine import create_engine, to_sqlalchemy
+
+    name = f"{prefix}_{os.getpid()}"
+    with admin_url() as admin:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            url = _with_dbname(admin, name)
+            engine = create_engine(to_sqlalchemy(url))
+            migrate.upgrade(engine)
+            engine.dispose()
+            yield url
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- the sandbox as a process -----------------------------------------------------------------
+
+
+@dataclass
+class Sandbox:
+    """A running ``riotjobs sandbox serve`` process and its control endpoints."""
+
+    template: str  # http://127.0.0.1:P/{routing}
+    process: subprocess.Popen[str]
+    api_key: str = API_KEY
+
+    @property
+    def root(self) -> str:
+        return self.template.removesuffix("/{routing}")
+
+    def _get(self, path: str) -> Any:
+        response = httpx.get(f"{self.root}/sandbox/{path}", timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._get("stats")
+        return result
+
+    def reset_stats(self) -> None:
+        httpx.post(f"{self.root}/sandbox/reset-stats", timeout=30).raise_for_status()
+
+    def players(self, limit: int) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._get(f"players?limit={limit}")["players"]
+        return result
+
+
+@contextlib.contextmanager
+def sandbox(
+    *,
+    latency_ms: float = 80,
+    app_limit: str = "none",
+    players: int = 1000,
+    method_limits: Sequence[str] = (),
+) -> Iterator[Sandbox]:
+    """Start a sandbox process on a free port with the fixed league and a frozen clock; SIGTERM
+    it afterwards. ``app_limit="unlimited"`` announces huge limits for the app and every method
+    (a sandbox with ``none`` announces nothing, and riotjobs then assumes a development key)."""
+    if app_limit == "unlimited":
+        app_limit = UNLIMITED
+        method_limits = [f"{name}={UNLIMITED}" for name in ENDPOINTS]
+    args = [RIOTJOBS, "sandbox", "serve", "--port", "0", "--seed", str(SEED), "--start", str(START)]
+    args += ["--players", str(players), "--clock-speed", "0", "--latency-ms", str(latency_ms)]
+    args += ["--app-limit", app_limit, "--api-key", API_KEY]
+    for spec in method_limits:
+        args += ["--method-limit", spec]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIOTJOBS_", "RIOT_API"))}
+    process = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        if not line.startswith("RIOTJOBS_RIOT_BASE_URL="):
+            raise SystemExit(f"sandbox did not start (first line {line!r})")
+        yield Sandbox(template=line.partition("=")[2], process=process)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def pick_players(
+    count: int, *, matches: int, league: int = 1000, spare: int = 0
+) -> list[dict[str, Any]]:
+    """``count`` players to track, each with ``matches`` unseen ranked matches for one run of
+    the tracked updater, scouted on a separate, unlimited sandbox of the same league (so the
+    measured sandbox's rate-limit windows and stats see nothing but the measured run).
+
+    Their latest-100 ranked match id lists must be disjoint: the updater asks each player for
+    ids since their newest *stored* match, so a match shared with an earlier player would cut a
+    later player's list short. ``spare`` more players (no such condition) follow them.
+    """
+    chosen: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    with (
+        sandbox(latency_ms=0, app_limit="unlimited", players=league) as scout,
+        httpx.Client(headers={"X-Riot-Token": scout.api_key}, timeout=30) as http,
+    ):
+        base = scout.template.format(routing="americas")
+        candidates = [p for p in scout.players(league) if p["ranked_matches"] >= matches]
+        for p in sorted(candidates, key=lambda p: p["puuid"]):
+            url = f"{base}/lol/match/v5/matches/by-puuid/{p['puuid']}/ids"
+            ids = set(http.get(url, params={"queue": 420, "count": 100}).json())
+            if len(ids) < matches or ids & seen:
+                continue
+            chosen.append(p)
+            seen |= ids
+            if len(chosen) == count:
+                others = [p for p in candidates if p not in chosen]
+                if len(others) >= spare:
+                    return chosen + others[len(others) - spare :]
+    raise SystemExit(f"a league of {league} has fewer than {count} suitable players")
+
+
+# --- riotjobs processes -----------------------------------------------------------------------
+
+
+def riotjobs_env(*, db_url: str, sb: Sandbox | None, jobs_yaml: Path) -> dict[str, str]:
+    """The environment of a spawned ``riotjobs`` pointed at the scratch database and sandbox."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIOTJOBS_", "RIOT_API"))}
+    env |= {
+        "RIOTJOBS_DATABASE_URL": db_url,
+        "RIOTJOBS_CONFIG": str(jobs_yaml),
+        "RIOTJOBS_ENV_FILE": str(jobs_yaml.with_name("no.env")),
+        "NO_COLOR": "1",
+    }
+    if sb is not None:
+        env |= {"RIOTJOBS_RIOT_BASE_URL": sb.template, "RIOT_API_KEY": sb.api_key}
+    return env
+
+
+def track(db_url: str, puuids: Sequence[str], *, platform: str = "na1") -> None:
+    """Mark players tracked through the library (no API request: a bare puuid is not looked up
+    without a client), so the measured run is the only traffic the sandbox sees."""
+    from sqlmodel import Session
+
+    from riotjobs.db.engine import create_engine, to_sqlalchemy
+    from riotjobs.players import track_player
+
+    engine = create_engine(to_sqlalchemy(db_url))
+    try:
+        with Session(engine) as session:
+            for puuid in puuids:
+                track_player(
+                    session=session,
+                    identifier=puuid,
+                    platform=platform,
+                    limit=len(puuids),
+                    client=None,
+                )
+    finally:
+        engine.dispose()
+
+
+def scalar(db_url: str, sql: str) -> Any:
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute(sql).fetchone()
+    return None if row is None else row[0]
+
+
+def column(db_url: str, sql: str) -> list[Any]:
+    with psycopg.connect(db_url) as conn:
+        return [row[0] for row in conn.execute(sql)]
+
+
+def last_execution(db_url: str, job: str) -> dict[str, Any]:
+    with psycopg.connect(db_url) as conn:
+        cur = conn.execute(
+            "SELECT * FROM job_executions WHERE job_id = %s ORDER BY id DESC LIMIT 1", (job,)
+        )
+        names = [c.name for c in cur.description or ()]
+        row = cur.fetchone()
+    return dict(zip(names, row, strict=True)) if row else {}
+
+
+def workdir(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def timed(args: Sequence[str], env: dict[str, str], *, timeout: float = 600) -> float:
+    """Wall seconds of one real ``riotjobs`` process; raises if it fails."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [RIOTJOBS, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(
+            f"riotjobs {' '.join(args)} exited {done.returncode}: {done.stderr[-2000:]}"
+        )
+    return took
+
+
+# --- rate-limit arithmetic --------------------------------------------------------------------
+
+
+def parse_limits(spec: str) -> Limits:
+    return [(int(c), int(w)) for c, w in (p.split(":") for p in spec.split(",") if p)]
+
+
+def bound_seconds(requests: int, limits: Limits, rtt: float) -> float:
+    """Least time ``requests`` can take under fixed windows that start at the first request:
+    the last request can go out at the start of the window that holds it, plus one round trip."""
+    if requests <= 0:
+        return 0.0
+    return max(((requests - 1) // count) * window for count, window in limits) + rtt
+
+
+def allowed_in_span(span: float, limits: Limits) -> int:
+    """Most requests fixed windows starting at the first request allow within ``span`` seconds
+    (every window that starts inside the span counts in full)."""
+    return min((math.floor(span / window) + 1) * count for count, window in limits)
+
+
+def limited_429s(stats: dict[str, Any]) -> dict[str, int]:
+    by_type = stats["rate_limited"]["by_type"]
+    return {kind: int(by_type.get(kind, 0)) for kind in ("application", "method", "service")}
