@@ -14,6 +14,7 @@ queue 420 (``RANKED_SOLO_QUEUE_ID``) counts toward analysis; see ``ranked_match_
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -143,19 +144,55 @@ def humans(match: MatchDto) -> list[ParticipantDto]:
     return result
 
 
+# The keys of ``_participant_row`` / ``_player_row``: the columns the recordset inserts write.
+_PARTICIPANT_COLUMNS = (
+    "match_id", "puuid", "participant_id", "team_id", "champion_id", "champion_name",
+    "team_position", "individual_position", "lane", "role", "win", "kills", "deaths", "assists",
+    "champ_level", "summoner_level", "gold_earned", "total_damage_dealt_to_champions",
+    "total_damage_taken", "total_minions_killed", "neutral_minions_killed", "vision_score",
+    "time_played", "placement", "riot_id_game_name", "riot_id_tagline",
+)  # fmt: skip
+_PLAYER_COLUMNS = (
+    "puuid", "game_name", "tag_line", "platform", "summoner_level", "is_tracked", "is_analyzed",
+)  # fmt: skip
+
+
 @cache
 def _inserts() -> tuple[Any, Any, Any]:
-    """The three ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` statements, built once."""
-    return (
+    """The three ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` statements, built once.
+
+    Participants and players arrive as ONE JSON array each (``json_to_recordset``) rather than
+    as a multi-row ``VALUES`` list: the statement text stays the same whatever the row count, so
+    psycopg caches its conversion and the server its plan, where a 10-row, 26-column ``VALUES``
+    list is too long for psycopg's query cache and was re-parsed for every match.
+    """
+    match_sql = (
         pg_insert(_table(Match))
         .on_conflict_do_nothing(index_elements=["match_id"])
-        .returning(_table(Match).c.match_id),
-        pg_insert(_table(MatchParticipant))
-        .on_conflict_do_nothing(index_elements=["match_id", "puuid"])
-        .returning(_table(MatchParticipant).c.id),
-        pg_insert(_table(Player))
-        .on_conflict_do_nothing(index_elements=["puuid"])
-        .returning(_table(Player).c.puuid),
+        .returning(_table(Match).c.match_id)
+    )
+    return (
+        match_sql,
+        _recordset_insert(MatchParticipant, _PARTICIPANT_COLUMNS, "(match_id, puuid)", "id"),
+        _recordset_insert(Player, _PLAYER_COLUMNS, "(puuid)", "puuid"),
+    )
+
+
+def _recordset_insert(
+    model: type[SQLModel], columns: Sequence[str], conflict: str, returning: str
+) -> Any:
+    """``INSERT INTO t (cols) SELECT cols FROM json_to_recordset(:rows) ... RETURNING``, with
+    the record types taken from the model so they cannot drift from the table."""
+    from sqlalchemy.dialects import postgresql
+
+    table = _table(model)
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    types = ", ".join(f"{name} {table.c[name].type.compile(dialect=dialect)}" for name in columns)
+    names = ", ".join(columns)
+    return text(
+        f"INSERT INTO {table.name} ({names}) SELECT {names}"
+        f" FROM json_to_recordset(CAST(:rows AS json)) AS r({types})"
+        f" ON CONFLICT {conflict} DO NOTHING RETURNING {returning}"
     )
 
 
@@ -174,16 +211,12 @@ def ingest_match(*, session: Session, match: MatchDto) -> IngestResult:
         participants = players = 0
         if people:
             # Also run for an already stored match: it repairs a partial legacy row for free.
-            # A list of parameter sets (not .values([...])): SQLAlchemy caches the compiled
-            # statement and sends one multi-row INSERT; inline values are recompiled per call.
-            participants = len(
-                session.execute(
-                    participants_sql, [_participant_row(match_id, p) for p in people]
-                ).all()
-            )
-            players = len(
-                session.execute(players_sql, [_player_row(p, platform) for p in people]).all()
-            )
+            # json_to_recordset yields the rows in array order, so players are still inserted
+            # sorted by puuid.
+            rows = json.dumps([_participant_row(match_id, p) for p in people])
+            participants = len(session.execute(participants_sql, {"rows": rows}).all())
+            rows = json.dumps([_player_row(p, platform) for p in people])
+            players = len(session.execute(players_sql, {"rows": rows}).all())
         session.commit()
     except BaseException:
         session.rollback()
@@ -225,6 +258,21 @@ def last_ranked_match_end(*, session: Session, puuid: str) -> datetime | None:
         {"puuid": puuid, "queue": RANKED_SOLO_QUEUE_ID},
     ).scalar_one_or_none()
     return value if isinstance(value, datetime) else None
+
+
+def last_ranked_match_ends(*, session: Session, puuids: Sequence[str]) -> dict[str, datetime]:
+    """``last_ranked_match_end`` for many players in one query; players with none are left out."""
+    if not puuids:
+        return {}
+    rows = session.execute(
+        text(
+            "SELECT mp.puuid, max(coalesce(m.game_end, m.game_creation)) FROM matches m"
+            " JOIN match_participants mp ON mp.match_id = m.match_id"
+            " WHERE mp.puuid = ANY(:puuids) AND m.queue_id = :queue GROUP BY mp.puuid"
+        ),
+        {"puuids": list(puuids), "queue": RANKED_SOLO_QUEUE_ID},
+    )
+    return {row[0]: row[1] for row in rows if isinstance(row[1], datetime)}
 
 
 def ranked_match_count(*, session: Session, puuid: str) -> int:
@@ -298,6 +346,44 @@ def record_ranks(*, session: Session, puuid: str, entries: Iterable[LeagueEntry]
         )
         written += 1
     return written
+
+
+def sync_points(*, session: Session, puuids: Sequence[str]) -> dict[str, datetime]:
+    """``players.matches_synced_until`` of the given players; players never synced are left out."""
+    rows = session.execute(
+        text(
+            "SELECT puuid, matches_synced_until FROM players"
+            " WHERE puuid = ANY(:puuids) AND matches_synced_until IS NOT NULL"
+        ),
+        {"puuids": list(puuids)},
+    )
+    return {row.puuid: row.matches_synced_until for row in rows}
+
+
+def advance_sync_point(*, session: Session, puuid: str, listed: Sequence[str]) -> None:
+    """Move the player's sync point to the end of the oldest-first run of ``listed`` (newest
+    first, as match-v5 lists) that is stored. It only moves forward and never over a gap."""
+    stored = {
+        row.match_id: row.game_end
+        for row in session.execute(
+            text("SELECT match_id, game_end FROM matches WHERE match_id = ANY(:ids)"),
+            {"ids": list(listed)},
+        )
+    }
+    ends = []
+    for match_id in reversed(listed):
+        if match_id not in stored:
+            break
+        if stored[match_id] is not None:
+            ends.append(stored[match_id])
+    if ends:
+        session.execute(
+            text(
+                "UPDATE players SET matches_synced_until = :until WHERE puuid = :puuid"
+                " AND (matches_synced_until IS NULL OR matches_synced_until < :until)"
+            ),
+            {"until": max(ends), "puuid": puuid},
+        )
 
 
 def touch_player(*, session: Session, puuid: str) -> None:

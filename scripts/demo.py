@@ -92,8 +92,15 @@ def _run_pipeline(env: dict[str, str], root: str) -> int:
     for player in players:
         riotjobs(env, "players", "track", player["riot_id"], "--platform", player["platform"])
 
-    say("Letting the analyzer build history for more players per run (a database override)")
-    riotjobs(env, "jobs", "set", "player_analyzer", "players_per_run=30")
+    say("Letting the analyzer cover more players per run (database overrides, no crontab edit)")
+    riotjobs(
+        env,
+        "jobs",
+        "set",
+        "player_analyzer",
+        "players_per_run=40",
+        "unanalyzed_players_per_run=100",
+    )
 
     for round_no in range(1, ROUNDS + 1):
         say(f"Round {round_no} of {ROUNDS}: the pipeline jobs, as cron would start them")

@@ -92,6 +92,10 @@ class Player(SQLModel, table=True):
     banned_at: datetime | None = _tz()
     last_ban_check: datetime | None = _tz()
     tracked_at: datetime | None = _tz()
+    # Tracked updater only: every ranked match of the player up to here is stored, so the next
+    # match-id listing starts here. Not derived from the newest stored match, because other jobs
+    # store matches too and would move the start past matches the updater has not fetched yet.
+    matches_synced_until: datetime | None = _tz()
     created_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
     updated_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
 

@@ -1,31 +1,71 @@
-"""Steps shared by the match-fetching tasks: fetch matches concurrently and store each one,
-refresh a player's rank, and turn per-item Riot API errors into skipped items.
+"""Steps shared by the match-fetching tasks: list a batch of players' match ids concurrently,
+then fetch all their new matches and league entries as ONE concurrent batch, so the request
+pool never drains at a player boundary.
 
-Every match is committed on its own (``riotjobs.ingest.ingest_match``) as soon as it arrives, so
-a ``RateLimitBudgetExhausted`` or a kill mid-run keeps everything stored so far. The two errors
-that must end the task or the job (``RateLimitBudgetExhausted``, ``InvalidKeyError``) are never
-caught here; every other ``RiotAPIError`` (including a malformed body) skips its item.
+Every match is committed on its own (``riotjobs.ingest.ingest_match``) as soon as it may be, so
+a ``RateLimitBudgetExhausted`` or a kill mid-run keeps everything stored so far; a player is
+finished (summoner level, ``updated_at``) as soon as its last item is in. A match several
+players of the batch share is fetched and stored once. The two errors that must end the task
+or the job (``RateLimitBudgetExhausted``, ``InvalidKeyError``) are never caught here; every
+other ``RiotAPIError`` (including a malformed body) skips its item.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from riotjobs.riot.models import MatchDto
+    from riotjobs.riot.models import LeagueEntry, MatchDto
     from riotjobs.tasks.base import TaskContext, TaskOutcome
 
 MAX_IDS_PER_REQUEST = 100  # match-v5 ids-by-puuid refuses a larger count
 
 
-@dataclass
-class Fetched:
-    """What fetching one player's matches did."""
+@dataclass(frozen=True)
+class IdsQuery:
+    """One player's ranked-solo match-id request."""
 
-    stored: int = 0
-    failed: int = 0
+    puuid: str
+    platform: str
+    count: int
+    start_time: int | None = None  # epoch seconds
+
+
+@dataclass(eq=False)
+class Plan:
+    """One player's share of a batch: the matches to fetch, in commit order."""
+
+    puuid: str
+    platform: str
+    match_ids: list[str]
+    # Every id the player's listing returned (in order: a later one of them, stored for another
+    # player first, would move this player's startTime past its own unfetched matches).
+    listed: frozenset[str] = frozenset()
+    # The tracked updater's listing, newest first as the API returns it: finishing the player
+    # moves ``players.matches_synced_until`` over its contiguous stored prefix (oldest first).
+    sync_ids: tuple[str, ...] = ()
+    stored: int = 0  # matches of this player committed by the batch
+    cursor: int = 0  # in order: match_ids[:cursor] are committed or skipped for good
+    stop: int = 0  # in order: a transient failure here; nothing from it on is committed
+    outstanding: int = 0  # items (matches, league) not yet answered
+    finished: bool = False
+
+    def __post_init__(self) -> None:
+        self.stop = len(self.match_ids)
+
+
+@dataclass(eq=False)
+class _Match:
+    """A match id of the batch and the plans (with positions) that want it."""
+
+    match_id: str
+    platform: str
+    owners: list[tuple[Plan, int]] = field(default_factory=list)
+    arrived: bool = False
+    doc: MatchDto | None = None  # None once arrived: failed or not requested
+    stored: bool = False
 
 
 def is_item_error(exc: BaseException) -> bool:
@@ -51,98 +91,218 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, ServerError | RiotUnavailableError)
 
 
-def fetch_matches(
+def list_match_ids(
+    ctx: TaskContext, outcome: TaskOutcome, queries: Sequence[IdsQuery]
+) -> dict[str, list[str]]:
+    """The ranked-solo match ids (newest first) of every queried player, listed concurrently.
+    A player whose request fails with a per-item error is skipped and left out."""
+    from riotjobs.ingest import RANKED_SOLO_QUEUE_ID
+
+    if not queries:
+        return {}
+    client = ctx.riot
+
+    def fetch(query: IdsQuery) -> list[str]:
+        return client.match_ids_by_puuid(
+            query.puuid,
+            platform=query.platform,
+            start_time=query.start_time,
+            queue=RANKED_SOLO_QUEUE_ID,
+            count=query.count,
+        )
+
+    found: dict[str, list[str]] = {}
+    for query, got in client.gather(fetch, list(queries)):
+        if isinstance(got, BaseException):
+            skip(ctx, outcome, f"match ids of {query.puuid}", got)
+        else:
+            found[query.puuid] = got
+    return found
+
+
+def fetch_batch(
     ctx: TaskContext,
     outcome: TaskOutcome,
+    plans: Sequence[Plan],
     *,
-    platform: str,
-    match_ids: Sequence[str],
-    in_order: bool = False,
-) -> Fetched:
-    """Fetch ``match_ids`` concurrently within the shared rate limiter and store each one in
-    its own transaction.
+    in_order: bool,
+    ranks: bool,
+) -> None:
+    """Fetch every plan's matches (and, with ``ranks``, its league entries) in one concurrent
+    batch; store each match in its own transaction; finish each player once its items are in.
 
-    With ``in_order`` the matches are committed in list order (oldest first for the tracked
-    updater) whatever order the responses arrive in, so the stored history is always a prefix
-    of the list and the next run's ``startTime`` (the newest stored match) cannot jump over a
-    match that was still in flight when the process died. A transient failure (5xx after every
-    retry) ends the prefix: later matches are left for the next run, which asks again from the
-    same point. A permanent one (404, malformed body) is skipped for good.
+    Items are queued player by player, so players finish (and commit) roughly in turn while the
+    pool stays full across their boundaries; league entries use the platform routing, whose
+    budget is separate, so they overlap with the match requests.
+
+    With ``in_order`` each player's matches are committed in list order (oldest first for the
+    tracked updater) whatever order the responses arrive in, so a player's stored history is
+    always a prefix of its list and the next run's ``startTime`` (the newest stored match) cannot
+    jump over a match that was in flight when the process died. A match shared by several plans
+    is committed only when it is next in every one of them. A transient failure (5xx after every
+    retry) ends the prefix: the player's later matches are left for the next run (and not
+    requested if not yet started). A permanent one (404, malformed body) is skipped for good.
     """
-    result = Fetched()
-    if not match_ids:
-        return result
+    from riotjobs.riot.models import MatchDto
+
+    matches: dict[str, _Match] = {}
+    items: list[tuple[Plan, _Match | None]] = []  # (plan, None) is the plan's league request
+    for plan in plans:
+        for position, match_id in enumerate(plan.match_ids):
+            entry = matches.get(match_id)
+            if entry is None:
+                entry = matches[match_id] = _Match(match_id, plan.platform)
+                items.append((plan, entry))
+            entry.owners.append((plan, position))
+        plan.outstanding = len(plan.match_ids) + int(ranks)
+        if ranks:
+            items.append((plan, None))
+    if in_order:
+        _hold_back(ctx, plans)
+    for plan in plans:
+        if not plan.outstanding:
+            _finish(ctx, plan)
+    if not items:
+        return
     client = ctx.riot
-    position = {match_id: i for i, match_id in enumerate(match_ids)}
-    waiting: dict[int, MatchDto | None] = {}  # finished, not yet committed (None: skipped)
-    cursor, stop = 0, len(match_ids)
 
-    def fetch(match_id: str) -> MatchDto:
-        return client.match(match_id, platform=platform)
+    def fetch(item: tuple[Plan, _Match | None]) -> MatchDto | list[LeagueEntry] | None:
+        plan, entry = item
+        if entry is None:
+            return client.league_entries_by_puuid(plan.puuid, platform=plan.platform)
+        if in_order and all(position >= owner.stop for owner, position in entry.owners):
+            return None  # every owner stopped at an earlier transient failure: save the request
+        return client.match(entry.match_id, platform=entry.platform)
 
-    for match_id, got in client.gather(fetch, list(match_ids)):
-        match: MatchDto | None = None
-        if isinstance(got, BaseException):
-            if not is_item_error(got):
-                raise got
-            skip(ctx, outcome, f"match {match_id}", got)
-            result.failed += 1
-            if in_order and is_transient(got):
-                stop = min(stop, position[match_id])
+    for (plan, entry), got in client.gather(fetch, items):
+        if entry is None:
+            _record_ranks(ctx, outcome, plan, got)
+            plan.outstanding -= 1
+            touched = [plan]
         else:
-            match = got
-        if not in_order:
-            if match is not None:
-                _store(ctx, match, result)
+            entry.arrived = True
+            if isinstance(got, BaseException):
+                skip(ctx, outcome, f"match {entry.match_id}", got)
+                if in_order and is_transient(got):
+                    for owner, position in entry.owners:
+                        owner.stop = min(owner.stop, position)
+            elif isinstance(got, MatchDto):
+                entry.doc = got
+            touched = [owner for owner, _ in entry.owners]
+            for owner in touched:
+                owner.outstanding -= 1
+            if in_order:
+                touched = _advance(ctx, matches, touched)
+            elif entry.doc is not None:
+                _store(ctx, entry)
+        for owner in touched:
+            done = not in_order or owner.cursor >= owner.stop
+            if done and not owner.outstanding and not owner.finished:
+                _finish(ctx, owner)
+    # Players held back by a shared match another player could not commit: finish them too.
+    for plan in plans:
+        if not plan.finished and not plan.outstanding:
+            _finish(ctx, plan)
+        if in_order and plan.cursor < len(plan.match_ids):
+            left = len(plan.match_ids) - plan.cursor
+            ctx.log.info("%s: %d matches are left for the next run", plan.puuid, left)
+
+
+def _hold_back(ctx: TaskContext, plans: Sequence[Plan]) -> None:
+    """End each plan's prefix before a match another player of the batch listed but did not
+    plan (beyond that player's cap): storing it now would make that player's next ``startTime``
+    jump over its own matches in between. It is stored once that player's plan reaches it."""
+    wanted = {match_id for plan in plans for match_id in plan.match_ids}
+    for other in plans:
+        beyond = (other.listed & wanted).difference(other.match_ids)
+        if not beyond:
             continue
-        waiting[position[match_id]] = match
-        while cursor < stop and cursor in waiting:
-            ready = waiting.pop(cursor)
-            if ready is not None:
-                _store(ctx, ready, result)
-            cursor += 1
-    deferred = sum(1 for i, m in waiting.items() if i > stop and m is not None)
-    if deferred:
-        ctx.log.info("%d fetched matches after a failed one are left for the next run", deferred)
-    return result
+        for plan in plans:
+            if plan is other:
+                continue
+            for position, match_id in enumerate(plan.match_ids[: plan.stop]):
+                if match_id in beyond:
+                    ctx.log.info(
+                        "%s: %s waits until %s reaches it", plan.puuid, match_id, other.puuid
+                    )
+                    plan.stop = position
+                    break
 
 
-def _store(ctx: TaskContext, match: MatchDto, result: Fetched) -> None:
+def _advance(ctx: TaskContext, matches: dict[str, _Match], plans: list[Plan]) -> list[Plan]:
+    """Commit whatever is now next in line for ``plans`` (and for any plan a commit frees).
+    Returns every plan that was looked at."""
+    todo = list(plans)
+    seen = list(plans)
+    while todo:
+        plan = todo.pop()
+        while plan.cursor < plan.stop:
+            entry = matches[plan.match_ids[plan.cursor]]
+            if not entry.arrived:
+                break
+            if entry.doc is not None and not entry.stored:
+                if any(owner.cursor != position for owner, position in entry.owners):
+                    break  # another player has older matches to commit first
+                _store(ctx, entry)
+                # The other owners now stand past it too.
+                for owner, _ in entry.owners:
+                    if owner is not plan:
+                        owner.cursor += 1
+                        todo.append(owner)
+                        seen.append(owner)
+            plan.cursor += 1
+    return list(dict.fromkeys(seen))
+
+
+def _store(ctx: TaskContext, entry: _Match) -> None:
     from riotjobs.ingest import ingest_match
 
+    assert entry.doc is not None
     with ctx.session() as session:
-        stored = ingest_match(session=session, match=match)
+        stored = ingest_match(session=session, match=entry.doc)
+    entry.stored = True
+    entry.doc = None  # a long batch need not keep every document in memory
     ctx.counters.add("matches_fetched")
     ctx.counters.add("records_created", stored.records_created)
     ctx.counters.add("players_discovered", stored.players_discovered)
-    result.stored += 1
+    for owner, _ in entry.owners:
+        owner.stored += 1
 
 
-def refresh_rank(ctx: TaskContext, outcome: TaskOutcome, *, puuid: str, platform: str) -> None:
-    """Fetch league entries and store a snapshot per queue whose rank changed. Commits."""
+def _record_ranks(
+    ctx: TaskContext,
+    outcome: TaskOutcome,
+    plan: Plan,
+    got: MatchDto | list[LeagueEntry] | BaseException | None,
+) -> None:
+    """Store a snapshot per queue whose rank changed. Commits."""
     from riotjobs.ingest import record_ranks
 
-    try:
-        entries = ctx.riot.league_entries_by_puuid(puuid, platform=platform)
-    except Exception as exc:
-        if not is_item_error(exc):
-            raise
-        skip(ctx, outcome, f"rank of {puuid}", exc)
+    if isinstance(got, BaseException):
+        skip(ctx, outcome, f"rank of {plan.puuid}", got)
+        return
+    if not isinstance(got, list):
         return
     with ctx.session() as session:
-        written = record_ranks(session=session, puuid=puuid, entries=entries)
+        written = record_ranks(session=session, puuid=plan.puuid, entries=got)
         session.commit()
     ctx.counters.add("records_created", written)
 
 
-def finish_player(ctx: TaskContext, *, puuid: str, new_matches: bool) -> None:
-    """Refresh the summoner level from the newest match and touch ``updated_at``. Commits."""
-    from riotjobs.ingest import refresh_summoner_level, touch_player
+def _finish(ctx: TaskContext, plan: Plan) -> None:
+    """Refresh the summoner level from the newest match, advance the sync point and touch
+    ``updated_at``. Commits."""
+    from riotjobs.ingest import advance_sync_point, refresh_summoner_level, touch_player
 
+    plan.finished = True
     with ctx.session() as session:
-        if new_matches:
-            refresh_summoner_level(session=session, puuid=puuid)
-        touch_player(session=session, puuid=puuid)
+        if plan.stored:
+            refresh_summoner_level(session=session, puuid=plan.puuid)
+        if plan.sync_ids:
+            advance_sync_point(session=session, puuid=plan.puuid, listed=plan.sync_ids)
+        touch_player(session=session, puuid=plan.puuid)
         session.commit()
     ctx.counters.add("records_updated")
     ctx.counters.add("players_processed")
+    ctx.progress.advance()
+    ctx.log.debug("%s: %d matches stored", plan.puuid, plan.stored)

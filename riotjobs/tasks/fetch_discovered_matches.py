@@ -7,11 +7,16 @@ ones already stored can be skipped and still leave enough), fetch the missing on
 first, and store each match in its own transaction. With ``fetch_ranks`` the player's league
 entries are read too (the analysis compares rank with performance). ``updated_at`` is touched
 even when nothing was found, so the queue rotates past players who do not play ranked.
+
+The batch overlaps: all id lists are requested concurrently, then every player's missing
+matches and league entries go through one concurrent batch (``_history.fetch_batch``); a match
+two claimed players share is fetched once.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -72,51 +77,34 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
         outcome.note = "no discovered players need matches"
         return outcome
     ctx.progress.start("fetching matches of discovered players", len(players))
-    for player in players:
-        _fill_player(
-            ctx, outcome, config, puuid=player.puuid, platform=player.platform, stored=player.stored
-        )
-        ctx.progress.advance()
+    _fill(ctx, outcome, config, players)
     ctx.progress.finish()
     return outcome
 
 
-def _fill_player(
-    ctx: TaskContext,
-    outcome: TaskOutcome,
-    config: Config,
-    *,
-    puuid: str,
-    platform: str,
-    stored: int,
-) -> None:
-    from riotjobs.ingest import RANKED_SOLO_QUEUE_ID, stored_match_ids, touch_player
-    from riotjobs.tasks._history import (
-        fetch_matches,
-        finish_player,
-        is_item_error,
-        refresh_rank,
-        skip,
-    )
+def _fill(ctx: TaskContext, outcome: TaskOutcome, config: Config, players: Sequence[Any]) -> None:
+    """List the batch's match ids concurrently, then fetch every player's missing matches (and
+    league entries) in one concurrent batch."""
+    from riotjobs.ingest import stored_match_ids, touch_player
+    from riotjobs.tasks._history import IdsQuery, Plan, fetch_batch, list_match_ids
 
-    missing = config.target_matches - int(stored)
-    try:
-        ids = ctx.riot.match_ids_by_puuid(
-            puuid, platform=platform, queue=RANKED_SOLO_QUEUE_ID, count=config.target_matches
-        )
-    except Exception as exc:
-        if not is_item_error(exc):
-            raise
-        skip(ctx, outcome, f"match ids of {puuid}", exc)
-        # Rotate the queue anyway, so one failing player cannot hold its head.
-        with ctx.session() as session:
-            touch_player(session=session, puuid=puuid)
-            session.commit()
-        return
+    queries = [IdsQuery(p.puuid, p.platform, config.target_matches) for p in players]
+    found = list_match_ids(ctx, outcome, queries)
     with ctx.session() as session:
-        known = stored_match_ids(session=session, match_ids=ids)
-    todo = [match_id for match_id in ids if match_id not in known][:missing]
-    fetched = fetch_matches(ctx, outcome, platform=platform, match_ids=todo)
-    if config.fetch_ranks:
-        refresh_rank(ctx, outcome, puuid=puuid, platform=platform)
-    finish_player(ctx, puuid=puuid, new_matches=fetched.stored > 0)
+        known = stored_match_ids(
+            session=session, match_ids=[m for ids in found.values() for m in ids]
+        )
+        for player in players:
+            if player.puuid not in found:
+                # Rotate the queue anyway, so one failing player cannot hold its head.
+                touch_player(session=session, puuid=player.puuid)
+                ctx.progress.advance()
+        session.commit()
+    plans = []
+    for player in players:
+        ids = found.get(player.puuid)
+        if ids is not None:
+            missing = config.target_matches - int(player.stored)
+            todo = [match_id for match_id in ids if match_id not in known][:missing]
+            plans.append(Plan(player.puuid, player.platform, todo))
+    fetch_batch(ctx, outcome, plans, in_order=False, ranks=config.fetch_ranks)

@@ -1,17 +1,23 @@
 """`update_tracked_players`: the Tracked Player Updater of seed 001.
 
 For each tracked, active player (at most ``max_tracked_players``, least recently updated
-first): list the ranked-solo (queue 420) match ids since the end of their newest stored match
-(count 100; with nothing stored, the latest 100), drop ids already stored (one query), fetch up
-to ``max_new_matches_per_player`` of the rest concurrently and store each match with its
-participants and newly discovered players in one transaction. Then refresh the summoner level
-from the newest match, fetch league entries and store a rank snapshot for each queue whose rank
-changed, and touch ``updated_at``.
+first): list the ranked-solo (queue 420) match ids since the player's sync point (count 100;
+never synced, the latest 100), drop ids already stored (one query), fetch up
+to ``max_new_matches_per_player`` of the rest and store each match with its participants and
+newly discovered players in one transaction. Fetch league entries and store a rank snapshot for
+each queue whose rank changed; once a player's requests are all answered, refresh the summoner
+level from the newest match and touch ``updated_at``.
+
+The players overlap: all their id lists are requested concurrently, then all their new matches
+and league entries go through one concurrent batch (``_history.fetch_batch``), so the rate
+limit, not the player boundaries, sets the pace.
 
 New matches are taken oldest first and committed in that order (whatever order the concurrent
-responses arrive in), so the stored history is always gap-free up to its newest match: a backlog
-larger than the cap, a killed process or a transient error are picked up by the next run, whose
-``startTime`` is that newest match's end.
+responses arrive in). The sync point (``players.matches_synced_until``) then moves to the end of
+the oldest-first run of listed matches that is stored, and never over a gap. So a backlog larger
+than the cap, a killed process, a transient error, or a newer match of this player stored by
+another job (``fetch_discovered_matches`` meets tracked players in their opponents' histories)
+are all picked up by the next run, whose ``startTime`` is the sync point.
 """
 
 from __future__ import annotations
@@ -41,58 +47,52 @@ class Config(TaskConfig):
 def run(ctx: TaskContext, config: Config) -> TaskOutcome:
     from sqlalchemy import text
 
+    from riotjobs.ingest import stored_match_ids, sync_points
+    from riotjobs.tasks._history import (
+        MAX_IDS_PER_REQUEST,
+        IdsQuery,
+        Plan,
+        fetch_batch,
+        list_match_ids,
+    )
+
     outcome = TaskOutcome()
     with ctx.session() as session:
         players = session.execute(text(_SELECT), {"limit": config.max_tracked_players}).all()
+        # Listing starts at the player's sync point (the newest match up to which everything is
+        # stored), not at the newest stored match: other jobs store this player's matches too.
+        ends = sync_points(session=session, puuids=[p.puuid for p in players])
     if not players:
         outcome.note = "no tracked players"
         return outcome
     ctx.progress.start("updating tracked players", len(players))
+    queries = []
     for player in players:
-        _update_player(ctx, outcome, config, puuid=player.puuid, platform=player.platform)
-        ctx.progress.advance()
+        end = ends.get(player.puuid)
+        start_time = int(end.timestamp()) if end is not None else None
+        queries.append(IdsQuery(player.puuid, player.platform, MAX_IDS_PER_REQUEST, start_time))
+    found = list_match_ids(ctx, outcome, queries)
+    with ctx.session() as session:
+        known = stored_match_ids(
+            session=session, match_ids=[m for ids in found.values() for m in ids]
+        )
+    plans = []
+    for player in players:
+        ids = found.get(player.puuid)
+        if ids is None:  # skipped: no rank refresh, not touched, first in line next run
+            ctx.progress.advance()
+            continue
+        # The API lists newest first; take the oldest new ones so the next run's startTime (the
+        # newest stored match) never jumps over matches that did not fit under the cap.
+        new = [match_id for match_id in reversed(ids) if match_id not in known]
+        todo = new[: config.max_new_matches_per_player]
+        if len(new) > len(todo):
+            ctx.log.info(
+                "%s: %d new matches, fetching the oldest %d", player.puuid, len(new), len(todo)
+            )
+        plans.append(
+            Plan(player.puuid, player.platform, todo, listed=frozenset(ids), sync_ids=tuple(ids))
+        )
+    fetch_batch(ctx, outcome, plans, in_order=True, ranks=True)
     ctx.progress.finish()
     return outcome
-
-
-def _update_player(
-    ctx: TaskContext, outcome: TaskOutcome, config: Config, *, puuid: str, platform: str
-) -> None:
-    from riotjobs.ingest import RANKED_SOLO_QUEUE_ID, last_ranked_match_end, stored_match_ids
-    from riotjobs.tasks._history import (
-        MAX_IDS_PER_REQUEST,
-        fetch_matches,
-        finish_player,
-        is_item_error,
-        refresh_rank,
-        skip,
-    )
-
-    with ctx.session() as session:
-        last_end = last_ranked_match_end(session=session, puuid=puuid)
-    start_time = int(last_end.timestamp()) if last_end is not None else None
-    try:
-        ids = ctx.riot.match_ids_by_puuid(
-            puuid,
-            platform=platform,
-            start_time=start_time,
-            queue=RANKED_SOLO_QUEUE_ID,
-            count=MAX_IDS_PER_REQUEST,
-        )
-    except Exception as exc:
-        if not is_item_error(exc):
-            raise
-        skip(ctx, outcome, f"match ids of {puuid}", exc)
-        return
-    with ctx.session() as session:
-        known = stored_match_ids(session=session, match_ids=ids)
-    # The API lists newest first; take the oldest new ones so the next run's startTime (the
-    # newest stored match) never jumps over matches that did not fit under the cap.
-    new = [match_id for match_id in reversed(ids) if match_id not in known]
-    todo = new[: config.max_new_matches_per_player]
-    if len(new) > len(todo):
-        ctx.log.info("%s: %d new matches, fetching the oldest %d", puuid, len(new), len(todo))
-    fetched = fetch_matches(ctx, outcome, platform=platform, match_ids=todo, in_order=True)
-    refresh_rank(ctx, outcome, puuid=puuid, platform=platform)
-    finish_player(ctx, puuid=puuid, new_matches=fetched.stored > 0)
-    ctx.log.debug("%s: %d matches stored, %d failed", puuid, fetched.stored, fetched.failed)

@@ -115,9 +115,9 @@ def test_max_tracked_players_caps_the_run(engine: Engine, db_url: str) -> None:
 
 
 def test_bad_matches_are_skipped_without_leaving_gaps(engine: Engine, db_url: str) -> None:
-    """A malformed body is skipped; a 5xx (after retries) ends the stored prefix there, so the
-    next run's startTime does not jump over it. The oldest match answers last, so commits
-    really have to wait for it."""
+    """A malformed body is skipped; a 5xx (after retries) ends the stored prefix there. The sync
+    point stops before the first match not stored, so the next run lists and retries both. The
+    oldest match answers last, so commits really have to wait for it."""
     _track(engine)
     fake = _world(5)
     fake.faults[r"/NA1_1001$"] = (200, "{not json")
@@ -136,7 +136,7 @@ def test_bad_matches_are_skipped_without_leaving_gaps(engine: Engine, db_url: st
     with task_context(fake, engine, db_url) as ctx:
         assert run(ctx, Config()).status == "success"
     stored = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
-    assert stored == ["NA1_1000", "NA1_1002", "NA1_1003", "NA1_1004"]  # NA1_1001 stays skipped
+    assert stored == [f"NA1_{1000 + i}" for i in range(5)]  # the skipped NA1_1001 is retried
 
 
 def test_failed_league_request_keeps_the_matches(engine: Engine, db_url: str) -> None:
@@ -158,29 +158,93 @@ def test_invalid_key_escapes(engine: Engine, db_url: str) -> None:
 
 
 def test_budget_exhaustion_escapes_after_committing_work(engine: Engine, db_url: str) -> None:
-    """Three requests a minute per routing value and a 3 s deadline: the first player's ids and 2
-    matches (americas) and league (na1) fit; the second player's ids request does not. The
-    first player's work stays committed."""
-    _track(engine)
+    """Three requests a minute per routing value and a 3 s deadline. Americas: both players'
+    id lists, then ONE of their two new matches fits (whichever wins the slot); na1: both
+    league requests fit. The player whose match fit is finished and touched; the other keeps
+    its old ``updated_at`` (first in line next run). All finished work stays committed."""
     other = f.puuid(500)
+    _track(engine)
     _track(engine, other)
-    with engine.begin() as conn:  # the first player is the least recently updated
-        conn.execute(
-            text("UPDATE players SET updated_at = now() - interval '1 day' WHERE puuid = :p"),
-            {"p": ME},
-        )
-    fake = _world(2)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE players SET updated_at = now() - interval '1 day'"))
+    fake = FakeRiot()
+    fake.add_match("NA1_1000", [ME, *LOBBY], start_s=1_000_000)
     fake.add_match("NA1_9000", [other, *LOBBY], start_s=2_000_000)
+    fake.leagues[ME] = [f.league_entry(ME).model_dump(by_alias=True)]
+    fake.leagues[other] = [f.league_entry(other).model_dump(by_alias=True)]
     with (
         task_context(fake, engine, db_url, seconds=3, app_limits="3:60") as ctx,
         pytest.raises(RateLimitBudgetExhausted),
     ):
         run(ctx, Config())
-    assert ctx.counters.get("api_requests_made") == 4
-    assert _q(engine, "SELECT count(*) FROM matches") == 2
-    assert _q(engine, "SELECT count(*) FROM match_participants") == 20
-    assert _q(engine, "SELECT count(*) FROM player_ranks") == 1
+    assert ctx.counters.get("api_requests_made") == 2 + 1 + 2
+    assert _q(engine, "SELECT count(*) FROM matches") == 1
+    assert _q(engine, "SELECT count(*) FROM match_participants") == 10
+    assert _q(engine, "SELECT count(*) FROM player_ranks") == 2
     assert ctx.counters.get("players_processed") == 1
+    winner = _q(
+        engine,
+        "SELECT mp.puuid FROM match_participants mp WHERE mp.puuid = ANY(:p)",
+        p=[ME, other],
+    )
+    touched = _q(
+        engine,
+        "SELECT array_agg(puuid) FROM players"
+        " WHERE is_tracked AND updated_at > now() - interval '1 hour'",
+    )
+    assert touched == [winner]
+
+
+def test_players_overlap_and_shared_matches_are_fetched_once(engine: Engine, db_url: str) -> None:
+    """Two tracked players who played some games together: every match is requested once,
+    each player's history is complete, and the counters match the rows."""
+    other = f.puuid(500)
+    _track(engine)
+    _track(engine, other)
+    fake = FakeRiot()
+    for i in range(6):  # ME alone, together, ME alone, together, ...
+        lobby = [ME, other, *LOBBY[:8]] if i % 2 else [ME, *LOBBY]
+        fake.add_match(f"NA1_{1000 + i}", lobby, start_s=1_000_000 + i * 3600)
+    fake.add_match("NA1_5000", [other, *LOBBY], start_s=900_000)
+    fake.delays[r"/NA1_1001$"] = 0.2  # a shared match answers late: both players wait for it
+    with task_context(fake, engine, db_url) as ctx:
+        outcome = run(ctx, Config())
+    assert outcome.status == "success"
+    paths = [path for k, path, _ in fake.requests if k == "match"]
+    assert len(paths) == len(set(paths)) == 7
+    assert _q(engine, "SELECT count(*) FROM matches") == 7
+    for who, count in ((ME, 6), (other, 4)):
+        assert _q(engine, "SELECT count(*) FROM match_participants WHERE puuid = :p", p=who) == (
+            count
+        )
+    assert ctx.counters.get("matches_fetched") == 7
+    assert ctx.counters.get("players_processed") == 2
+    assert fake.count("ids") == fake.count("league") == 2
+
+
+def test_a_shared_match_waits_for_every_owner_to_reach_it(engine: Engine, db_url: str) -> None:
+    """``other`` has an older match that fails with a 5xx, so its stored history must stop
+    there; a later match it shares with ME must then not be stored either (it would let
+    ``other``'s next run skip the failed one), and ME's history stops before it too."""
+    other = f.puuid(500)
+    _track(engine)
+    _track(engine, other)
+    fake = FakeRiot()
+    fake.add_match("NA1_1000", [ME, *LOBBY], start_s=1_000_000)
+    fake.add_match("NA1_1500", [other, *LOBBY], start_s=1_001_000)
+    fake.add_match("NA1_2000", [ME, other, *LOBBY[:8]], start_s=1_010_000)
+    fake.add_match("NA1_3000", [ME, *LOBBY], start_s=1_020_000)
+    fake.faults[r"/NA1_1500$"] = (503, "")
+    with task_context(fake, engine, db_url) as ctx:
+        outcome = run(ctx, Config())
+    assert outcome.status == "partial"
+    stored = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
+    assert stored == ["NA1_1000"]
+    fake.faults.clear()
+    with task_context(fake, engine, db_url) as ctx:
+        assert run(ctx, Config()).status == "success"
+    stored = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
+    assert stored == ["NA1_1000", "NA1_1500", "NA1_2000", "NA1_3000"]
 
 
 def test_summoner_level_tracks_the_newest_match(engine: Engine, db_url: str) -> None:
@@ -201,3 +265,61 @@ def test_non_ranked_history_is_ignored_by_the_ids_filter(engine: Engine, db_url:
         run(ctx, Config())
     assert _q(engine, "SELECT count(*) FROM matches WHERE queue_id = 450") == 0
     assert _q(engine, "SELECT count(*) FROM matches") == 2
+
+
+def test_a_match_beyond_another_players_cap_waits_for_them(engine: Engine, db_url: str) -> None:
+    """``other`` lists a match it shares with ME beyond its cap: storing it for ME now would
+    make ``other``'s next startTime skip its own matches before it. ME stops there; the next
+    run, with ``other`` caught up, stores it for both."""
+    other = f.puuid(500)
+    _track(engine)
+    _track(engine, other)
+    fake = FakeRiot()
+    fake.add_match("NA1_1000", [ME, *LOBBY], start_s=1_000_000)
+    fake.add_match("NA1_1100", [other, *LOBBY], start_s=1_001_000)
+    fake.add_match("NA1_1200", [other, *LOBBY], start_s=1_002_000)
+    fake.add_match("NA1_2000", [ME, other, *LOBBY[:8]], start_s=1_010_000)
+    fake.add_match("NA1_3000", [ME, *LOBBY], start_s=1_020_000)
+    config = Config(max_new_matches_per_player=2)
+    with task_context(fake, engine, db_url) as ctx:
+        assert run(ctx, config).status == "success"
+    stored = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
+    assert stored == ["NA1_1000", "NA1_1100", "NA1_1200"]
+    assert ctx.counters.get("players_processed") == 2
+    with task_context(fake, engine, db_url) as ctx:
+        assert run(ctx, config).status == "success"
+    stored = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
+    assert stored == ["NA1_1000", "NA1_1100", "NA1_1200", "NA1_2000", "NA1_3000"]
+
+
+def test_a_newer_match_stored_by_another_job_does_not_skip_the_backlog(
+    engine: Engine, db_url: str
+) -> None:
+    """The sync point, not the newest stored match, is where the next listing starts."""
+    from sqlmodel import Session
+
+    from riotjobs.ingest import ingest_match
+    from riotjobs.riot.models import MatchDto
+
+    _track(engine)
+    fake = _world(6)  # NA1_1000 … NA1_1005, one an hour
+    with task_context(fake, engine, db_url) as ctx:
+        run(ctx, Config(max_new_matches_per_player=2))  # the cap leaves a backlog of 4
+    assert _q(engine, "SELECT count(*) FROM matches") == 2
+    # Another job (e.g. fetch_discovered_matches, through a lobby mate) stores the newest one.
+    with Session(engine) as session:
+        ingest_match(session=session, match=MatchDto.model_validate(fake.matches["NA1_1005"]))
+        session.commit()
+    fake.requests.clear()
+    with task_context(fake, engine, db_url) as ctx:
+        run(ctx, Config(max_new_matches_per_player=10))
+    ids_call = next(p for k, _, p in fake.requests if k == "ids")
+    assert ids_call["startTime"] == str(1_000_000 + 3600 + 1800)  # end of NA1_1001
+    stored = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
+    assert stored == [f"NA1_{1000 + i}" for i in range(6)]
+    synced = _q(
+        engine,
+        "SELECT extract(epoch FROM matches_synced_until)::bigint FROM players WHERE puuid = :p",
+        p=ME,
+    )
+    assert synced == 1_000_000 + 5 * 3600 + 1800  # the end of the newest match

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 07:01:47.253504
+Create Date: 2026-11-22 08:17:58.494579
 """
 
 from collections.abc import Sequence
@@ -114,6 +114,7 @@ def upgrade() -> None:
     sa.Column('banned_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_ban_check', sa.DateTime(timezone=True), nullable=True),
     sa.Column('tracked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('matches_synced_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.PrimaryKeyConstraint('id'),
