@@ -131,6 +131,17 @@ def run_riotjobs(
     )
 
 
+def spawn_riotjobs(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start the `riotjobs` console script without waiting (for signals, kills and races)."""
+    return subprocess.Popen(
+        [RIOTJOBS_BIN, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 @pytest.fixture
 def riot_examples() -> Path:
     """The shared real Riot API examples; skips when ../shared is absent."""

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +13,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from riotjobs.sandbox import SandboxConfig, SandboxHandle, serve_in_thread
-from tests.conftest import RIOTJOBS_BIN
 
 JOBS_YAML = """
 jobs:
@@ -60,16 +58,6 @@ def sandbox_env(
             "RIOTJOBS_CONFIG": str(jobs),
         }
         yield sb, env
-
-
-def spawn(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [RIOTJOBS_BIN, *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def sandbox_ids(sb: SandboxHandle, puuid: str, *, start_time: int) -> list[str]:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from riotjobs.sandbox import SandboxConfig
-from tests.conftest import run_riotjobs
+from tests.conftest import run_riotjobs, spawn_riotjobs
 from tests.pipeline.sandboxed import (
     assert_consistent,
     executions,
@@ -22,7 +22,6 @@ from tests.pipeline.sandboxed import (
     sandbox_ids,
     sandbox_match,
     scalar,
-    spawn,
 )
 
 pytestmark = pytest.mark.slow
@@ -117,7 +116,7 @@ def test_kill_9_during_ingestion_then_rerun(
     config = SandboxConfig(seed=13, players=100, clock_speed=0, latency_ms=40, app_limit="2000:1")
     with sandbox_env(cli_env, tmp_path, config, max_new=100) as (sb, env):
         _track(sb, env, 2)
-        proc = spawn("run", "tracked_player_updater", env=env)
+        proc = spawn_riotjobs("run", "tracked_player_updater", env=env)
         try:
             deadline = time.monotonic() + 60
             while scalar(engine, "SELECT count(*) FROM matches") < 5:
@@ -192,7 +191,8 @@ def test_two_jobs_at_once_share_the_rate_limit(
                 )
         sb.reset_stats()
         procs = [
-            spawn("run", job, env=env) for job in ("tracked_player_updater", "player_analyzer")
+            spawn_riotjobs("run", job, env=env)
+            for job in ("tracked_player_updater", "player_analyzer")
         ]
         for proc in procs:
             _, err = proc.communicate(timeout=120)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,8 +9,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-
-from tests.conftest import RIOTJOBS_BIN
 
 JOBS = """
 defaults: {timeout: 30}
@@ -69,16 +66,6 @@ def env(
     path = jobs_file(JOBS)
     monkeypatch.setenv("RIOTJOBS_CONFIG", str(path))
     return {**cli_env, "RIOTJOBS_CONFIG": str(path)}
-
-
-def spawn(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [RIOTJOBS_BIN, *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def executions(engine: Any, job_id: str | None = None) -> list[dict[str, Any]]:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import ROOT, run_riotjobs
-from tests.runner.conftest import executions, running_row, spawn, wait_for
+from tests.conftest import ROOT, run_riotjobs, spawn_riotjobs
+from tests.runner.conftest import executions, running_row, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ def test_successful_run_records_one_success_row_and_prints_nothing(
 def test_concurrent_run_is_skipped_within_2s_naming_the_holder(
     env: dict[str, str], engine: Any
 ) -> None:
-    first = spawn("run", "long_nap", env=env)
+    first = spawn_riotjobs("run", "long_nap", env=env)
     try:
         holder = wait_for(lambda: running_row(engine, "long_nap"), what="first run's row")
         started = time.monotonic()
@@ -61,7 +61,7 @@ def test_concurrent_run_is_skipped_within_2s_naming_the_holder(
 def test_concurrent_short_runs_one_succeeds_one_skips(env: dict[str, str], engine: Any) -> None:
     env = {**env}
     run_riotjobs("jobs", "set", "long_nap", "seconds=3", env=env)
-    first = spawn("run", "long_nap", env=env)
+    first = spawn_riotjobs("run", "long_nap", env=env)
     wait_for(lambda: running_row(engine, "long_nap"), what="first run's row")
     second = run_riotjobs("run", "long_nap", env=env)
     assert first.wait(timeout=30) == 0
@@ -73,12 +73,12 @@ def test_concurrent_short_runs_one_succeeds_one_skips(env: dict[str, str], engin
 def test_kill_9_frees_the_lock_and_the_next_run_abandons_the_row(
     env: dict[str, str], engine: Any
 ) -> None:
-    victim = spawn("run", "long_nap", env=env)
+    victim = spawn_riotjobs("run", "long_nap", env=env)
     old = wait_for(lambda: running_row(engine, "long_nap"), what="victim's row")
     victim.kill()
     victim.wait(timeout=10)
     started = time.monotonic()
-    follower = spawn("run", "long_nap", env=env)
+    follower = spawn_riotjobs("run", "long_nap", env=env)
     try:
         new = wait_for(
             lambda: next((r for r in executions(engine, "long_nap") if r["id"] != old["id"]), None),
@@ -125,7 +125,7 @@ def test_timeout_ends_the_run_with_124_and_rolls_back(
 def test_sigterm_records_failed_with_the_signal_and_exits_143(
     env: dict[str, str], engine: Any
 ) -> None:
-    proc = spawn("run", "long_nap", env=env)
+    proc = spawn_riotjobs("run", "long_nap", env=env)
     wait_for(lambda: running_row(engine, "long_nap"), what="the run's row")
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=10)
@@ -137,7 +137,7 @@ def test_sigterm_records_failed_with_the_signal_and_exits_143(
 
 
 def test_sigint_exits_130(env: dict[str, str], engine: Any) -> None:
-    proc = spawn("run", "db_nap", env=env)
+    proc = spawn_riotjobs("run", "db_nap", env=env)
     wait_for(lambda: running_row(engine, "db_nap"), what="the run's row")
     time.sleep(0.3)  # let it enter pg_sleep
     proc.send_signal(signal.SIGINT)
@@ -164,7 +164,7 @@ def _terminate_riotjobs_backends(engine: Any) -> int:
 def test_losing_the_database_exits_69_and_the_next_command_reaps(
     env: dict[str, str], engine: Any, job: str
 ) -> None:
-    proc = spawn("run", job, env=env)
+    proc = spawn_riotjobs("run", job, env=env)
     row = wait_for(lambda: running_row(engine, job), what="the run's row")
     time.sleep(0.3)
     assert _terminate_riotjobs_backends(engine) >= 1
