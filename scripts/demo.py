@@ -30,7 +30,7 @@ SANDBOX_ARGS = [
     "--port", "0", "--seed", "7", "--players", "600", "--latency-ms", "5",
     "--app-limit", "500:10,30000:600",
 ]  # fmt: skip
-ROUNDS = 5
+ROUNDS = 4
 
 
 def say(text: str) -> None:
