@@ -281,8 +281,9 @@ class RateLimitScope(SQLModel, table=True):
 
     ``scope`` is ``app:<fp>:<routing>`` or ``method:<fp>:<routing>:<endpoint>``, where ``fp`` is
     the key's fingerprint (12 hex digits of sha256(key), never the key). ``stamps`` holds the
-    database-clock epoch seconds of recent requests, ascending, trimmed to the longest window;
-    every process using the same key and database reads and appends under a row lock.
+    database-clock epoch seconds of recent requests' completions, ascending, trimmed to the
+    longest window, and, negated, the acquire times of requests still in flight; every process
+    using the same key and database reads and writes it under a row lock.
     ``learned`` turns true once a response announced the scope's limits; until then one request
     at a time probes (``probe_until``). ``blocked_until`` is set by a 429's ``Retry-After``.
     """

@@ -3,7 +3,9 @@
 Retry policy:
 - 5xx, connection errors and timeouts retry with exponential backoff and full jitter (the
   ``backoff`` package) up to ``max_tries`` attempts, then raise ``ServerError`` or
-  ``RiotUnavailableError``. Every attempt takes its own limiter slot: Riot counts it.
+  ``RiotUnavailableError``. Every attempt takes its own limiter slot: Riot counts it. The
+  slot is handed back to the limiter with the response or error, so its stamp moves to the
+  request's completion (Riot counted it at its arrival, some time before).
 - A 429 of type application or method blocks that scope for ``Retry-After`` in the shared
   limiter (so every process waits), then the request queues for a slot again. A service 429, or
   one without headers, waits ``service_backoff`` seconds (or its ``Retry-After``) in this thread
@@ -199,22 +201,27 @@ class Requester:
         if self.rejected is not None:
             raise InvalidKeyError(self.rejected, endpoint=call.endpoint)
         scopes = (call.app, call.method)
-        self.limiter.acquire(scopes, deadline=self.deadline)
+        slot = self.limiter.acquire(scopes, deadline=self.deadline)
         self.counters.add("api_requests_made")
         url = self.base_url.replace("{routing}", call.routing) + call.path
         try:
             response = self.http.get(url, params=call.params)
         except httpx.TransportError as exc:
-            self.limiter.observe([(s, None, None) for s in scopes], answered=False)
+            # Even a refused connection is stamped at its completion: telling it apart from a
+            # timeout that reached Riot is not worth a slot's risk.
+            self.limiter.observe([(s, None, None) for s in scopes], answered=False, slot=slot)
             raise _Retryable(f"{type(exc).__name__}: {exc}", None) from None
         status = response.status_code
         facts = RateHeaders.from_headers(response.headers)
+        # Riot counted the request at its arrival, some unknown time before now: the limiter
+        # moves its stamp to now (see limiter.py for why that makes the windows safe).
         self.limiter.observe(
             [
                 (call.app, facts.app_limits, facts.app_counts),
                 (call.method, facts.method_limits, facts.method_counts),
             ],
             answered=status < 500,
+            slot=slot,
         )
         if status in (401, 403):
             self.rejected = status

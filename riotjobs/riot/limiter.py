@@ -5,20 +5,29 @@ Riot limits each key per routing value twice: an *application* limit over all me
 blacklisted, and two cron jobs may run at once, so the state lives in ``rate_limit_scopes`` rows
 rather than in memory.
 
-Each scope keeps a **sliding log**: the database-clock times (``clock_timestamp()``, so hosts
-agree) of its recent requests. A request fits when, for every pair of both scopes, fewer than
-``count`` stamps lie within the last ``window + margin`` seconds. Riot's windows are fixed and
-start at the first request; a sliding log is never looser than that, and the margin absorbs the
-network jitter between our stamp and Riot's arrival time. ``acquire`` locks the app and method
-rows (``FOR UPDATE``, in sorted order so two acquirers never deadlock), checks, appends and
-commits in one pipelined transaction: two round trips. When no slot is free it computes when the
-oldest blocking stamp ages out, sleeps and retries, or raises ``RateLimitBudgetExhausted`` at once
-when that moment lies past the run's deadline.
+Each scope keeps a **sliding log** of database-clock times (``clock_timestamp()``, so hosts agree).
+A request fits when, for every pair of both scopes, fewer than ``count`` stamps lie within the
+last ``window + margin`` seconds. Riot counts in fixed windows that start at the first request's
+*arrival*, which lags our acquire by a varying delay we cannot see (scheduling, connection set-up,
+a TLS handshake). So a request is logged at its **completion**: ``acquire`` writes a *pending*
+stamp (stored negated), and ``observe`` replaces it with ``acquire time + local monotonic time
+elapsed`` once the response or error is back. Arrival precedes completion, so no ``window`` can
+receive more than ``count`` requests, whatever the delays: the last of them to acquire would have
+seen all the others pending or completed after the window's start, and been refused. A pending
+request counts as completing *now*, for at most ``pending_hold`` seconds (a crashed process must
+not hold a slot forever). The margin only covers clock granularity; the price is an effective
+window of ``window`` plus one round trip.
 
-``observe`` learns from each response: announced limits replace the configured ones, and when the
-``-Count`` headers show Riot counted more than our log did (another user of the key, a lost
-stamp), phantom stamps are added so we back off. Until a scope's limits have been announced,
-only one request at a time probes it. ``block`` records a 429's ``Retry-After`` for every process.
+``acquire`` locks the app and method rows (``FOR UPDATE``, in sorted order so two acquirers never
+deadlock), checks, appends and commits in one pipelined transaction: two round trips. When no
+slot is free it computes when the oldest blocking stamp ages out, sleeps and retries, or raises
+``RateLimitBudgetExhausted`` at once when that moment lies past the run's deadline.
+
+``observe`` completes the request's stamp (one statement, locking the rows in the same order) and
+learns from the response: announced limits replace the configured ones, and when the ``-Count``
+headers show Riot counted more than our log did (another user of the key, a lost stamp), phantom
+stamps are added so we back off. Until a scope's limits have been announced, only one request at
+a time probes it. ``block`` records a 429's ``Retry-After`` for every process.
 """
 
 from __future__ import annotations
@@ -44,7 +53,7 @@ DEFAULT_APP_LIMITS = "20:1,100:120"  # a development key
 # Method limits are learned from the first response (one probe at a time until then); this
 # generous fallback only applies when a server never announces them.
 DEFAULT_METHOD_LIMITS = "2000:10"
-DEFAULT_MARGIN = 0.05
+DEFAULT_MARGIN = 0.01  # clock granularity only: stamps are completion times
 PROBE_POLL = 0.05  # how often waiters look whether a probe has taught the limits
 COUNT_SLACK = 0.25  # extra look-back when comparing Riot's counts with ours, against false alarms
 
@@ -62,6 +71,20 @@ WHERE scope = %s
 _ENSURE_SQL = """
 INSERT INTO rate_limit_scopes (scope, limits)
 SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT (scope) DO NOTHING
+"""
+# Replace a request's pending stamp by its completion time, locking the rows in acquire's order.
+_COMPLETE_SQL = """
+WITH locked AS MATERIALIZED (
+    SELECT scope FROM rate_limit_scopes WHERE scope = ANY(%(ids)s) ORDER BY scope FOR UPDATE
+)
+UPDATE rate_limit_scopes s
+SET stamps = ARRAY(
+        SELECT x FROM unnest(array_remove(s.stamps, %(pending)s::float8) || %(done)s::float8) AS x
+        ORDER BY x
+    ), updated_at = now()
+FROM locked WHERE s.scope = locked.scope
+RETURNING s.scope, s.limits, s.learned, s.stamps, s.blocked_until, s.probe_until,
+    extract(epoch FROM clock_timestamp())::float8
 """
 _BLOCK_SQL = """
 UPDATE rate_limit_scopes
@@ -94,26 +117,45 @@ class Scope:
         )
 
 
+@dataclass(frozen=True)
+class Slot:
+    """A request slot taken by ``acquire``; hand it back to ``observe`` when the request ends."""
+
+    stamp: float  # the pending stamp: database-clock epoch seconds at acquire
+    taken: float  # time.monotonic() just before the database read its clock
+
+    def completed(self) -> float:
+        """Now, on the database clock. ``taken`` precedes the clock read, so this errs late."""
+        return self.stamp + (time.monotonic() - self.taken)
+
+
 @dataclass
 class _Row:
     scope: str
     limits: Limits
     learned: bool
-    stamps: list[float]
+    stamps: list[float]  # completion times, ascending
+    pending: list[float]  # acquire times of requests still in flight, ascending
     blocked_until: float | None
     probe_until: float | None
 
     @classmethod
     def from_db(cls, rec: tuple[Any, ...]) -> _Row:
         limits = parse_limits(rec[1]) or parse_limits(DEFAULT_METHOD_LIMITS) or ()
-        return cls(rec[0], limits, rec[2], sorted(rec[3]), rec[4], rec[5])
+        done = sorted(s for s in rec[3] if s > 0)
+        pending = sorted(-s for s in rec[3] if s < 0)
+        return cls(rec[0], limits, rec[2], done, pending, rec[4], rec[5])
+
+    def counted(self, now: float, hold: float) -> list[float]:
+        """The stamps the rules count, ascending; a pending one counts as completing now."""
+        return sorted(self.stamps + [min(now, p + hold) for p in self.pending])
 
 
 def slot_wait(limits: Limits, stamps: Sequence[float], now: float, margin: float) -> float:
     """Seconds until one more request fits every ``(count, window)`` of ``limits``; 0 if now.
 
-    ``stamps`` must be ascending. For a full window the request must wait until enough of the
-    oldest stamps in it are older than ``window + margin``.
+    ``stamps`` (completion times) must be ascending. For a full window the request must wait
+    until enough of the oldest stamps in it are older than ``window + margin``.
     """
     wait = 0.0
     for count, window in limits:
@@ -178,9 +220,19 @@ class _Pool:
 class Limiter:
     """The shared limiter. Thread-safe: each call borrows its own connection."""
 
-    def __init__(self, db_url: str, *, margin: float = DEFAULT_MARGIN, probe_timeout: float = 10.0):
+    def __init__(
+        self,
+        db_url: str,
+        *,
+        margin: float = DEFAULT_MARGIN,
+        probe_timeout: float = 10.0,
+        pending_hold: float | None = None,
+    ) -> None:
         self.margin = margin
         self.probe_timeout = probe_timeout
+        # The longest a request may stay in flight (connect + write + read timeouts, and more);
+        # past it a pending stamp left by a crashed process counts as completed at that point.
+        self.pending_hold = pending_hold if pending_hold is not None else 3 * probe_timeout
         self._pool = _Pool(db_url)
         self._ensured: set[str] = set()
 
@@ -189,16 +241,17 @@ class Limiter:
 
     # --- acquire --------------------------------------------------------------------------------
 
-    def acquire(self, scopes: Sequence[Scope], *, deadline: float | None = None) -> None:
+    def acquire(self, scopes: Sequence[Scope], *, deadline: float | None = None) -> Slot:
         """Take one request slot in every scope, waiting as needed.
 
-        Raises ``RateLimitBudgetExhausted`` without sleeping when the next slot lies past
-        ``deadline`` (a ``time.monotonic()`` value).
+        Pass the slot to ``observe`` once the request has ended, whatever its outcome. Raises
+        ``RateLimitBudgetExhausted`` without sleeping when the next slot lies past ``deadline``
+        (a ``time.monotonic()`` value).
         """
         while True:
-            wait = self._try_acquire(scopes)
-            if wait <= 0:
-                return
+            wait, slot = self._try_acquire(scopes)
+            if slot is not None:
+                return slot
             if deadline is not None and time.monotonic() + wait > deadline:
                 raise RateLimitBudgetExhausted(
                     f"rate limit: no request slot for {scopes[-1].label} before the run's "
@@ -208,34 +261,38 @@ class Limiter:
             # A little jitter so threads woken for the same slot do not all collide on the row.
             time.sleep(wait + random.uniform(0, 0.005))
 
-    def _try_acquire(self, scopes: Sequence[Scope]) -> float:
-        """Append a stamp to every scope and return 0, or return the seconds to wait."""
+    def _try_acquire(self, scopes: Sequence[Scope]) -> tuple[float, Slot | None]:
+        """Add a pending stamp to every scope and return its slot, or the seconds to wait."""
         self._ensure(scopes)
         ids = sorted(s.id for s in scopes)
         with self._pool.connection() as conn, conn.pipeline():
+            taken = time.monotonic()
             conn.execute("BEGIN")
             recs = conn.execute(_LOCK_SQL, (ids,)).fetchall()
             if len(recs) != len(ids):  # a row was deleted under us (cleanup): recreate it
                 conn.execute("ROLLBACK")
                 self._ensured.difference_update(ids)
-                return PROBE_POLL
+                return PROBE_POLL, None
             now = float(recs[0][6])
             rows = [_Row.from_db(r) for r in recs]
             wait = max(self._wait(row, now) for row in rows)
             if wait > 0:
                 conn.execute("ROLLBACK")
-                return wait
+                return wait, None
+            # observe finds the pending stamp by value: make it unique in both rows.
+            while any(now in row.pending for row in rows):
+                now += 1e-6
             for row in rows:
                 probe = None if row.learned else now + self.probe_timeout
-                stamps = self._trimmed(row, now, [now])
+                stamps = self._trimmed(row, now, pending=[now])
                 conn.execute(
                     _WRITE_SQL, (format_limits(row.limits), row.learned, stamps, probe, row.scope)
                 )
             conn.execute("COMMIT")
-        return 0.0
+        return 0.0, Slot(now, taken)
 
     def _wait(self, row: _Row, now: float) -> float:
-        wait = slot_wait(row.limits, row.stamps, now, self.margin)
+        wait = slot_wait(row.limits, row.counted(now, self.pending_hold), now, self.margin)
         if row.blocked_until is not None and row.blocked_until > now:
             wait = max(wait, row.blocked_until - now)
         if not row.learned and row.probe_until is not None and row.probe_until > now:
@@ -243,11 +300,16 @@ class Limiter:
             wait = max(wait, min(PROBE_POLL, row.probe_until - now))
         return wait
 
-    def _trimmed(self, row: _Row, now: float, extra: Sequence[float]) -> list[float]:
-        """The row's stamps plus ``extra``, without those older than any window needs."""
+    def _trimmed(
+        self, row: _Row, now: float, done: Sequence[float] = (), pending: Sequence[float] = ()
+    ) -> list[float]:
+        """The row's stored array plus ``done`` and ``pending`` stamps, without those older than
+        any window needs. Pending stamps are stored negated."""
         longest = max((window for _, window in row.limits), default=0.0)
         horizon = now - longest - self.margin - COUNT_SLACK
-        return sorted([s for s in row.stamps if s > horizon] + list(extra))
+        kept = [s for s in [*row.stamps, *done] if s > horizon]
+        held = [p for p in [*row.pending, *pending] if p + self.pending_hold > horizon]
+        return sorted(kept + [-p for p in held])
 
     def _ensure(self, scopes: Sequence[Scope]) -> None:
         missing = [s for s in scopes if s.id not in self._ensured]
@@ -266,17 +328,24 @@ class Limiter:
         facts: Sequence[tuple[Scope, Limits | None, Limits | None]],
         *,
         answered: bool,
+        slot: Slot | None = None,
     ) -> None:
-        """Learn from one response: ``(scope, announced limits, announced counts)`` per scope.
+        """Complete ``slot``'s request (its stamp moves to now) and learn from its response:
+        ``(scope, announced limits, announced counts)`` per scope.
 
-        ``answered`` is false for a 5xx or a transport error: such a response teaches nothing,
-        it only ends a probe so the next request can try.
+        ``answered`` is false for a 5xx or a transport error (a timed-out request may still have
+        reached Riot): it teaches nothing, it only ends a probe so the next request can try.
         """
+        done = slot.completed() if slot is not None else 0.0  # before waiting for a connection
         self._ensure([scope for scope, _, _ in facts])
         ids = sorted(scope.id for scope, _, _ in facts)
         by_id = {scope.id: (limits, counts) for scope, limits, counts in facts}
         with self._pool.connection() as conn:
-            recs = conn.execute(_READ_SQL, (ids,)).fetchall()
+            if slot is None:
+                recs = conn.execute(_READ_SQL, (ids,)).fetchall()
+            else:
+                args = {"ids": ids, "pending": -slot.stamp, "done": done}
+                recs = conn.execute(_COMPLETE_SQL, args).fetchall()
         stale = [
             r for r in recs if self._update(_Row.from_db(r), float(r[6]), *by_id[r[0]], answered)
         ]
@@ -288,7 +357,7 @@ class Limiter:
             recs = conn.execute(_LOCK_SQL, (sorted(r[0] for r in stale),)).fetchall()
             for rec in recs:
                 row = _Row.from_db(rec)
-                old_limits, old_count = row.limits, len(row.stamps)
+                old_limits, old_count = row.limits, len(row.stamps) + len(row.pending)
                 change = self._update(row, float(rec[6]), *by_id[row.scope], answered)
                 if change is None:
                     continue
@@ -319,11 +388,12 @@ class Limiter:
             # A 2xx/4xx without the header: this server does not announce; trust the defaults.
             learned = limits is not None or answered
             probe = None
-        extra = phantoms(counts, row.stamps, now, self.margin) if counts else 0
+        counted = row.counted(now, self.pending_hold)
+        extra = phantoms(counts, counted, now, self.margin) if counts else 0
         if (new_limits, learned, probe, extra) == (row.limits, row.learned, row.probe_until, 0):
             return None
         row.limits = new_limits
-        stamps = self._trimmed(row, now, [now] * extra)
+        stamps = self._trimmed(row, now, done=[now] * extra)
         return format_limits(new_limits), learned, stamps, probe
 
     def block(self, scope: Scope, seconds: float) -> None:

@@ -77,12 +77,14 @@ class FakeRiot:
     force_429: dict[int, tuple[str, int]] = field(default_factory=dict)  # n-th request → type, s
     announce: bool = True  # send the rate-limit headers
     examples: Path | None = None  # serve real match-v5 files from here
-    latency: float = 0.0
+    latency: float = 0.0  # before the request is counted, like a slow connection
+    slow: dict[int, float] = field(default_factory=dict)  # n-th request → extra seconds, likewise
     hits: list[Hit] = field(default_factory=list)
     rejected: Counter[str] = field(default_factory=Counter)  # 429s by type
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _scopes: dict[str, FixedWindows] = field(default_factory=dict)
     _rng: random.Random = field(default_factory=lambda: random.Random(7))
+    _received: int = 0
     _server: ThreadingHTTPServer | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -123,8 +125,11 @@ class FakeRiot:
     # --- behaviour ----------------------------------------------------------------------------
 
     def handle(self, raw_path: str, token: str | None) -> tuple[int, dict[str, str], bytes]:
-        if self.latency:
-            time.sleep(self.latency)
+        with self._lock:
+            self._received += 1
+            delay = self.latency + self.slow.get(self._received, 0.0)
+        if delay:
+            time.sleep(delay)
         path = raw_path.partition("?")[0]
         _, routing, rest = path.split("/", 2)
         rest = "/" + rest

@@ -11,7 +11,7 @@ import pytest
 
 from riotjobs.riot._headers import RateHeaders, fingerprint, format_limits, parse_limits
 from riotjobs.riot.errors import RateLimitBudgetExhausted
-from riotjobs.riot.limiter import Limiter, Scope, phantoms, slot_wait
+from riotjobs.riot.limiter import Limiter, Scope, Slot, phantoms, slot_wait
 
 FP = fingerprint("RGAPI-limiter-test")
 
@@ -19,7 +19,7 @@ FP = fingerprint("RGAPI-limiter-test")
 @pytest.fixture
 def limiters(db_url: str) -> Iterator[tuple[Limiter, Limiter]]:
     """Two limiters on one database: two processes' worth of state, sharing only Postgres."""
-    pair = (Limiter(db_url, margin=0.05), Limiter(db_url, margin=0.05))
+    pair = (Limiter(db_url, margin=0.01), Limiter(db_url, margin=0.01))
     yield pair
     for limiter in pair:
         limiter.close()
@@ -29,8 +29,27 @@ def scopes(app: str = "5:1", method: str = "100:10") -> tuple[Scope, Scope]:
     return Scope.application(FP, "na1", app), Scope.method(FP, "na1", "match-v5.match", method)
 
 
-def learn(limiter: Limiter, pair: tuple[Scope, Scope]) -> None:
-    limiter.observe([(s, parse_limits(s.default_limits), None) for s in pair], answered=True)
+def learn(limiter: Limiter, pair: tuple[Scope, Scope], slot: Slot | None = None) -> None:
+    """A response announcing the scopes' limits (and ending ``slot``'s request)."""
+    limiter.observe(
+        [(s, parse_limits(s.default_limits), None) for s in pair], answered=True, slot=slot
+    )
+
+
+def done(limiter: Limiter, pair: tuple[Scope, Scope], slot: Slot) -> None:
+    """``slot``'s request is back, with no headers."""
+    limiter.observe([(s, None, None) for s in pair], answered=True, slot=slot)
+
+
+def wait_of(limiter: Limiter, pair: tuple[Scope, Scope]) -> float:
+    """The wait a new request would face now; 0 means it took a slot (left pending)."""
+    return limiter._try_acquire(pair)[0]
+
+
+def stored(db_url: str) -> dict[str, list[float]]:
+    with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
+        rows = conn.execute("SELECT scope, stamps FROM rate_limit_scopes").fetchall()
+    return {scope: list(stamps) for scope, stamps in rows}
 
 
 def test_parse_limits_and_headers() -> None:
@@ -47,27 +66,75 @@ def test_parse_limits_and_headers() -> None:
 
 def test_slot_wait_is_a_sliding_log_with_margin() -> None:
     limits = ((2, 1.0), (3, 10.0))
-    assert slot_wait(limits, [], 100.0, 0.05) == 0
-    assert slot_wait(limits, [99.5], 100.0, 0.05) == 0
-    # Two in the last second: wait until the older one is 1.05 s old.
-    assert slot_wait(limits, [99.5, 99.8], 100.0, 0.05) == pytest.approx(0.55)
-    # Three in ten seconds: the oldest of them must age out of 10.05 s.
-    assert slot_wait(limits, [91.0, 95.0, 99.0], 100.0, 0.05) == pytest.approx(1.05)
-    assert phantoms(((5, 1.0),), [99.9], 100.0, 0.05) == 4
-    assert phantoms(((1, 1.0),), [99.9], 100.0, 0.05) == 0
+    assert slot_wait(limits, [], 100.0, 0.01) == 0
+    assert slot_wait(limits, [99.5], 100.0, 0.01) == 0
+    # Two in the last second: wait until the older one is 1.01 s old.
+    assert slot_wait(limits, [99.5, 99.8], 100.0, 0.01) == pytest.approx(0.51)
+    # Three in ten seconds: the oldest of them must age out of 10.01 s.
+    assert slot_wait(limits, [91.0, 95.0, 99.0], 100.0, 0.01) == pytest.approx(1.01)
+    assert phantoms(((5, 1.0),), [99.9], 100.0, 0.01) == 4
+    assert phantoms(((1, 1.0),), [99.9], 100.0, 0.01) == 0
+
+
+def test_a_request_is_logged_at_its_completion(
+    limiters: tuple[Limiter, Limiter], db_url: str
+) -> None:
+    """The stamp is pending (stored negated) while the request is out, then moves to the
+    moment its response came back, on the database clock."""
+    limiter = limiters[0]
+    pair = scopes(app="1:1")
+    learn(limiter, pair, limiter.acquire(pair))
+    time.sleep(1.1)
+    slot = limiter.acquire(pair)
+    for stamps in stored(db_url).values():
+        assert [s for s in stamps if s < 0] == [-slot.stamp]
+    time.sleep(0.4)  # the request is slow: Riot may have counted it as late as now
+    done(limiter, pair, slot)
+    app_stamps = stored(db_url)[pair[0].id]
+    assert app_stamps[-1] == pytest.approx(slot.stamp + 0.4, abs=0.05)
+    assert all(s > 0 for s in app_stamps)
+    # The next request waits a full window from the completion, not from the acquire.
+    assert wait_of(limiter, pair) > 0.9
+
+
+def test_a_pending_request_counts_until_it_completes(limiters: tuple[Limiter, Limiter]) -> None:
+    first, second = limiters
+    pair = scopes(app="2:1")
+    learn(first, pair, first.acquire(pair))
+    time.sleep(1.1)
+    slow = first.acquire(pair)
+    time.sleep(1.1)  # older than the window, but still in flight: it may not have arrived yet
+    second.acquire(pair)
+    assert wait_of(second, pair) > 0.9
+    done(first, pair, slow)
+    assert wait_of(first, pair) > 0.9  # now stamped at its completion, a moment ago
+
+
+def test_a_crashed_request_stops_counting_after_the_hold(db_url: str) -> None:
+    limiter = Limiter(db_url, margin=0.01, pending_hold=0.3)
+    try:
+        pair = scopes(app="1:1")
+        learn(limiter, pair, limiter.acquire(pair))
+        time.sleep(1.1)
+        limiter.acquire(pair)  # never completed: its process died
+        started = time.monotonic()
+        learn(limiter, pair, limiter.acquire(pair))
+        # It counted as completed at acquire + hold, so the next slot came a window later.
+        assert 1.2 <= time.monotonic() - started < 3
+    finally:
+        limiter.close()
 
 
 def test_two_limiters_share_one_budget(limiters: tuple[Limiter, Limiter]) -> None:
     first, second = limiters
     pair = scopes(app="4:1")
-    first.acquire(pair)
-    learn(first, pair)
-    first.acquire(pair)
-    second.acquire(pair)
-    second.acquire(pair)
+    learn(first, pair, first.acquire(pair))
+    done(first, pair, first.acquire(pair))
+    done(second, pair, second.acquire(pair))
+    done(second, pair, second.acquire(pair))
     # Four requests in the last second between them: the fifth must wait, in either process.
-    assert first._try_acquire(pair) > 0.5
-    assert second._try_acquire(pair) > 0.5
+    assert wait_of(first, pair) > 0.5
+    assert wait_of(second, pair) > 0.5
     started = time.monotonic()
     second.acquire(pair)
     assert time.monotonic() - started >= 0.5
@@ -78,8 +145,7 @@ def test_a_slot_past_the_deadline_raises_without_sleeping(
 ) -> None:
     limiter = limiters[0]
     pair = scopes(app="1:10")
-    limiter.acquire(pair)
-    learn(limiter, pair)
+    learn(limiter, pair, limiter.acquire(pair))
     started = time.monotonic()
     with pytest.raises(RateLimitBudgetExhausted, match=r"match-v5.match on na1 before the run"):
         limiter.acquire(pair, deadline=time.monotonic() + 5)
@@ -89,12 +155,12 @@ def test_a_slot_past_the_deadline_raises_without_sleeping(
 def test_unlearned_scopes_admit_one_probe_at_a_time(limiters: tuple[Limiter, Limiter]) -> None:
     first, second = limiters
     pair = scopes(app="100:1")
-    first.acquire(pair)
-    assert second._try_acquire(pair) > 0  # the probe is still out
-    second.observe([(s, None, None) for s in pair], answered=False)  # it failed: no lesson
-    assert second._try_acquire(pair) == 0  # so the next request probes
+    probe = first.acquire(pair)
+    assert wait_of(second, pair) > 0  # the probe is still out
+    first.observe([(s, None, None) for s in pair], answered=False, slot=probe)  # no lesson
+    assert wait_of(second, pair) == 0  # so the next request probes
     learn(second, pair)
-    assert first._try_acquire(pair) == 0 and second._try_acquire(pair) == 0
+    assert wait_of(first, pair) == 0 and wait_of(second, pair) == 0
 
 
 def test_a_probe_waiter_proceeds_once_limits_are_learned(
@@ -102,8 +168,8 @@ def test_a_probe_waiter_proceeds_once_limits_are_learned(
 ) -> None:
     first, second = limiters
     pair = scopes(app="100:1")
-    first.acquire(pair)
-    timer = threading.Timer(0.3, learn, (first, pair))
+    probe = first.acquire(pair)
+    timer = threading.Timer(0.3, learn, (first, pair, probe))
     timer.start()
     started = time.monotonic()
     second.acquire(pair)
@@ -114,8 +180,7 @@ def test_a_probe_waiter_proceeds_once_limits_are_learned(
 def test_block_holds_every_process_until_retry_after(limiters: tuple[Limiter, Limiter]) -> None:
     first, second = limiters
     pair = scopes(app="100:1")
-    first.acquire(pair)
-    learn(first, pair)
+    learn(first, pair, first.acquire(pair))
     first.block(pair[0], 0.6)
     started = time.monotonic()
     second.acquire(pair)
@@ -125,18 +190,22 @@ def test_block_holds_every_process_until_retry_after(limiters: tuple[Limiter, Li
         second.acquire(pair, deadline=time.monotonic() + 1)
 
 
-def test_learned_limits_replace_the_configured_ones(
+def test_learned_limits_and_counts_apply_on_completion(
     limiters: tuple[Limiter, Limiter], db_url: str
 ) -> None:
     limiter = limiters[0]
     pair = scopes(app="100:1")
-    limiter.acquire(pair)
+    slot = limiter.acquire(pair)
+    # Riot announces 2:1 and has counted 2 requests in this second (another user of the key):
+    # one phantom stamp joins our completed one, so the budget is spent.
     limiter.observe(
-        [(pair[0], ((2, 1.0),), ((1, 1.0),)), (pair[1], ((50, 10.0),), ((1, 10.0),))],
+        [(pair[0], ((2, 1.0),), ((2, 1.0),)), (pair[1], ((50, 10.0),), ((1, 10.0),))],
         answered=True,
+        slot=slot,
     )
-    limiter.acquire(pair)
-    assert limiter._try_acquire(pair) > 0.5  # 2:1 now, not the configured 100:1
+    assert wait_of(limiter, pair) > 0.5  # 2:1 now, not the configured 100:1
+    app_stamps = stored(db_url)[pair[0].id]
+    assert len(app_stamps) == 2 and all(s > 0 for s in app_stamps)
     with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
         got: dict[str, str] = dict(
             conn.execute("SELECT scope, limits FROM rate_limit_scopes").fetchall()
@@ -147,7 +216,8 @@ def test_learned_limits_replace_the_configured_ones(
 def test_deleted_rows_are_recreated(limiters: tuple[Limiter, Limiter], db_url: str) -> None:
     limiter = limiters[0]
     pair = scopes()
-    limiter.acquire(pair)
+    slot = limiter.acquire(pair)
     with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
         conn.execute("DELETE FROM rate_limit_scopes")
+    done(limiter, pair, slot)  # its rows are gone: nothing to complete, and no error
     limiter.acquire(pair, deadline=time.monotonic() + 5)
