@@ -33,19 +33,18 @@ a time probes it. ``block`` records a 429's ``Retry-After`` for every process.
 from __future__ import annotations
 
 import logging
-import queue
 import random
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from riotjobs.riot._headers import Limits, format_limits, parse_limits
+from riotjobs.riot._pool import ConnectionPool
 from riotjobs.riot.errors import RateLimitBudgetExhausted
 
 if TYPE_CHECKING:
-    import psycopg
+    pass
 
 log = logging.getLogger("riotjobs.riot.limiter")
 
@@ -177,46 +176,6 @@ def phantoms(counts: Limits, stamps: Sequence[float], now: float, margin: float)
     return extra
 
 
-class _Pool:
-    """Autocommit psycopg connections, one per concurrently acquiring thread, reused."""
-
-    def __init__(self, url: str) -> None:
-        self._url = url
-        self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
-        self._closed = False
-
-    @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        import psycopg
-
-        from riotjobs.db.engine import connect, unavailable
-
-        try:
-            conn = self._idle.get_nowait()
-        except queue.Empty:
-            conn = connect(self._url, application_name="riotjobs limiter", autocommit=True)
-        try:
-            yield conn
-        except psycopg.OperationalError as exc:
-            conn.close()
-            raise unavailable(self._url, exc) from None
-        except BaseException:
-            conn.close()  # it may be mid-transaction or mid-pipeline; never reuse it
-            raise
-        if self._closed:
-            conn.close()
-        else:
-            self._idle.put(conn)
-
-    def close(self) -> None:
-        self._closed = True
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                return
-
-
 class Limiter:
     """The shared limiter. Thread-safe: each call borrows its own connection."""
 
@@ -233,7 +192,7 @@ class Limiter:
         # The longest a request may stay in flight (connect + write + read timeouts, and more);
         # past it a pending stamp left by a crashed process counts as completed at that point.
         self.pending_hold = pending_hold if pending_hold is not None else 3 * probe_timeout
-        self._pool = _Pool(db_url)
+        self._pool = ConnectionPool(db_url)
         self._ensured: set[str] = set()
 
     def close(self) -> None:
