@@ -121,7 +121,7 @@ def _b4(d: dict[str, Any]) -> list[Row]:
                 r["command"] + " (median s)",
                 r["median_s"],
                 f"< {d['target_s']:.0f}",
-                r["max_s"] < d["target_s"],
+                r["median_s"] < d["target_s"],  # judge the figure the row shows
             )
         )
     return rows
