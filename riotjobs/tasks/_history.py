@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from riotjobs.tasks.base import TaskContext, TaskOutcome
 
 MAX_IDS_PER_REQUEST = 100  # match-v5 ids-by-puuid refuses a larger count
+# Pages of ids a listing from a sync point may take: 1,000 matches is months of play, and it
+# bounds the requests a player who was away a long time can cost in one run.
+MAX_ID_PAGES = 10
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,12 @@ def list_match_ids(
     ctx: TaskContext, outcome: TaskOutcome, queries: Sequence[IdsQuery]
 ) -> dict[str, list[str]]:
     """The ranked-solo match ids (newest first) of every queried player, listed concurrently.
-    A player whose request fails with a per-item error is skipped and left out."""
+    A player whose request fails with a per-item error is skipped and left out.
+
+    A listing from a ``start_time`` pages on (``start`` = ids so far) until a short page: the
+    API returns the newest ids first, so one page would hide the oldest matches of a backlog
+    larger than a page, and the caller takes the oldest first. Without a ``start_time`` only
+    the first page is wanted (the newest ``count``)."""
     from riotjobs.ingest import RANKED_SOLO_QUEUE_ID
 
     if not queries:
@@ -103,13 +111,20 @@ def list_match_ids(
     client = ctx.riot
 
     def fetch(query: IdsQuery) -> list[str]:
-        return client.match_ids_by_puuid(
-            query.puuid,
-            platform=query.platform,
-            start_time=query.start_time,
-            queue=RANKED_SOLO_QUEUE_ID,
-            count=query.count,
-        )
+        ids: dict[str, None] = {}  # ordered; a match finishing between pages shifts one id over
+        for _ in range(MAX_ID_PAGES):
+            page = client.match_ids_by_puuid(
+                query.puuid,
+                platform=query.platform,
+                start_time=query.start_time,
+                queue=RANKED_SOLO_QUEUE_ID,
+                start=len(ids),
+                count=query.count,
+            )
+            ids.update(dict.fromkeys(page))
+            if query.start_time is None or len(page) < query.count:
+                break
+        return list(ids)
 
     found: dict[str, list[str]] = {}
     for query, got in client.gather(fetch, list(queries)):

@@ -323,3 +323,23 @@ def test_a_newer_match_stored_by_another_job_does_not_skip_the_backlog(
         p=ME,
     )
     assert synced == 1_000_000 + 5 * 3600 + 1800  # the end of the newest match
+
+
+def test_a_backlog_longer_than_one_page_is_listed_in_pages(engine: Engine, db_url: str) -> None:
+    """The API lists the newest ids first; from a sync point the listing pages on, so the
+    oldest matches of a long backlog are not hidden behind the first 100."""
+    _track(engine)
+    fake = _world(130)
+    with task_context(fake, engine, db_url) as ctx:
+        run(ctx, Config(max_new_matches_per_player=5))  # never synced: the newest 100 only
+    first = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
+    assert first == [f"NA1_{1030 + i}" for i in range(5)]
+    for i in range(130, 190):
+        fake.add_match(f"NA1_{1000 + i}", [ME, *LOBBY], start_s=1_000_000 + i * 3600)
+    fake.requests.clear()
+    with task_context(fake, engine, db_url) as ctx:
+        run(ctx, Config(max_new_matches_per_player=100))
+    pages = [p for k, _, p in fake.requests if k == "ids"]
+    assert [p.get("start", "0") for p in pages] == ["0", "100"]  # 155 ids since the sync point
+    stored = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
+    assert stored == [f"NA1_{1030 + i}" for i in range(105)]  # no gap after NA1_1034
