@@ -229,7 +229,7 @@ def test_webhook_url_and_api_key_never_logged_or_sent(
     jobs_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    key = "RGAPI-00000000-dead-beef-0000-000000000000"
+    key = "RGAPI-fake-dead-beef-not-a-real-key"
     settings = _settings(jobs_path, receiver.url, RIOT_API_KEY=key)
     receiver.mode = "fail"
     caplog.set_level(logging.DEBUG, logger="riotjobs")

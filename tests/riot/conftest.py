@@ -11,7 +11,7 @@ import pytest
 from riotjobs.config import Settings
 from riotjobs.riot.client import RiotClient
 
-KEY = "RGAPI-00000000-test-key-0000"
+KEY = "RGAPI-fake-test-key-0000"
 
 
 def settings_for(base_url: str = "https://{routing}.api.test", key: str = KEY) -> Settings:

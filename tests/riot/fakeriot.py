@@ -69,7 +69,7 @@ class FixedWindows:
 
 @dataclass
 class FakeRiot:
-    key: str = "RGAPI-00000000-test-key-0000"
+    key: str = "RGAPI-fake-test-key-0000"
     app_limits: str = "10:1,60:10"
     method_limits: dict[str, str] = field(default_factory=dict)
     default_method_limits: str = "1000:10"
