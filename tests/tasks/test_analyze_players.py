@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from riotjobs.config import Settings
 from riotjobs.counters import Counters
+from riotjobs.db.models import SCORE_NAMES
 from riotjobs.tasks import TASKS, load_task
 from riotjobs.tasks.analyze_players import Config, run
 from riotjobs.tasks.base import TaskContext
@@ -46,20 +47,7 @@ def test_config_defaults_match_the_seed() -> None:
         ({"kda": 1.0, "elo": 2.0}, "unknown score name(s) elo"),
         ({"kda": -1.0}, "non-negative"),
         (
-            dict.fromkeys(
-                (
-                    "win_rate",
-                    "kda",
-                    "account_level",
-                    "rank_discrepancy",
-                    "rank_progression",
-                    "win_rate_trend",
-                    "performance_consistency",
-                    "performance_trends",
-                    "role_performance",
-                ),
-                0.0,
-            ),
+            dict.fromkeys(SCORE_NAMES, 0.0),
             "must not all be 0",
         ),
     ],
