@@ -43,9 +43,6 @@ class Plan:
     puuid: str
     platform: str
     match_ids: list[str]
-    # Every id the player's listing returned (in order: a later one of them, stored for another
-    # player first, would move this player's startTime past its own unfetched matches).
-    listed: frozenset[str] = frozenset()
     # The tracked updater's listing, newest first as the API returns it: finishing the player
     # moves ``players.matches_synced_until`` over its contiguous stored prefix (oldest first).
     sync_ids: tuple[str, ...] = ()
@@ -151,12 +148,19 @@ def fetch_batch(
     budget is separate, so they overlap with the match requests.
 
     With ``in_order`` each player's matches are committed in list order (oldest first for the
-    tracked updater) whatever order the responses arrive in, so a player's stored history is
-    always a prefix of its list and the next run's ``startTime`` (the newest stored match) cannot
-    jump over a match that was in flight when the process died. A match shared by several plans
-    is committed only when it is next in every one of them. A transient failure (5xx after every
-    retry) ends the prefix: the player's later matches are left for the next run (and not
-    requested if not yet started). A permanent one (404, malformed body) is skipped for good.
+    tracked updater) whatever order the responses arrive in, so what a killed process leaves
+    stored is a prefix of each list. A match shared by several plans is committed only when it
+    is next in every one of them. A transient failure (5xx after every retry) ends the prefix:
+    the player's later matches are left for the next run (and not requested if not yet
+    started). A permanent one (404, malformed body) is skipped for good.
+
+    Correctness does not rest on that order: the sync point moves only over the stored,
+    oldest-first run of the player's own listing (``ingest.advance_sync_point``), so a match
+    stored early, for another player or by another job, never lets the next ``startTime`` jump
+    over an unstored one. That is also why a player's match is stored even when another player
+    of the batch listed it beyond its own cap: holding it back would leave a never-synced player
+    with nothing stored, and its next listing (the newest 100 again) would drop the oldest
+    matches of the window its first listing opened.
     """
     from riotjobs.riot.models import MatchDto
 
@@ -172,8 +176,6 @@ def fetch_batch(
         plan.outstanding = len(plan.match_ids) + int(ranks)
         if ranks:
             items.append((plan, None))
-    if in_order:
-        _hold_back(ctx, plans)
     for plan in plans:
         if not plan.outstanding:
             _finish(ctx, plan)
@@ -221,27 +223,6 @@ def fetch_batch(
         if in_order and plan.cursor < len(plan.match_ids):
             left = len(plan.match_ids) - plan.cursor
             ctx.log.info("%s: %d matches are left for the next run", plan.puuid, left)
-
-
-def _hold_back(ctx: TaskContext, plans: Sequence[Plan]) -> None:
-    """End each plan's prefix before a match another player of the batch listed but did not
-    plan (beyond that player's cap): storing it now would make that player's next ``startTime``
-    jump over its own matches in between. It is stored once that player's plan reaches it."""
-    wanted = {match_id for plan in plans for match_id in plan.match_ids}
-    for other in plans:
-        beyond = (other.listed & wanted).difference(other.match_ids)
-        if not beyond:
-            continue
-        for plan in plans:
-            if plan is other:
-                continue
-            for position, match_id in enumerate(plan.match_ids[: plan.stop]):
-                if match_id in beyond:
-                    ctx.log.info(
-                        "%s: %s waits until %s reaches it", plan.puuid, match_id, other.puuid
-                    )
-                    plan.stop = position
-                    break
 
 
 def _advance(ctx: TaskContext, matches: dict[str, _Match], plans: list[Plan]) -> list[Plan]:

@@ -90,9 +90,7 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
             ctx.log.info(
                 "%s: %d new matches, fetching the oldest %d", player.puuid, len(new), len(todo)
             )
-        plans.append(
-            Plan(player.puuid, player.platform, todo, listed=frozenset(ids), sync_ids=tuple(ids))
-        )
+        plans.append(Plan(player.puuid, player.platform, todo, sync_ids=tuple(ids)))
     fetch_batch(ctx, outcome, plans, in_order=True, ranks=True)
     ctx.progress.finish()
     return outcome

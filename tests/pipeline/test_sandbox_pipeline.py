@@ -57,7 +57,12 @@ def _ranked_ids(engine: Engine, puuid: str) -> list[str]:
 def test_five_runs_store_every_match_exactly_once(
     cli_env: dict[str, str], tmp_path: Path, engine: Engine
 ) -> None:
-    config = SandboxConfig(seed=11, players=200, clock_speed=0, app_limit="2000:1")
+    # Pinned: from this start the oldest match of one player's first listing is also in another
+    # tracked player's listing, beyond that player's cap (a run that held such a match back lost
+    # the first player's window).
+    config = SandboxConfig(
+        seed=11, players=200, clock_speed=0, app_limit="2000:1", start=1_795_340_100.0
+    )
     with sandbox_env(cli_env, tmp_path, config, max_new=40) as (sb, env):
         players = _track(sb, env, 3)
         # A never-synced player's first listing is its newest 100 ranked ids: the window
