@@ -7,6 +7,7 @@ must be upgraded explicitly with ``riotjobs db upgrade``; until then commands ex
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ def embedded_url() -> str:
 
     root = data_dir()
     root.mkdir(parents=True, exist_ok=True)
+    _admin_tools_on_path()
     with warnings.catch_warnings():
         # pgserver warns about XDG_RUNTIME_DIR; under cron any output becomes a mail.
         warnings.simplefilter("ignore")
@@ -44,6 +46,17 @@ def embedded_url() -> str:
                 f"cannot start the embedded database in {root}: {exc}"
             ) from None
     return str(server.get_uri())
+
+
+def _admin_tools_on_path() -> None:
+    """Run as root, pgserver creates an unprivileged user for Postgres with ``useradd``, which
+    lives in an sbin folder that cron's default ``PATH`` (``/usr/bin:/bin``) leaves out."""
+    if os.name != "posix" or os.geteuid() != 0:
+        return
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    missing = [d for d in ("/usr/local/sbin", "/usr/sbin", "/sbin") if d not in folders]
+    if missing:
+        os.environ["PATH"] = os.pathsep.join([*filter(None, folders), *missing])
 
 
 def resolve_url(settings: Settings) -> tuple[str, bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -88,8 +89,11 @@ def _stop_embedded(pgdata: Path) -> None:
 
     pg_ctl = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_ctl"
     if pgdata.is_dir():
+        # pg_ctl refuses to run as root: run it as the cluster's owner (pgserver's user).
+        owner = pgdata.stat().st_uid if os.geteuid() == 0 else None
         subprocess.run(
             [str(pg_ctl), "-D", str(pgdata), "stop", "-m", "immediate"],
             capture_output=True,
             check=False,
+            user=owner,
         )

@@ -22,6 +22,11 @@ def _q(engine: Engine, sql: str, **params: Any) -> Any:
         return conn.execute(text(sql), params).scalar_one()
 
 
+def _rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql))]
+
+
 def _track(engine: Engine, who: str = ME) -> None:
     with engine.begin() as conn:
         conn.execute(
@@ -267,29 +272,38 @@ def test_non_ranked_history_is_ignored_by_the_ids_filter(engine: Engine, db_url:
     assert _q(engine, "SELECT count(*) FROM matches") == 2
 
 
-def test_a_match_beyond_another_players_cap_waits_for_them(engine: Engine, db_url: str) -> None:
-    """``other`` lists a match it shares with ME beyond its cap: storing it for ME now would
-    make ``other``'s next startTime skip its own matches before it. ME stops there; the next
-    run, with ``other`` caught up, stores it for both."""
+def test_a_match_beyond_another_players_cap_is_stored_without_skipping_theirs(
+    engine: Engine, db_url: str
+) -> None:
+    """ME's oldest match is also in ``other``'s listing, beyond ``other``'s cap. It is stored
+    for ME at once (holding it back left a never-synced ME with nothing stored, and its next
+    listing, the newest ones again, dropped it), and ``other``'s sync point still stops before
+    its own unfetched match, so nothing of ``other``'s is skipped either."""
     other = f.puuid(500)
     _track(engine)
     _track(engine, other)
     fake = FakeRiot()
-    fake.add_match("NA1_1000", [ME, *LOBBY], start_s=1_000_000)
-    fake.add_match("NA1_1100", [other, *LOBBY], start_s=1_001_000)
-    fake.add_match("NA1_1200", [other, *LOBBY], start_s=1_002_000)
-    fake.add_match("NA1_2000", [ME, other, *LOBBY[:8]], start_s=1_010_000)
-    fake.add_match("NA1_3000", [ME, *LOBBY], start_s=1_020_000)
+    fake.add_match("NA1_1000", [other, *LOBBY], start_s=1_000_000)
+    fake.add_match("NA1_1100", [other, *LOBBY], start_s=1_010_000)
+    fake.add_match("NA1_1200", [other, *LOBBY], start_s=1_020_000)
+    fake.add_match("NA1_2000", [ME, other, *LOBBY[:8]], start_s=1_030_000)
+    fake.add_match("NA1_3000", [ME, *LOBBY], start_s=1_040_000)
     config = Config(max_new_matches_per_player=2)
     with task_context(fake, engine, db_url) as ctx:
         assert run(ctx, config).status == "success"
     stored = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
-    assert stored == ["NA1_1000", "NA1_1100", "NA1_1200"]
+    assert stored == ["NA1_1000", "NA1_1100", "NA1_2000", "NA1_3000"]
     assert ctx.counters.get("players_processed") == 2
+    synced = dict(_rows(engine, "SELECT puuid, matches_synced_until FROM players WHERE is_tracked"))
+    ends = dict(_rows(engine, "SELECT match_id, game_end FROM matches"))
+    assert synced == {ME: ends["NA1_3000"], other: ends["NA1_1100"]}
     with task_context(fake, engine, db_url) as ctx:
         assert run(ctx, config).status == "success"
     stored = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
     assert stored == ["NA1_1000", "NA1_1100", "NA1_1200", "NA1_2000", "NA1_3000"]
+    assert ctx.counters.get("matches_fetched") == 1  # NA1_2000 was not fetched again
+    synced = dict(_rows(engine, "SELECT puuid, matches_synced_until FROM players WHERE is_tracked"))
+    assert synced[other] == ends["NA1_2000"]
 
 
 def test_a_newer_match_stored_by_another_job_does_not_skip_the_backlog(
