@@ -192,10 +192,14 @@ class Requester:
         time.sleep(wait)
 
     def _gated(self, call: _Call) -> httpx.Response:
-        if self._key_ok.is_set():
-            return self._retrying(call)
-        with self._key_gate:  # one request at a time until the key has been accepted once
-            return self._retrying(call)
+        if not self._key_ok.is_set():
+            with self._key_gate:  # one request at a time until the key has been accepted once
+                if not self._key_ok.is_set():
+                    return self._retrying(call)
+        # Threads that queued at the gate while the first request was out go on together: they
+        # would otherwise pass it one round trip at a time, and the limiter's log would carry
+        # that trickle into every later window.
+        return self._retrying(call)
 
     def _attempt(self, call: _Call) -> httpx.Response:
         if self.rejected is not None:

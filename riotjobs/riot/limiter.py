@@ -34,17 +34,15 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from riotjobs.riot._headers import Limits, format_limits, parse_limits
 from riotjobs.riot._pool import ConnectionPool
 from riotjobs.riot.errors import RateLimitBudgetExhausted
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger("riotjobs.riot.limiter")
 
@@ -194,6 +192,9 @@ class Limiter:
         self.pending_hold = pending_hold if pending_hold is not None else 3 * probe_timeout
         self._pool = ConnectionPool(db_url)
         self._ensured: set[str] = set()
+        # One waiter per scope set and process asks the database at a time (see ``acquire``).
+        self._queues: dict[tuple[str, ...], threading.Lock] = {}
+        self._queues_guard = threading.Lock()
 
     def close(self) -> None:
         self._pool.close()
@@ -207,18 +208,37 @@ class Limiter:
         ``RateLimitBudgetExhausted`` without sleeping when the next slot lies past ``deadline``
         (a ``time.monotonic()`` value).
         """
-        while True:
-            wait, slot = self._try_acquire(scopes)
-            if slot is not None:
-                return slot
-            if deadline is not None and time.monotonic() + wait > deadline:
-                raise RateLimitBudgetExhausted(
-                    f"rate limit: no request slot for {scopes[-1].label} before the run's "
-                    f"deadline (the next is {wait:.1f}s away)"
-                )
-            log.debug("rate limit: waiting %.3fs for %s", wait, scopes[-1].id)
-            # A little jitter so threads woken for the same slot do not all collide on the row.
-            time.sleep(wait + random.uniform(0, 0.005))
+        # The threads of a process that want the same scopes queue here, so only the head of
+        # the queue polls the rows. Without it every waiter woke for every slot that freed and
+        # locked the rows to find it taken: a herd of transactions that delayed the holder of
+        # the next slot at each window boundary. The rows' own locks still order processes.
+        queue = self._queue(scopes)
+        timeout = -1.0 if deadline is None else max(0.0, deadline - time.monotonic())
+        if not queue.acquire(timeout=timeout):
+            raise RateLimitBudgetExhausted(
+                f"rate limit: no request slot for {scopes[-1].label} before the run's deadline "
+                "(the requests queued before this one took them)"
+            )
+        try:
+            while True:
+                wait, slot = self._try_acquire(scopes)
+                if slot is not None:
+                    return slot
+                if deadline is not None and time.monotonic() + wait > deadline:
+                    raise RateLimitBudgetExhausted(
+                        f"rate limit: no request slot for {scopes[-1].label} before the run's "
+                        f"deadline (the next is {wait:.1f}s away)"
+                    )
+                log.debug("rate limit: waiting %.3fs for %s", wait, scopes[-1].id)
+                # A little jitter so processes woken for the same slot do not all collide.
+                time.sleep(wait + random.uniform(0, 0.002))
+        finally:
+            queue.release()
+
+    def _queue(self, scopes: Sequence[Scope]) -> threading.Lock:
+        key = tuple(sorted(s.id for s in scopes))
+        with self._queues_guard:
+            return self._queues.setdefault(key, threading.Lock())
 
     def _try_acquire(self, scopes: Sequence[Scope]) -> tuple[float, Slot | None]:
         """Add a pending stamp to every scope and return its slot, or the seconds to wait."""
