@@ -9,10 +9,12 @@ its own database there and drops it afterwards; every sandbox is its own process
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -290,7 +292,10 @@ def last_execution(db_url: str, job: str) -> dict[str, Any]:
 
 
 def workdir(prefix: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=prefix))
+    """A scratch folder, removed when the benchmark process exits."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def timed(args: Sequence[str], env: dict[str, str], *, timeout: float = 600) -> float:

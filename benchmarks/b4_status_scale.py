@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -170,6 +171,9 @@ def main() -> None:
         if not args.keep:
             with _admin(admin_url) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"kept {url} and {config}", file=sys.stderr)
     report = {"rows": args.rows, "jobs": args.jobs, "load_s": round(load_s, 1),
               "target_s": TARGET_S, "results": results}  # fmt: skip
     if args.json:
