@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any
 
@@ -13,6 +14,10 @@ from riotjobs.errors import ExitCode, RiotJobsError
 
 class _Group(TyperGroup):
     """Turns riotjobs errors into one line on stderr and the documented exit code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _reflow_tree(self)
 
     def invoke(self, ctx: Any) -> Any:
         from riotjobs import output
@@ -30,6 +35,31 @@ class _Group(TyperGroup):
                 output.error(f"database error: {_first_line(exc)}")
                 raise typer.Exit(ExitCode.UNAVAILABLE) from None
             raise
+
+
+def reflow(text: str | None) -> str | None:
+    """Join the hard-wrapped lines of each prose paragraph of a help text.
+
+    Typer keeps single line breaks, so source text wrapped at 100 columns came out ragged in an
+    80-column terminal. Paragraphs marked with ``\\b``, or with indented, bulleted or ``$``
+    lines, are laid out by hand and kept as they are.
+    """
+    if not text:
+        return text
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    kept = []
+    for paragraph in paragraphs:
+        lines = paragraph.split("\n")
+        laid_out = paragraph.startswith("\b") or "\f" in paragraph
+        laid_out = laid_out or any(line.startswith((" ", "\t", "-", "*", "$")) for line in lines)
+        kept.append(paragraph if laid_out else " ".join(line.strip() for line in lines))
+    return "\n\n".join(kept)
+
+
+def _reflow_tree(command: Any) -> None:
+    command.help = reflow(command.help)
+    for sub in getattr(command, "commands", {}).values():
+        _reflow_tree(sub)
 
 
 def _is_database_error(exc: BaseException) -> bool:

@@ -32,10 +32,10 @@ Exit codes:
     0    success (or the job is disabled: nothing runs, nothing is recorded)
     1    failed: a task raised, e.g. a database error or a rejected API key
     2    usage error: unknown job, bad option
-    3    partial: the run finished but some items failed or a task ran out of rate limit
-    69   the database or the Riot API is unreachable (or was lost during the run)
-    75   skipped: another run of this job holds its lock (recorded, names the holder)
-    78   configuration error: settings, jobs.yaml or stored overrides are invalid
+    3    partial: some items failed, or a task ran out of rate-limit budget
+    69   the database or the Riot API is unreachable (or was lost mid-run)
+    75   skipped: another run holds the job's lock (recorded with its holder)
+    78   configuration error: bad settings, jobs.yaml or stored overrides
     124  timeout: the run outlived its timeout and was stopped
     130  interrupted by SIGINT (Ctrl-C): recorded as failed
     143  interrupted by SIGTERM: recorded as failed
