@@ -111,7 +111,7 @@ def jobs_list(
 
 @jobs_app.command("show")
 def jobs_show(
-    job: str = typer.Argument(..., help="Job id from jobs.yaml."),
+    job: str = typer.Argument(..., metavar="JOB", help="Job id from jobs.yaml."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """One job: merged config (jobs.yaml and database overrides), 24 h figures, recent runs.

@@ -61,7 +61,7 @@ def _toggle(job_ids: list[str] | None, all_jobs: bool, enabled: bool) -> None:
         typer.echo(f"{job_id}: {'enabled' if state.enabled else 'disabled'}")
 
 
-_IDS = typer.Argument(None, help="Job ids from jobs.yaml.", show_default=False)
+_IDS = typer.Argument(None, metavar="JOB", help="Job ids from jobs.yaml.", show_default=False)
 _ALL = typer.Option(False, "--all", help="Every job in jobs.yaml.")
 
 
@@ -93,9 +93,12 @@ def _render(value: Any) -> str:
 
 @jobs_app.command("set")
 def set_config(
-    job: str = typer.Argument(..., help="The job id."),
+    job: str = typer.Argument(..., metavar="JOB", help="The job id."),
     assignments: list[str] | None = typer.Argument(
-        None, help="KEY=VALUE pairs; values are YAML scalars (30, true, text).", show_default=False
+        None,
+        metavar="KEY=VALUE",
+        help="KEY=VALUE pairs; values are YAML scalars (30, true, text).",
+        show_default=False,
     ),
     unset: list[str] | None = typer.Option(
         None,

@@ -232,7 +232,7 @@ def status(
 
 @app.command("history")
 def history(
-    job: str = typer.Argument(..., help="Job id from jobs.yaml."),
+    job: str = typer.Argument(..., metavar="JOB", help="Job id from jobs.yaml."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="At most this many runs."),
     status: str | None = typer.Option(
         None, "--status", "-s", help="Only runs with this status (success, failed, …)."
@@ -269,7 +269,9 @@ def history(
 
 @app.command("show")
 def show(
-    execution_id: int = typer.Argument(..., help="Execution id (see `status` or `history`)."),
+    execution_id: int = typer.Argument(
+        ..., metavar="EXECUTION_ID", help="Execution id (see `status` or `history`)."
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Every field of one execution: counters, error and its captured log.
