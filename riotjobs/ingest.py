@@ -360,6 +360,33 @@ def sync_points(*, session: Session, puuids: Sequence[str]) -> dict[str, datetim
     return {row.puuid: row.matches_synced_until for row in rows}
 
 
+def sync_floors(*, session: Session, puuids: Sequence[str]) -> dict[str, str]:
+    """``players.sync_floor_match_id`` of the given players that have one and no sync point."""
+    rows = session.execute(
+        text(
+            "SELECT puuid, sync_floor_match_id FROM players WHERE puuid = ANY(:puuids)"
+            " AND sync_floor_match_id IS NOT NULL AND matches_synced_until IS NULL"
+        ),
+        {"puuids": list(puuids)},
+    )
+    return {row.puuid: row.sync_floor_match_id for row in rows}
+
+
+def set_sync_floors(*, session: Session, floors: dict[str, str]) -> None:
+    """Record the oldest id of each never-synced player's first listing (once: never moved)."""
+    if not floors:
+        return
+    session.execute(
+        text(
+            "UPDATE players p SET sync_floor_match_id = f.match_id"
+            " FROM unnest(CAST(:puuids AS text[]), CAST(:ids AS text[])) AS f(puuid, match_id)"
+            " WHERE p.puuid = f.puuid AND p.sync_floor_match_id IS NULL"
+            " AND p.matches_synced_until IS NULL"
+        ),
+        {"puuids": list(floors), "ids": list(floors.values())},
+    )
+
+
 def advance_sync_point(*, session: Session, puuid: str, listed: Sequence[str]) -> None:
     """Move the player's sync point to the end of the oldest-first run of ``listed`` (newest
     first, as match-v5 lists) that is stored. It only moves forward and never over a gap."""

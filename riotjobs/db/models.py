@@ -96,6 +96,10 @@ class Player(SQLModel, table=True):
     # match-id listing starts here. Not derived from the newest stored match, because other jobs
     # store matches too and would move the start past matches the updater has not fetched yet.
     matches_synced_until: datetime | None = _tz()
+    # Tracked updater only: the oldest match id of the player's first listing (its newest 100).
+    # Until the sync point is set, later listings page back to it, so the first window is kept
+    # even when its oldest matches could not be stored in the first run.
+    sync_floor_match_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
     updated_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
 

@@ -34,6 +34,8 @@ class IdsQuery:
     platform: str
     count: int
     start_time: int | None = None  # epoch seconds
+    # Without a start_time: page back until this id is listed, and list nothing older.
+    floor: str | None = None
 
 
 @dataclass(eq=False)
@@ -100,7 +102,9 @@ def list_match_ids(
     A listing from a ``start_time`` pages on (``start`` = ids so far) until a short page: the
     API returns the newest ids first, so one page would hide the oldest matches of a backlog
     larger than a page, and the caller takes the oldest first. Without a ``start_time`` only
-    the first page is wanted (the newest ``count``)."""
+    the first page is wanted (the newest ``count``), unless the query has a ``floor``: then it
+    pages on until the floor id is listed and drops anything older than it. (Both stop after
+    ``MAX_ID_PAGES``.)"""
     from riotjobs.ingest import RANKED_SOLO_QUEUE_ID
 
     if not queries:
@@ -119,9 +123,14 @@ def list_match_ids(
                 count=query.count,
             )
             ids.update(dict.fromkeys(page))
-            if query.start_time is None or len(page) < query.count:
+            if len(page) < query.count:
                 break
-        return list(ids)
+            if query.start_time is None and (query.floor is None or query.floor in ids):
+                break
+        listed = list(ids)
+        if query.start_time is None and query.floor in ids:
+            listed = listed[: listed.index(query.floor) + 1]
+        return listed
 
     found: dict[str, list[str]] = {}
     for query, got in client.gather(fetch, list(queries)):

@@ -2,7 +2,8 @@
 
 For each tracked, active player (at most ``max_tracked_players``, least recently updated
 first): list the ranked-solo (queue 420) match ids since the player's sync point (count 100;
-never synced, the latest 100), drop ids already stored (one query), fetch up
+never synced, the latest 100, and from then on back to the oldest of those, its floor, until
+the sync point is set), drop ids already stored (one query), fetch up
 to ``max_new_matches_per_player`` of the rest and store each match with its participants and
 newly discovered players in one transaction. Fetch league entries and store a rank snapshot for
 each queue whose rank changed; once a player's requests are all answered, refresh the summoner
@@ -47,7 +48,7 @@ class Config(TaskConfig):
 def run(ctx: TaskContext, config: Config) -> TaskOutcome:
     from sqlalchemy import text
 
-    from riotjobs.ingest import stored_match_ids, sync_points
+    from riotjobs.ingest import set_sync_floors, stored_match_ids, sync_floors, sync_points
     from riotjobs.tasks._history import (
         MAX_IDS_PER_REQUEST,
         IdsQuery,
@@ -62,6 +63,7 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
         # Listing starts at the player's sync point (the newest match up to which everything is
         # stored), not at the newest stored match: other jobs store this player's matches too.
         ends = sync_points(session=session, puuids=[p.puuid for p in players])
+        floors = sync_floors(session=session, puuids=[p.puuid for p in players])
     if not players:
         outcome.note = "no tracked players"
         return outcome
@@ -70,8 +72,23 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
     for player in players:
         end = ends.get(player.puuid)
         start_time = int(end.timestamp()) if end is not None else None
-        queries.append(IdsQuery(player.puuid, player.platform, MAX_IDS_PER_REQUEST, start_time))
+        floor = floors.get(player.puuid)
+        queries.append(
+            IdsQuery(player.puuid, player.platform, MAX_IDS_PER_REQUEST, start_time, floor)
+        )
     found = list_match_ids(ctx, outcome, queries)
+    # A never-synced player's first listing opens its window: keep where it starts, so a run
+    # that cannot store its oldest matches does not let the next listing (the newest 100 again)
+    # move past them.
+    first = {
+        p.puuid: found[p.puuid][-1]
+        for p in players
+        if p.puuid not in ends and p.puuid not in floors and found.get(p.puuid)
+    }
+    if first:
+        with ctx.session() as session:
+            set_sync_floors(session=session, floors=first)
+            session.commit()
     with ctx.session() as session:
         known = stored_match_ids(
             session=session, match_ids=[m for ids in found.values() for m in ids]

@@ -306,6 +306,38 @@ def test_a_match_beyond_another_players_cap_is_stored_without_skipping_theirs(
     assert synced[other] == ends["NA1_2000"]
 
 
+def test_a_first_window_whose_oldest_match_failed_is_kept_by_its_floor(
+    engine: Engine, db_url: str
+) -> None:
+    """The first listing of a never-synced player is its newest 100. If the oldest of them fails
+    (a 5xx after retries), nothing is stored and there is no sync point yet; games played before
+    the next run push it out of the newest 100, so the next listing pages back to the floor."""
+    _track(engine)
+    fake = _world(103)  # NA1_1000 … NA1_1102; the newest 100 start at NA1_1003
+    fake.faults[r"/NA1_1003$"] = (503, "")
+    config = Config(max_new_matches_per_player=5)
+    with task_context(fake, engine, db_url) as ctx:
+        assert run(ctx, config).status == "partial"
+    assert _q(engine, "SELECT count(*) FROM matches") == 0
+    assert _q(engine, "SELECT sync_floor_match_id FROM players WHERE puuid = :p", p=ME) == (
+        "NA1_1003"
+    )
+    fake.faults.clear()
+    for i in range(103, 106):  # three more games: the newest 100 now start at NA1_1006
+        fake.add_match(f"NA1_{1000 + i}", [ME, *LOBBY], start_s=1_000_000 + i * 3600)
+    with task_context(fake, engine, db_url) as ctx:
+        assert run(ctx, config).status == "success"
+    stored = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
+    assert stored == [f"NA1_{1003 + i}" for i in range(5)]  # from the floor, nothing older
+    assert fake.count("ids") == 3  # one page in the first run, two back to the floor
+    synced = _q(engine, "SELECT matches_synced_until FROM players WHERE puuid = :p", p=ME)
+    assert synced is not None
+    with task_context(fake, engine, db_url) as ctx:  # from the sync point on: no floor needed
+        assert run(ctx, config).status == "success"
+    assert _q(engine, "SELECT count(*) FROM matches") == 10
+    assert _q(engine, "SELECT min(match_id) FROM matches") == "NA1_1003"
+
+
 def test_a_newer_match_stored_by_another_job_does_not_skip_the_backlog(
     engine: Engine, db_url: str
 ) -> None:
