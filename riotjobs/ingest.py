@@ -348,28 +348,26 @@ def record_ranks(*, session: Session, puuid: str, entries: Iterable[LeagueEntry]
     return written
 
 
-def sync_points(*, session: Session, puuids: Sequence[str]) -> dict[str, datetime]:
-    """``players.matches_synced_until`` of the given players; players never synced are left out."""
+def sync_points(
+    *, session: Session, puuids: Sequence[str]
+) -> tuple[dict[str, datetime], dict[str, str]]:
+    """Where each player's next listing starts: ``players.matches_synced_until`` of the players
+    synced so far, and ``players.sync_floor_match_id`` of those never synced that have one."""
     rows = session.execute(
         text(
-            "SELECT puuid, matches_synced_until FROM players"
-            " WHERE puuid = ANY(:puuids) AND matches_synced_until IS NOT NULL"
+            "SELECT puuid, matches_synced_until, sync_floor_match_id FROM players"
+            " WHERE puuid = ANY(:puuids)"
+            " AND (matches_synced_until IS NOT NULL OR sync_floor_match_id IS NOT NULL)"
         ),
         {"puuids": list(puuids)},
-    )
-    return {row.puuid: row.matches_synced_until for row in rows}
-
-
-def sync_floors(*, session: Session, puuids: Sequence[str]) -> dict[str, str]:
-    """``players.sync_floor_match_id`` of the given players that have one and no sync point."""
-    rows = session.execute(
-        text(
-            "SELECT puuid, sync_floor_match_id FROM players WHERE puuid = ANY(:puuids)"
-            " AND sync_floor_match_id IS NOT NULL AND matches_synced_until IS NULL"
-        ),
-        {"puuids": list(puuids)},
-    )
-    return {row.puuid: row.sync_floor_match_id for row in rows}
+    ).all()
+    ends = {r.puuid: r.matches_synced_until for r in rows if r.matches_synced_until is not None}
+    floors = {
+        r.puuid: r.sync_floor_match_id
+        for r in rows
+        if r.matches_synced_until is None and r.sync_floor_match_id is not None
+    }
+    return ends, floors
 
 
 def set_sync_floors(*, session: Session, floors: dict[str, str]) -> None:

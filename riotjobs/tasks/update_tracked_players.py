@@ -48,7 +48,7 @@ class Config(TaskConfig):
 def run(ctx: TaskContext, config: Config) -> TaskOutcome:
     from sqlalchemy import text
 
-    from riotjobs.ingest import set_sync_floors, stored_match_ids, sync_floors, sync_points
+    from riotjobs.ingest import set_sync_floors, stored_match_ids, sync_points
     from riotjobs.tasks._history import (
         MAX_IDS_PER_REQUEST,
         IdsQuery,
@@ -62,8 +62,7 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
         players = session.execute(text(_SELECT), {"limit": config.max_tracked_players}).all()
         # Listing starts at the player's sync point (the newest match up to which everything is
         # stored), not at the newest stored match: other jobs store this player's matches too.
-        ends = sync_points(session=session, puuids=[p.puuid for p in players])
-        floors = sync_floors(session=session, puuids=[p.puuid for p in players])
+        ends, floors = sync_points(session=session, puuids=[p.puuid for p in players])
     if not players:
         outcome.note = "no tracked players"
         return outcome
