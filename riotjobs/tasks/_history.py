@@ -113,6 +113,7 @@ def list_match_ids(
 
     def fetch(query: IdsQuery) -> list[str]:
         ids: dict[str, None] = {}  # ordered; a match finishing between pages shifts one id over
+        floor = query.floor if query.start_time is None else None
         for _ in range(MAX_ID_PAGES):
             page = client.match_ids_by_puuid(
                 query.puuid,
@@ -125,12 +126,10 @@ def list_match_ids(
             ids.update(dict.fromkeys(page))
             if len(page) < query.count:
                 break
-            if query.start_time is None and (query.floor is None or query.floor in ids):
+            if query.start_time is None and (floor is None or floor in ids):
                 break
         listed = list(ids)
-        if query.start_time is None and query.floor in ids:
-            listed = listed[: listed.index(query.floor) + 1]
-        return listed
+        return listed[: listed.index(floor) + 1] if floor in ids else listed
 
     found: dict[str, list[str]] = {}
     for query, got in client.gather(fetch, list(queries)):

@@ -84,11 +84,9 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
         for p in players
         if p.puuid not in ends and p.puuid not in floors and found.get(p.puuid)
     }
-    if first:
-        with ctx.session() as session:
-            set_sync_floors(session=session, floors=first)
-            session.commit()
     with ctx.session() as session:
+        set_sync_floors(session=session, floors=first)
+        session.commit()
         known = stored_match_ids(
             session=session, match_ids=[m for ids in found.values() for m in ids]
         )

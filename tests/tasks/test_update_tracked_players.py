@@ -12,6 +12,7 @@ from riotjobs.riot.errors import InvalidKeyError, RateLimitBudgetExhausted
 from riotjobs.tasks.update_tracked_players import Config, run
 from tests.pipeline import factories as f
 from tests.pipeline.fakeriot import FakeRiot, task_context
+from tests.pipeline.sandboxed import rows
 
 ME = f.puuid(1)
 LOBBY = [f.puuid(i) for i in range(2, 11)]
@@ -20,11 +21,6 @@ LOBBY = [f.puuid(i) for i in range(2, 11)]
 def _q(engine: Engine, sql: str, **params: Any) -> Any:
     with engine.connect() as conn:
         return conn.execute(text(sql), params).scalar_one()
-
-
-def _rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(sql))]
 
 
 def _track(engine: Engine, who: str = ME) -> None:
@@ -294,15 +290,15 @@ def test_a_match_beyond_another_players_cap_is_stored_without_skipping_theirs(
     stored = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
     assert stored == ["NA1_1000", "NA1_1100", "NA1_2000", "NA1_3000"]
     assert ctx.counters.get("players_processed") == 2
-    synced = dict(_rows(engine, "SELECT puuid, matches_synced_until FROM players WHERE is_tracked"))
-    ends = dict(_rows(engine, "SELECT match_id, game_end FROM matches"))
+    synced = dict(rows(engine, "SELECT puuid, matches_synced_until FROM players WHERE is_tracked"))
+    ends = dict(rows(engine, "SELECT match_id, game_end FROM matches"))
     assert synced == {ME: ends["NA1_3000"], other: ends["NA1_1100"]}
     with task_context(fake, engine, db_url) as ctx:
         assert run(ctx, config).status == "success"
     stored = _q(engine, "SELECT array_agg(match_id ORDER BY match_id) FROM matches")
     assert stored == ["NA1_1000", "NA1_1100", "NA1_1200", "NA1_2000", "NA1_3000"]
     assert ctx.counters.get("matches_fetched") == 1  # NA1_2000 was not fetched again
-    synced = dict(_rows(engine, "SELECT puuid, matches_synced_until FROM players WHERE is_tracked"))
+    synced = dict(rows(engine, "SELECT puuid, matches_synced_until FROM players WHERE is_tracked"))
     assert synced[other] == ends["NA1_2000"]
 
 
