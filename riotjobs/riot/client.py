@@ -188,16 +188,16 @@ class RiotClient:
         response = self._requests.get(endpoint, value, path, params)
         where = f"{endpoint.name} on {value}"
         try:
-            data = response.json()
-        except ValueError:
-            raise MalformedResponseError(
-                f"{where}: the response body is not JSON", endpoint=endpoint.name, status=200
-            ) from None
-        try:
-            result: T = _adapter(kind).validate_python(data)
+            # Parsed and validated in one pass by pydantic-core, from the raw bytes: about
+            # twice as fast as json.loads followed by validate_python, on every match body.
+            result: T = _adapter(kind).validate_json(response.content)
             return result
         except ValidationError as exc:
             first = exc.errors()[0]
+            if first["type"] == "json_invalid":
+                raise MalformedResponseError(
+                    f"{where}: the response body is not JSON", endpoint=endpoint.name, status=200
+                ) from None
             field = ".".join(str(p) for p in first["loc"]) or "(body)"
             more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
             raise MalformedResponseError(
@@ -220,6 +220,17 @@ class RiotClient:
         were paid for), then the error is raised. Any other exception (a database error) stops
         the batch the same way.
         """
+        for ready in self.gather_ready(fn, items, max_workers=max_workers):
+            yield from ready
+
+    def gather_ready(
+        self, fn: Callable[[T], R], items: Iterable[T], *, max_workers: int | None = None
+    ) -> Iterator[list[tuple[T, R | RiotAPIError]]]:
+        """``gather``, yielding every result that is ready at once as one list, so a consumer
+        slower than the requests (one that stores each result) can handle them together.
+
+        The pool is topped up before each list is yielded: requests go on while it is handled.
+        """
         workers = max(1, max_workers or self.max_workers)
         pending = iter(items)
         running: dict[Future[R], T] = {}
@@ -237,16 +248,20 @@ class RiotClient:
                 submit_next()
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
+                ready: list[tuple[T, R | RiotAPIError]] = []
                 for future in done:
                     item = running.pop(future)
                     exc = future.exception()
                     if exc is None:
-                        yield item, future.result()
+                        ready.append((item, future.result()))
                     elif isinstance(exc, RiotAPIError) and not isinstance(exc, FATAL):
-                        yield item, exc
+                        ready.append((item, exc))
                     elif fatal is None:
                         fatal = exc
+                for _ in done:
                     submit_next()
+                if ready:
+                    yield ready
             if fatal is not None:
                 raise fatal
         finally:

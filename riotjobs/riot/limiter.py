@@ -18,42 +18,60 @@ request counts as completing *now*, for at most ``pending_hold`` seconds (a cras
 not hold a slot forever). The margin only covers clock granularity; the price is an effective
 window of ``window`` plus one round trip.
 
-``acquire`` locks the app and method rows (``FOR UPDATE``, in sorted order so two acquirers never
-deadlock), checks, appends and commits in one pipelined transaction: two round trips. When no
-slot is free it computes when the oldest blocking stamp ages out, sleeps and retries, or raises
-``RateLimitBudgetExhausted`` at once when that moment lies past the run's deadline.
+``acquire`` is one call of the database function ``riotjobs_rl_take`` (migration 0003): it
+locks the app and method rows (``FOR UPDATE``, in sorted order so two acquirers never deadlock),
+counts the stamps where they lie, appends pending ones and commits. The threads of a process
+that want the same scopes queue in memory and the head of the queue takes a slot for each of
+them in that one call (``_combine.py``). When no slot is free the head sleeps until the oldest
+blocking stamp ages out and asks again, or raises ``RateLimitBudgetExhausted`` at once when
+that moment lies past the run's deadline.
 
-``observe`` completes the request's stamp (one statement, locking the rows in the same order) and
-learns from the response: announced limits replace the configured ones, and when the ``-Count``
-headers show Riot counted more than our log did (another user of the key, a lost stamp), phantom
-stamps are added so we back off. Until a scope's limits have been announced, only one request at
-a time probes it. ``block`` records a 429's ``Retry-After`` for every process.
+``observe`` completes the request's stamp (one statement, locking the rows in the same order;
+the completions of a process's threads share it too) and learns from the response: announced
+limits replace the configured ones, and when the ``-Count`` headers show Riot counted more than
+our log did (another user of the key, a lost stamp), phantom stamps are added so we back off.
+Until a scope's limits have been announced, only one request at a time probes it. ``block``
+records a 429's ``Retry-After`` for every process.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
 
+from riotjobs.riot._combine import CompletionQueue, SlotQueue
 from riotjobs.riot._headers import Limits, format_limits, parse_limits
 from riotjobs.riot._pool import ConnectionPool
-from riotjobs.riot.errors import RateLimitBudgetExhausted
+from riotjobs.riot._slots import (
+    COUNT_SLACK,
+    DEFAULT_APP_LIMITS,
+    DEFAULT_METHOD_LIMITS,
+    Row,
+    Scope,
+    Slot,
+    excess,
+    phantoms,
+)
+
+__all__ = [
+    "DEFAULT_APP_LIMITS",
+    "DEFAULT_MARGIN",
+    "DEFAULT_METHOD_LIMITS",
+    "Limiter",
+    "Scope",
+    "Slot",
+    "phantoms",
+]
 
 log = logging.getLogger("riotjobs.riot.limiter")
 
-DEFAULT_APP_LIMITS = "20:1,100:120"  # a development key
-# Method limits are learned from the first response (one probe at a time until then); this
-# generous fallback only applies when a server never announces them.
-DEFAULT_METHOD_LIMITS = "2000:10"
 DEFAULT_MARGIN = 0.01  # clock granularity only: stamps are completion times
 PROBE_POLL = 0.05  # how often waiters look whether a probe has taught the limits
-COUNT_SLACK = 0.25  # extra look-back when comparing Riot's counts with ours, against false alarms
 
+_TAKE_SQL = "SELECT slots, wait_s, clock FROM riotjobs_rl_take(%s, %s, %s, %s, %s, %s, %s)"
 _LOCK_SQL = """
 WITH t AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
 SELECT s.scope, s.limits, s.learned, s.stamps, s.blocked_until, s.probe_until, t.now
@@ -69,19 +87,29 @@ _ENSURE_SQL = """
 INSERT INTO rate_limit_scopes (scope, limits)
 SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT (scope) DO NOTHING
 """
-# Replace a request's pending stamp by its completion time, locking the rows in acquire's order.
+# Replace requests' pending stamps by their completion times, locking the rows in acquire's
+# order; return what learning needs, with our count of stamps for each window Riot counted.
 _COMPLETE_SQL = """
 WITH locked AS MATERIALIZED (
     SELECT scope FROM rate_limit_scopes WHERE scope = ANY(%(ids)s) ORDER BY scope FOR UPDATE
+), done AS (
+    UPDATE rate_limit_scopes s
+    SET stamps = ARRAY(
+            SELECT x FROM unnest(s.stamps) AS x WHERE x <> ALL(%(pending)s::float8[])
+            UNION ALL SELECT unnest(%(done)s::float8[])
+            ORDER BY 1
+        ), updated_at = now()
+    FROM locked WHERE s.scope = locked.scope
+    RETURNING s.scope, s.limits, s.learned, s.probe_until, s.stamps
+), t AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
+SELECT d.scope, d.limits, d.learned, d.probe_until, t.now, ARRAY(
+    SELECT (
+        SELECT count(*)::integer FROM unnest(d.stamps) AS x
+        WHERE CASE WHEN x > 0 THEN x ELSE least(t.now, %(hold)s - x) END
+            > t.now - u.w - %(margin)s - %(slack)s
+    ) FROM unnest(%(windows)s::float8[]) WITH ORDINALITY AS u(w, i) ORDER BY u.i
 )
-UPDATE rate_limit_scopes s
-SET stamps = ARRAY(
-        SELECT x FROM unnest(array_remove(s.stamps, %(pending)s::float8) || %(done)s::float8) AS x
-        ORDER BY x
-    ), updated_at = now()
-FROM locked WHERE s.scope = locked.scope
-RETURNING s.scope, s.limits, s.learned, s.stamps, s.blocked_until, s.probe_until,
-    extract(epoch FROM clock_timestamp())::float8
+FROM done d, t
 """
 _BLOCK_SQL = """
 UPDATE rate_limit_scopes
@@ -91,87 +119,19 @@ SET blocked_until = greatest(
 WHERE scope = %s
 """
 
-
-@dataclass(frozen=True)
-class Scope:
-    """One limited scope: ``app:<fp>:<routing>`` or ``method:<fp>:<routing>:<endpoint>``."""
-
-    id: str
-    kind: Literal["application", "method"]
-    default_limits: str
-    label: str  # for messages: "na1" or "match-v5.match on americas"
-
-    @classmethod
-    def application(cls, fp: str, routing: str, limits: str = DEFAULT_APP_LIMITS) -> Scope:
-        return cls(f"app:{fp}:{routing}", "application", limits, routing)
-
-    @classmethod
-    def method(
-        cls, fp: str, routing: str, endpoint: str, limits: str = DEFAULT_METHOD_LIMITS
-    ) -> Scope:
-        return cls(
-            f"method:{fp}:{routing}:{endpoint}", "method", limits, f"{endpoint} on {routing}"
-        )
+Facts = dict[str, tuple[Limits | None, Limits | None]]  # scope id -> (limits, counts)
+Lesson = tuple[Limits | None, Limits | None, bool]  # announced limits, counts, answered
+Change = tuple[Limits, bool, float | None, int]  # limits, learned, probe_until, phantoms
 
 
 @dataclass(frozen=True)
-class Slot:
-    """A request slot taken by ``acquire``; hand it back to ``observe`` when the request ends."""
+class _Done:
+    """A request handed back: its slot, completion time (None: never sent) and lessons."""
 
-    stamp: float  # the pending stamp: database-clock epoch seconds at acquire
-    taken: float  # time.monotonic() just before the database read its clock
-
-    def completed(self) -> float:
-        """Now, on the database clock. ``taken`` precedes the clock read, so this errs late."""
-        return self.stamp + (time.monotonic() - self.taken)
-
-
-@dataclass
-class _Row:
-    scope: str
-    limits: Limits
-    learned: bool
-    stamps: list[float]  # completion times, ascending
-    pending: list[float]  # acquire times of requests still in flight, ascending
-    blocked_until: float | None
-    probe_until: float | None
-
-    @classmethod
-    def from_db(cls, rec: tuple[Any, ...]) -> _Row:
-        limits = parse_limits(rec[1]) or parse_limits(DEFAULT_METHOD_LIMITS) or ()
-        done = sorted(s for s in rec[3] if s > 0)
-        pending = sorted(-s for s in rec[3] if s < 0)
-        return cls(rec[0], limits, rec[2], done, pending, rec[4], rec[5])
-
-    def counted(self, now: float, hold: float) -> list[float]:
-        """The stamps the rules count, ascending; a pending one counts as completing now."""
-        return sorted(self.stamps + [min(now, p + hold) for p in self.pending])
-
-
-def slot_wait(limits: Limits, stamps: Sequence[float], now: float, margin: float) -> float:
-    """Seconds until one more request fits every ``(count, window)`` of ``limits``; 0 if now.
-
-    ``stamps`` (completion times) must be ascending. For a full window the request must wait
-    until enough of the oldest stamps in it are older than ``window + margin``.
-    """
-    wait = 0.0
-    for count, window in limits:
-        horizon = now - window - margin
-        recent = [s for s in stamps if s > horizon]
-        if len(recent) >= count:
-            if count == 0:
-                return window  # a zero limit: nothing fits; look again after one window
-            wait = max(wait, recent[len(recent) - count] - horizon)
-    return wait
-
-
-def phantoms(counts: Limits, stamps: Sequence[float], now: float, margin: float) -> int:
-    """How many requests Riot counted beyond our log: the largest excess over all windows."""
-    extra = 0
-    for counted, window in counts:
-        ours = sum(1 for s in stamps if s > now - window - margin - COUNT_SLACK)
-        extra = max(extra, int(counted) - ours)
-    return extra
+    slot: Slot
+    at: float | None
+    facts: Facts
+    answered: bool
 
 
 class Limiter:
@@ -192,8 +152,9 @@ class Limiter:
         self.pending_hold = pending_hold if pending_hold is not None else 3 * probe_timeout
         self._pool = ConnectionPool(db_url)
         self._ensured: set[str] = set()
-        # One waiter per scope set and process asks the database at a time (see ``acquire``).
-        self._queues: dict[tuple[str, ...], threading.Lock] = {}
+        # Per scope set, this process's waiters and completions share transactions (_combine).
+        self._slot_queues: dict[tuple[str, ...], SlotQueue[Slot]] = {}
+        self._done_queues: dict[tuple[str, ...], CompletionQueue[_Done]] = {}
         self._queues_guard = threading.Lock()
 
     def close(self) -> None:
@@ -208,86 +169,50 @@ class Limiter:
         ``RateLimitBudgetExhausted`` without sleeping when the next slot lies past ``deadline``
         (a ``time.monotonic()`` value).
         """
-        # The threads of a process that want the same scopes queue here, so only the head of
-        # the queue polls the rows. Without it every waiter woke for every slot that freed and
-        # locked the rows to find it taken: a herd of transactions that delayed the holder of
-        # the next slot at each window boundary. The rows' own locks still order processes.
-        queue = self._queue(scopes)
-        timeout = -1.0 if deadline is None else max(0.0, deadline - time.monotonic())
-        if not queue.acquire(timeout=timeout):
-            raise RateLimitBudgetExhausted(
-                f"rate limit: no request slot for {scopes[-1].label} before the run's deadline "
-                "(the requests queued before this one took them)"
-            )
-        try:
-            while True:
-                wait, slot = self._try_acquire(scopes)
-                if slot is not None:
-                    return slot
-                if deadline is not None and time.monotonic() + wait > deadline:
-                    raise RateLimitBudgetExhausted(
-                        f"rate limit: no request slot for {scopes[-1].label} before the run's "
-                        f"deadline (the next is {wait:.1f}s away)"
-                    )
-                log.debug("rate limit: waiting %.3fs for %s", wait, scopes[-1].id)
-                # A little jitter so processes woken for the same slot do not all collide.
-                time.sleep(wait + random.uniform(0, 0.002))
-        finally:
-            queue.release()
+        return self._slot_queue(scopes).get(deadline)
 
-    def _queue(self, scopes: Sequence[Scope]) -> threading.Lock:
+    def _slot_queue(self, scopes: Sequence[Scope]) -> SlotQueue[Slot]:
         key = tuple(sorted(s.id for s in scopes))
         with self._queues_guard:
-            return self._queues.setdefault(key, threading.Lock())
+            queue = self._slot_queues.get(key)
+            if queue is None:
+                fixed = tuple(scopes)
+                queue = self._slot_queues[key] = SlotQueue(
+                    lambda wanted: self._take(fixed, wanted),
+                    lambda slots: self._give_back(fixed, slots),
+                    fixed[-1].label,
+                )
+            return queue
 
-    def _try_acquire(self, scopes: Sequence[Scope]) -> tuple[float, Slot | None]:
-        """Add a pending stamp to every scope and return its slot, or the seconds to wait."""
+    def _take(self, scopes: Sequence[Scope], wanted: int) -> tuple[float, list[Slot]]:
+        """Add up to ``wanted`` pending stamps to every scope, in one call: the slots taken, or
+        none and the seconds until one would fit."""
         self._ensure(scopes)
         ids = sorted(s.id for s in scopes)
-        with self._pool.connection() as conn, conn.pipeline():
+        args = (ids, wanted, self.margin, self.pending_hold, self.probe_timeout, PROBE_POLL)
+        with self._pool.connection() as conn:
             taken = time.monotonic()
-            conn.execute("BEGIN")
-            recs = conn.execute(_LOCK_SQL, (ids,)).fetchall()
-            if len(recs) != len(ids):  # a row was deleted under us (cleanup): recreate it
-                conn.execute("ROLLBACK")
-                self._ensured.difference_update(ids)
-                return PROBE_POLL, None
-            now = float(recs[0][6])
-            rows = [_Row.from_db(r) for r in recs]
-            wait = max(self._wait(row, now) for row in rows)
-            if wait > 0:
-                conn.execute("ROLLBACK")
-                return wait, None
-            # observe finds the pending stamp by value: make it unique in both rows.
-            while any(now in row.pending for row in rows):
-                now += 1e-6
-            for row in rows:
-                probe = None if row.learned else now + self.probe_timeout
-                stamps = self._trimmed(row, now, pending=[now])
-                conn.execute(
-                    _WRITE_SQL, (format_limits(row.limits), row.learned, stamps, probe, row.scope)
-                )
-            conn.execute("COMMIT")
-        return 0.0, Slot(now, taken)
+            rec = conn.execute(_TAKE_SQL, (*args, COUNT_SLACK)).fetchone()
+        assert rec is not None
+        stamps, wait, _ = rec
+        if stamps is None:  # a row was deleted under us (cleanup): recreate it
+            self._ensured.difference_update(ids)
+            return float(wait), []
+        return float(wait), [Slot(float(s), taken) for s in stamps]
 
-    def _wait(self, row: _Row, now: float) -> float:
-        wait = slot_wait(row.limits, row.counted(now, self.pending_hold), now, self.margin)
-        if row.blocked_until is not None and row.blocked_until > now:
-            wait = max(wait, row.blocked_until - now)
-        if not row.learned and row.probe_until is not None and row.probe_until > now:
-            # Another request is probing the scope's real limits: look again shortly.
-            wait = max(wait, min(PROBE_POLL, row.probe_until - now))
-        return wait
+    def _give_back(self, scopes: Sequence[Scope], slots: Sequence[Slot]) -> None:
+        """Drop slots whose requests were never sent (their waiters gave up meanwhile)."""
+        facts: Facts = {s.id: (None, None) for s in scopes}
+        ids = tuple(sorted(facts))
+        self._complete(ids, [_Done(slot, None, facts, answered=False) for slot in slots])
 
-    def _trimmed(
-        self, row: _Row, now: float, done: Sequence[float] = (), pending: Sequence[float] = ()
-    ) -> list[float]:
-        """The row's stored array plus ``done`` and ``pending`` stamps, without those older than
-        any window needs. Pending stamps are stored negated."""
+    def _trimmed(self, row: Row, now: float, done: Sequence[float] = ()) -> list[float]:
+        """The row's stored array plus ``done`` stamps, without those older than any window
+        needs. Pending stamps are stored negated."""
         longest = max((window for _, window in row.limits), default=0.0)
         horizon = now - longest - self.margin - COUNT_SLACK
         kept = [s for s in [*row.stamps, *done] if s > horizon]
-        held = [p for p in [*row.pending, *pending] if p + self.pending_hold > horizon]
+        held = [p for p in row.pending if p + self.pending_hold > horizon]
         return sorted(kept + [-p for p in held])
 
     def _ensure(self, scopes: Sequence[Scope]) -> None:
@@ -317,63 +242,119 @@ class Limiter:
         """
         done = slot.completed() if slot is not None else 0.0  # before waiting for a connection
         self._ensure([scope for scope, _, _ in facts])
-        ids = sorted(scope.id for scope, _, _ in facts)
-        by_id = {scope.id: (limits, counts) for scope, limits, counts in facts}
-        with self._pool.connection() as conn:
-            if slot is None:
-                recs = conn.execute(_READ_SQL, (ids,)).fetchall()
-            else:
-                args = {"ids": ids, "pending": -slot.stamp, "done": done}
-                recs = conn.execute(_COMPLETE_SQL, args).fetchall()
-        stale = [
-            r for r in recs if self._update(_Row.from_db(r), float(r[6]), *by_id[r[0]], answered)
-        ]
-        if not stale:
+        by_id: Facts = {scope.id: (limits, counts) for scope, limits, counts in facts}
+        ids = tuple(sorted(by_id))
+        if slot is None:
+            self._relearn(ids, [(by_id, answered)])
             return
-        # Something to write: redo the check under the row locks, on fresh rows.
+        with self._queues_guard:
+            queue = self._done_queues.get(ids)
+            if queue is None:
+                queue = self._done_queues[ids] = CompletionQueue(
+                    lambda batch: self._complete(ids, batch)
+                )
+        queue.put(_Done(slot, done, by_id, answered))
+
+    def _complete(self, ids: tuple[str, ...], batch: Sequence[_Done]) -> None:
+        """Replace the batch's pending stamps by their completion times (one statement), then
+        learn from its responses."""
+        responses = [(d.facts, d.answered) for d in batch]
+        windows = sorted(
+            {w for facts, _ in responses for _, counts in facts.values() for _, w in counts or ()}
+        )
+        args = {
+            "ids": list(ids),
+            "pending": [-d.slot.stamp for d in batch],
+            "done": [d.at for d in batch if d.at is not None],
+            "windows": windows,
+            "hold": self.pending_hold,
+            "margin": self.margin,
+            "slack": COUNT_SLACK,
+        }
+        with self._pool.connection() as conn:
+            recs = conn.execute(_COMPLETE_SQL, args).fetchall()
+        stale = []
+        for scope, limits, learned, probe_until, _, ours in recs:
+            counted = dict(zip(windows, ours, strict=True))
+            old = parse_limits(limits) or parse_limits(DEFAULT_METHOD_LIMITS) or ()
+            lessons = self._lessons(scope, responses)
+            if self._change(old, learned, probe_until, lessons, counted.__getitem__):
+                stale.append(scope)
+        if stale:
+            self._relearn(tuple(stale), responses)
+
+    @staticmethod
+    def _lessons(scope: str, responses: Sequence[tuple[Facts, bool]]) -> list[Lesson]:
+        return [(*facts[scope], answered) for facts, answered in responses if scope in facts]
+
+    def _relearn(self, ids: tuple[str, ...], responses: Sequence[tuple[Facts, bool]]) -> None:
+        """Apply what the responses teach to the rows of ``ids``, under the rows' locks."""
         with self._pool.connection() as conn, conn.pipeline():
             conn.execute("BEGIN")
-            recs = conn.execute(_LOCK_SQL, (sorted(r[0] for r in stale),)).fetchall()
+            recs = conn.execute(_LOCK_SQL, (list(ids),)).fetchall()
+            changed: list[str] = []
             for rec in recs:
-                row = _Row.from_db(rec)
-                old_limits, old_count = row.limits, len(row.stamps) + len(row.pending)
-                change = self._update(row, float(rec[6]), *by_id[row.scope], answered)
+                row, now = Row.from_db(rec), float(rec[6])
+                stamps = row.counted(now, self.pending_hold)
+                horizon = now - self.margin - COUNT_SLACK
+
+                def ours(window: float, stamps: list[float] = stamps, h: float = horizon) -> int:
+                    return sum(1 for s in stamps if s > h - window)
+
+                change = self._change(
+                    row.limits,
+                    row.learned,
+                    row.probe_until,
+                    self._lessons(row.scope, responses),
+                    ours,
+                )
                 if change is None:
                     continue
-                conn.execute(_WRITE_SQL, (*change, row.scope))
-                if row.limits != old_limits:
-                    log.info("rate limits of %s are %s", row.scope, change[0])
-                if len(change[2]) > old_count:
+                limits, learned, probe, extra = change
+                if limits != row.limits:
+                    log.info("rate limits of %s are %s", row.scope, format_limits(limits))
+                if extra:
                     log.info("rate limit: Riot counted more requests on %s than we did", row.scope)
+                row.limits = limits
+                written = self._trimmed(row, now, done=[now] * extra)
+                conn.execute(
+                    _WRITE_SQL, (format_limits(limits), learned, written, probe, row.scope)
+                )
+                changed.append(row.scope)
             conn.execute("COMMIT")
+        # Waiters of this process need not poll to see a probe's lesson.
+        with self._queues_guard:
+            woken = [q for key, q in self._slot_queues.items() if set(key) & set(changed)]
+        for queue in woken:
+            queue.nudge()
 
-    def _update(
-        self,
-        row: _Row,
-        now: float,
-        limits: Limits | None,
-        counts: Limits | None,
-        answered: bool,
-    ) -> tuple[str, bool, list[float], float | None] | None:
-        """The new (limits, learned, stamps, probe_until) of a row, or None if unchanged.
+    @staticmethod
+    def _change(
+        limits: Limits,
+        learned: bool,
+        probe_until: float | None,
+        lessons: Sequence[Lesson],
+        ours: Callable[[float], int],
+    ) -> Change | None:
+        """The new (limits, learned, probe_until, phantom stamps) of a row after some
+        responses, or None if unchanged.
 
         Phantom stamps for requests Riot counted beyond our log are placed at ``now``: later
-        than they really were, so the limiter errs towards waiting.
+        than they really were, so the limiter errs towards waiting. Each response's counts are
+        evidence of the same missing requests, so a batch adds the largest excess, not the sum.
         """
-        new_limits, learned, probe = row.limits, row.learned, row.probe_until
-        if limits is not None and limits != row.limits:
-            new_limits = limits
-        if not row.learned:
+        new_limits, new_learned, probe = limits, learned, probe_until
+        for announced, _, _ in lessons:
+            if announced is not None:
+                new_limits = announced
+        if not learned:
             # A 2xx/4xx without the header: this server does not announce; trust the defaults.
-            learned = limits is not None or answered
+            new_learned = any(a is not None or answered for a, _, answered in lessons)
             probe = None
-        counted = row.counted(now, self.pending_hold)
-        extra = phantoms(counts, counted, now, self.margin) if counts else 0
-        if (new_limits, learned, probe, extra) == (row.limits, row.learned, row.probe_until, 0):
+        extra = max([0, *(excess(counts, ours) for _, counts, _ in lessons if counts)])
+        if (new_limits, new_learned, probe, extra) == (limits, learned, probe_until, 0):
             return None
-        row.limits = new_limits
-        stamps = self._trimmed(row, now, done=[now] * extra)
-        return format_limits(new_limits), learned, stamps, probe
+        return new_limits, new_learned, probe, extra
 
     def block(self, scope: Scope, seconds: float) -> None:
         """Refuse every request to ``scope``, from every process, for ``seconds`` from now."""

@@ -2,8 +2,9 @@
 then fetch all their new matches and league entries as ONE concurrent batch, so the request
 pool never drains at a player boundary.
 
-Every match is committed on its own (``riotjobs.ingest.ingest_match``) as soon as it may be, so
-a ``RateLimitBudgetExhausted`` or a kill mid-run keeps everything stored so far; a player is
+Every match is committed as soon as it may be (the matches that one ready batch of responses lets
+through share a transaction: ``riotjobs.ingest.ingest_matches``), so a
+``RateLimitBudgetExhausted`` or a kill mid-run keeps everything stored so far; a player is
 finished (summoner level, ``updated_at``) as soon as its last item is in. A match several
 players of the batch share is fetched and stored once. The two errors that must end the task
 or the job (``RateLimitBudgetExhausted``, ``InvalidKeyError``) are never caught here; every
@@ -199,12 +200,17 @@ def fetch_batch(
             return None  # every owner stopped at an earlier transient failure: save the request
         return client.match(entry.match_id, platform=entry.platform)
 
-    for (plan, entry), got in client.gather(fetch, items):
-        if entry is None:
-            _record_ranks(ctx, outcome, plan, got)
-            plan.outstanding -= 1
-            touched = [plan]
-        else:
+    # Results are handled as they come, a ready batch at a time: the matches a batch lets
+    # through are committed together (one transaction), then the players it completed finish.
+    for ready in client.gather_ready(fetch, items):
+        due: list[_Match] = []
+        touched: list[Plan] = []
+        for (plan, entry), got in ready:
+            if entry is None:
+                _record_ranks(ctx, outcome, plan, got)
+                plan.outstanding -= 1
+                touched.append(plan)
+                continue
             entry.arrived = True
             if isinstance(got, BaseException):
                 skip(ctx, outcome, f"match {entry.match_id}", got)
@@ -213,14 +219,16 @@ def fetch_batch(
                         owner.stop = min(owner.stop, position)
             elif isinstance(got, MatchDto):
                 entry.doc = got
-            touched = [owner for owner, _ in entry.owners]
-            for owner in touched:
+            owners = [owner for owner, _ in entry.owners]
+            for owner in owners:
                 owner.outstanding -= 1
             if in_order:
-                touched = _advance(ctx, matches, touched)
+                owners = _advance(matches, owners, due)
             elif entry.doc is not None:
-                _store(ctx, entry)
-        for owner in touched:
+                _take(entry, due)
+            touched += owners
+        _store(ctx, due)
+        for owner in dict.fromkeys(touched):
             done = not in_order or owner.cursor >= owner.stop
             if done and not owner.outstanding and not owner.finished:
                 _finish(ctx, owner)
@@ -233,9 +241,9 @@ def fetch_batch(
             ctx.log.info("%s: %d matches are left for the next run", plan.puuid, left)
 
 
-def _advance(ctx: TaskContext, matches: dict[str, _Match], plans: list[Plan]) -> list[Plan]:
-    """Commit whatever is now next in line for ``plans`` (and for any plan a commit frees).
-    Returns every plan that was looked at."""
+def _advance(matches: dict[str, _Match], plans: list[Plan], due: list[_Match]) -> list[Plan]:
+    """Move ``plans`` (and any plan that frees) past whatever is now next in line for them,
+    adding the matches to commit to ``due``. Returns every plan that was looked at."""
     todo = list(plans)
     seen = list(plans)
     while todo:
@@ -247,7 +255,7 @@ def _advance(ctx: TaskContext, matches: dict[str, _Match], plans: list[Plan]) ->
             if entry.doc is not None and not entry.stored:
                 if any(owner.cursor != position for owner, position in entry.owners):
                     break  # another player has older matches to commit first
-                _store(ctx, entry)
+                _take(entry, due)
                 # The other owners now stand past it too.
                 for owner, _ in entry.owners:
                     if owner is not plan:
@@ -258,19 +266,27 @@ def _advance(ctx: TaskContext, matches: dict[str, _Match], plans: list[Plan]) ->
     return list(dict.fromkeys(seen))
 
 
-def _store(ctx: TaskContext, entry: _Match) -> None:
-    from riotjobs.ingest import ingest_match
-
-    assert entry.doc is not None
-    with ctx.session() as session:
-        stored = ingest_match(session=session, match=entry.doc)
+def _take(entry: _Match, due: list[_Match]) -> None:
+    """Count ``entry`` as stored by its owners; ``_store`` commits it before any finishes."""
     entry.stored = True
-    entry.doc = None  # a long batch need not keep every document in memory
-    ctx.counters.add("matches_fetched")
-    ctx.counters.add("records_created", stored.records_created)
-    ctx.counters.add("players_discovered", stored.players_discovered)
+    due.append(entry)
     for owner, _ in entry.owners:
         owner.stored += 1
+
+
+def _store(ctx: TaskContext, due: list[_Match]) -> None:
+    """Commit the matches of one ready batch, in one transaction."""
+    from riotjobs.ingest import ingest_matches
+
+    if not due:
+        return
+    with ctx.session() as session:
+        results = ingest_matches(session=session, matches=[e.doc for e in due if e.doc])
+    for entry in due:
+        entry.doc = None  # a long batch need not keep every document in memory
+    ctx.counters.add("matches_fetched", len(results))
+    ctx.counters.add("records_created", sum(r.records_created for r in results))
+    ctx.counters.add("players_discovered", sum(r.players_discovered for r in results))
 
 
 def _record_ranks(

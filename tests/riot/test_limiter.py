@@ -11,7 +11,7 @@ import pytest
 
 from riotjobs.riot._headers import RateHeaders, fingerprint, format_limits, parse_limits
 from riotjobs.riot.errors import RateLimitBudgetExhausted
-from riotjobs.riot.limiter import Limiter, Scope, Slot, phantoms, slot_wait
+from riotjobs.riot.limiter import Limiter, Scope, Slot, phantoms
 
 FP = fingerprint("RGAPI-limiter-test")
 
@@ -43,7 +43,8 @@ def done(limiter: Limiter, pair: tuple[Scope, Scope], slot: Slot) -> None:
 
 def wait_of(limiter: Limiter, pair: tuple[Scope, Scope]) -> float:
     """The wait a new request would face now; 0 means it took a slot (left pending)."""
-    return limiter._try_acquire(pair)[0]
+    wait, taken = limiter._take(pair, 1)
+    return 0.0 if taken else wait
 
 
 def stored(db_url: str) -> dict[str, list[float]]:
@@ -64,14 +65,48 @@ def test_parse_limits_and_headers() -> None:
     assert len(fingerprint("k")) == 12 and fingerprint("k") != fingerprint("k2")
 
 
-def test_slot_wait_is_a_sliding_log_with_margin() -> None:
-    limits = ((2, 1.0), (3, 10.0))
-    assert slot_wait(limits, [], 100.0, 0.01) == 0
-    assert slot_wait(limits, [99.5], 100.0, 0.01) == 0
+def take_with(db_url: str, limits: str, ages: list[float], *, pending: float | None = None):
+    """Call riotjobs_rl_take on one scope whose completed stamps are ``ages`` seconds old
+    (and, with ``pending``, one request in flight since that many seconds): (slots, wait)."""
+    with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
+        now = conn.execute("SELECT extract(epoch FROM clock_timestamp())::float8").fetchone()
+        assert now is not None
+        stamps = sorted([now[0] - a for a in ages] + ([-(now[0] - pending)] if pending else []))
+        conn.execute(
+            "INSERT INTO rate_limit_scopes (scope, limits, learned, stamps) VALUES"
+            " ('s', %s, true, %s::float8[])",
+            (limits, stamps),
+        )
+        got = conn.execute(
+            "SELECT slots, wait_s FROM riotjobs_rl_take(ARRAY['s'], 5, 0.01, 30, 10, 0.05, 0.25)"
+        ).fetchone()
+        conn.execute("DELETE FROM rate_limit_scopes")
+    assert got is not None
+    return got[0], got[1]
+
+
+def test_the_slot_check_is_a_sliding_log_with_margin(db_url: str) -> None:
+    """The database function counts stamps within ``window + margin`` for every limit."""
+    slots, wait = take_with(db_url, "2:1,3:10", [])
+    assert len(slots) == 2 and wait == 0  # the 2:1 limit leaves room for two
+    slots, wait = take_with(db_url, "2:1,3:10", [0.5])
+    assert len(slots) == 1
     # Two in the last second: wait until the older one is 1.01 s old.
-    assert slot_wait(limits, [99.5, 99.8], 100.0, 0.01) == pytest.approx(0.51)
+    slots, wait = take_with(db_url, "2:1,3:10", [0.5, 0.2])
+    assert slots == [] and wait == pytest.approx(0.51, abs=0.03)
     # Three in ten seconds: the oldest of them must age out of 10.01 s.
-    assert slot_wait(limits, [91.0, 95.0, 99.0], 100.0, 0.01) == pytest.approx(1.01)
+    slots, wait = take_with(db_url, "2:1,3:10", [9.0, 5.0, 1.5])
+    assert slots == [] and wait == pytest.approx(1.01, abs=0.03)
+    # A request in flight for 20 s counts as completing now: a full window to wait.
+    slots, wait = take_with(db_url, "1:1", [], pending=20.0)
+    assert slots == [] and wait == pytest.approx(1.01, abs=0.03)
+    # ... but past the 30 s hold it counts as completed at acquire + hold.
+    slots, wait = take_with(db_url, "1:1", [], pending=40.0)
+    assert len(slots) == 1
+    assert take_with(db_url, "0:1", [])[1] == 1.0  # a zero limit: look again a window later
+
+
+def test_phantoms_count_what_riot_saw_beyond_our_log() -> None:
     assert phantoms(((5, 1.0),), [99.9], 100.0, 0.01) == 4
     assert phantoms(((1, 1.0),), [99.9], 100.0, 0.01) == 0
 
