@@ -42,7 +42,6 @@ DECLARE
     r record;
     lim record;
     counted float8[];
-    total integer;
     recent integer;
     room integer := wanted;
     delay float8 := 0;
@@ -69,10 +68,8 @@ BEGIN
             END IF;
         END IF;
         counted := ARRAY(
-            SELECT CASE WHEN x > 0 THEN x ELSE least(at, hold - x) END
-            FROM unnest(r.stamps) AS x ORDER BY 1
+            SELECT CASE WHEN x > 0 THEN x ELSE least(at, hold - x) END FROM unnest(r.stamps) AS x
         );
-        total := coalesce(array_length(counted, 1), 0);
         FOR lim IN
             SELECT split_part(p, ':', 1)::integer AS count, split_part(p, ':', 2)::float8 AS win
             FROM unnest(string_to_array(r.limits, ',')) AS p
@@ -83,10 +80,12 @@ BEGIN
                 IF lim.count = 0 THEN
                     delay := greatest(delay, lim.win);
                 ELSE
-                    -- the oldest stamp that must age out of the window for one more to fit
-                    delay := greatest(
-                        delay, counted[total - lim.count + 1] - (at - lim.win - margin)
-                    );
+                    -- One more fits once all but count - 1 of the recent stamps have aged out:
+                    -- wait for the count-th newest of them (only sorted on this slow path).
+                    delay := greatest(delay, (
+                        SELECT c FROM unnest(counted) AS c ORDER BY c DESC
+                        OFFSET lim.count - 1 LIMIT 1
+                    ) - (at - lim.win - margin));
                 END IF;
             END IF;
         END LOOP;
@@ -119,7 +118,7 @@ BEGIN
                 ) AS h
                 WHERE x > h.horizon OR (x < 0 AND hold - x > h.horizon)
                 UNION ALL SELECT -p FROM unnest(mine) AS p
-            ) AS kept ORDER BY 1
+            ) AS kept
         )
     WHERE s.scope = ANY(ids);
     RETURN QUERY SELECT mine, 0::float8, at;
