@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from riotjobs.ingest import (
     ingest_match,
+    ingest_matches,
     last_ranked_match_end,
     ranked_match_count,
     record_ranks,
@@ -189,3 +190,29 @@ def test_aborted_game_gets_platform_and_time(
     row = session.execute(text("SELECT platform_id, game_creation FROM matches")).one()
     assert row.platform_id == "EUW1"
     assert row.game_creation.year >= 2024
+
+
+def test_a_batch_is_one_transaction_that_credits_each_new_player_once(session: Session) -> None:
+    shared = [f.puuid(i) for i in range(5)]
+    first = f.match("NA1_201", [*shared, *(f.puuid(i) for i in range(10, 15))])
+    second = f.match("NA1_200", [*shared, *(f.puuid(i) for i in range(20, 25))])
+    results = ingest_matches(session=session, matches=[first, second, first])
+    assert [r.match_id for r in results] == ["NA1_201", "NA1_200"]  # input order, once each
+    assert all(r.match_created and r.participants_created == 10 for r in results)
+    # The shared five are credited to the match written first (ids in order): NA1_200.
+    by_id = {r.match_id: r.players_discovered for r in results}
+    assert by_id == {"NA1_200": 10, "NA1_201": 5}
+    assert _scalar(session, "SELECT count(*) FROM players") == 15
+    assert _scalar(session, "SELECT count(*) FROM match_participants") == 20
+    again = ingest_matches(session=session, matches=[second, first])
+    assert sum(r.records_created for r in again) == 0
+    assert ingest_matches(session=session, matches=[]) == []
+
+
+def test_a_failing_batch_stores_none_of_its_matches(session: Session) -> None:
+    good = f.match("NA1_300", [f.puuid(1)])
+    bad = f.match("NA1_" + "9" * 40, [f.puuid(2)])  # longer than the column: the batch fails
+    with pytest.raises(Exception):  # noqa: B017 - any database error
+        ingest_matches(session=session, matches=[good, bad])
+    assert _scalar(session, "SELECT count(*) FROM matches") == 0
+    assert _scalar(session, "SELECT count(*) FROM players") == 0

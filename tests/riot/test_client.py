@@ -271,6 +271,21 @@ def test_gather_runs_requests_concurrently(mock_client: MakeClient) -> None:
     assert peak > 1
 
 
+def test_gather_ready_hands_over_what_finished_while_the_consumer_was_busy(
+    mock_client: MakeClient,
+) -> None:
+    client = mock_client(
+        lambda r: announced(json=SUMMONER, app="1000:1", method="1000:1"), max_workers=8
+    )
+    items = [f"p{i}" for i in range(40)]
+    batches = []
+    for ready in client.gather_ready(lambda p: client.summoner_by_puuid(p, platform="na1"), items):
+        batches.append([item for item, _ in ready])
+        time.sleep(0.05)  # a slow consumer (storing a batch): the pool keeps requesting meanwhile
+    assert sorted(x for b in batches for x in b) == sorted(items)
+    assert max(len(b) for b in batches) > 1
+
+
 def test_a_missing_key_is_a_config_error(db_url: str) -> None:
     settings = settings_for(key=" ")
     with pytest.raises(ConfigError, match="RIOT_API_KEY"):
