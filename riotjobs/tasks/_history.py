@@ -150,7 +150,8 @@ def fetch_batch(
     ranks: bool,
 ) -> None:
     """Fetch every plan's matches (and, with ``ranks``, its league entries) in one concurrent
-    batch; store each match in its own transaction; finish each player once its items are in.
+    batch; store the matches each batch of ready responses lets through in one transaction;
+    finish each player once its items are in.
 
     Items are queued player by player, so players finish (and commit) roughly in turn while the
     pool stays full across their boundaries; league entries use the platform routing, whose

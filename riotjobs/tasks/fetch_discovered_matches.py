@@ -4,8 +4,9 @@ Discovered players (untracked, active, not banned) with fewer than ``target_matc
 ranked-solo (queue 420) matches get up to ``players_per_run`` at a time, least recently updated
 first. For each: list their most recent queue-420 match ids (``target_matches`` of them, so the
 ones already stored can be skipped and still leave enough), fetch the missing ones, newest
-first, and store each match in its own transaction. With ``fetch_ranks`` the player's league
-entries are read too (the analysis compares rank with performance). ``updated_at`` is touched
+first, and store them as they arrive (a match and its participants always in one
+transaction). With ``fetch_ranks`` the player's league entries are read too (the analysis
+compares rank with performance). ``updated_at`` is touched
 even when nothing was found, so the queue rotates past players who do not play ranked.
 
 The batch overlaps: all id lists are requested concurrently, then every player's missing
