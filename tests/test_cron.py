@@ -13,7 +13,7 @@ import pytest
 from riotjobs import _crontext as ct
 from riotjobs import cron
 from riotjobs.errors import ConfigError
-from tests.conftest import IN_CI, have, run_riotjobs
+from tests.conftest import have, missing, run_riotjobs
 
 FOREIGN = """\
 # m h  dom mon dow   command
@@ -288,11 +288,7 @@ def _crontab(*args: str, stdin: str | None = None) -> subprocess.CompletedProces
 def real_crontab() -> Any:
     """The current user's real crontab, saved before and restored after the test."""
     if not have("crontab"):
-        # .ci/run installs Debian's cron, so under CI a missing binary is a failure.
-        message = "the `crontab` program is missing: apt-get install cron"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("the `crontab` program is missing: apt-get install cron")
     saved = _crontab("-l")
     had = saved.returncode == 0
     yield

@@ -92,6 +92,8 @@ class SlotQueue(Generic[S]):
         while True:
             with self._cond:
                 wanted = len(self._waiting)
+            # Cleared before asking, so a lesson learned after this take still wakes the sleep.
+            self._nudged.clear()
             wait, slots = self._take(wanted)
             spare = []
             with self._cond:
@@ -111,15 +113,15 @@ class SlotQueue(Generic[S]):
                     continue  # some were left: ask again at once
                 wait = max(wait, 0.001)
                 wake = time.monotonic() + wait
-                for waiter in [t for t in self._waiting if t.deadline is not None]:
-                    if waiter.deadline is not None and waiter.deadline < wake:
-                        self._waiting.remove(waiter)
-                        self._refuse(waiter, wake)
-                        self._cond.notify_all()
+                late = [t for t in self._waiting if t.deadline is not None and t.deadline < wake]
+                for waiter in late:
+                    self._waiting.remove(waiter)
+                    self._refuse(waiter, wake)
+                if late:
+                    self._cond.notify_all()
                 if ticket.error is not None:
                     return
                 self._next_free = wake
-                self._nudged.clear()
             # A little jitter so processes woken for the same slot do not all collide.
             self._nudged.wait(wait + random.uniform(0, 0.002))
             with self._cond:

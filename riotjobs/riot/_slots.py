@@ -65,7 +65,7 @@ class Row:
 
     @classmethod
     def from_db(cls, rec: tuple[Any, ...]) -> Row:
-        limits = parse_limits(rec[1]) or parse_limits(DEFAULT_METHOD_LIMITS) or ()
+        limits = stored_limits(rec[1])
         done = sorted(s for s in rec[3] if s > 0)
         pending = sorted(-s for s in rec[3] if s < 0)
         return cls(rec[0], limits, rec[2], done, pending, rec[4], rec[5])
@@ -75,16 +75,27 @@ class Row:
         return sorted(self.stamps + [min(now, p + hold) for p in self.pending])
 
 
+def stored_limits(text: str) -> Limits:
+    """A row's ``limits`` column; the method fallback if it cannot be read."""
+    return parse_limits(text) or parse_limits(DEFAULT_METHOD_LIMITS) or ()
+
+
 def excess(counts: Limits, ours: Callable[[float], int]) -> int:
     """How many requests Riot counted beyond our log: the largest excess over all windows.
     ``ours(window)`` is how many of our stamps lie within ``window`` plus the slack."""
     return max([0, *(int(counted) - ours(window) for counted, window in counts)])
 
 
-def phantoms(counts: Limits, stamps: Sequence[float], now: float, margin: float) -> int:
-    """``excess`` against a list of counted stamps."""
+def log_counter(stamps: Sequence[float], now: float, margin: float) -> Callable[[float], int]:
+    """``ours`` for ``excess``: how many of ``stamps`` lie within a window (plus margin and
+    slack) of ``now``."""
 
     def ours(window: float) -> int:
         return sum(1 for s in stamps if s > now - window - margin - COUNT_SLACK)
 
-    return excess(counts, ours)
+    return ours
+
+
+def phantoms(counts: Limits, stamps: Sequence[float], now: float, margin: float) -> int:
+    """``excess`` against a list of counted stamps."""
+    return excess(counts, log_counter(stamps, now, margin))

@@ -43,7 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from riotjobs.riot._combine import CompletionQueue, SlotQueue
-from riotjobs.riot._headers import Limits, format_limits, parse_limits
+from riotjobs.riot._headers import Limits, format_limits
 from riotjobs.riot._pool import ConnectionPool
 from riotjobs.riot._slots import (
     COUNT_SLACK,
@@ -53,7 +53,9 @@ from riotjobs.riot._slots import (
     Scope,
     Slot,
     excess,
+    log_counter,
     phantoms,
+    stored_limits,
 )
 
 __all__ = [
@@ -276,8 +278,8 @@ class Limiter:
         stale = []
         for scope, limits, learned, probe_until, _, ours in recs:
             counted = dict(zip(windows, ours, strict=True))
-            old = parse_limits(limits) or parse_limits(DEFAULT_METHOD_LIMITS) or ()
             lessons = self._lessons(scope, responses)
+            old = stored_limits(limits)
             if self._change(old, learned, probe_until, lessons, counted.__getitem__):
                 stale.append(scope)
         if stale:
@@ -295,19 +297,9 @@ class Limiter:
             changed: list[str] = []
             for rec in recs:
                 row, now = Row.from_db(rec), float(rec[6])
-                stamps = row.counted(now, self.pending_hold)
-                horizon = now - self.margin - COUNT_SLACK
-
-                def ours(window: float, stamps: list[float] = stamps, h: float = horizon) -> int:
-                    return sum(1 for s in stamps if s > h - window)
-
-                change = self._change(
-                    row.limits,
-                    row.learned,
-                    row.probe_until,
-                    self._lessons(row.scope, responses),
-                    ours,
-                )
+                ours = log_counter(row.counted(now, self.pending_hold), now, self.margin)
+                lessons = self._lessons(row.scope, responses)
+                change = self._change(row.limits, row.learned, row.probe_until, lessons, ours)
                 if change is None:
                     continue
                 limits, learned, probe, extra = change

@@ -165,7 +165,7 @@ def fetch_batch(
     started). A permanent one (404, malformed body) is skipped for good.
 
     Correctness does not rest on that order: the sync point moves only over the stored,
-    oldest-first run of the player's own listing (``ingest.advance_sync_point``), so a match
+    oldest-first run of the player's own listing (``sync.advance_sync_point``), so a match
     stored early, for another player or by another job, never lets the next ``startTime`` jump
     over an unstored one. That is also why a player's match is stored even when another player
     of the batch listed it beyond its own cap: holding it back would leave a never-synced player
@@ -226,7 +226,7 @@ def fetch_batch(
             if in_order:
                 owners = _advance(matches, owners, due)
             elif entry.doc is not None:
-                _take(entry, due)
+                _mark_stored(entry, due)
             touched += owners
         _store(ctx, due)
         for owner in dict.fromkeys(touched):
@@ -256,7 +256,7 @@ def _advance(matches: dict[str, _Match], plans: list[Plan], due: list[_Match]) -
             if entry.doc is not None and not entry.stored:
                 if any(owner.cursor != position for owner, position in entry.owners):
                     break  # another player has older matches to commit first
-                _take(entry, due)
+                _mark_stored(entry, due)
                 # The other owners now stand past it too.
                 for owner, _ in entry.owners:
                     if owner is not plan:
@@ -267,7 +267,7 @@ def _advance(matches: dict[str, _Match], plans: list[Plan], due: list[_Match]) -
     return list(dict.fromkeys(seen))
 
 
-def _take(entry: _Match, due: list[_Match]) -> None:
+def _mark_stored(entry: _Match, due: list[_Match]) -> None:
     """Count ``entry`` as stored by its owners; ``_store`` commits it before any finishes."""
     entry.stored = True
     due.append(entry)
@@ -313,7 +313,8 @@ def _record_ranks(
 def _finish(ctx: TaskContext, plan: Plan) -> None:
     """Refresh the summoner level from the newest match, advance the sync point and touch
     ``updated_at``. Commits."""
-    from riotjobs.ingest import advance_sync_point, refresh_summoner_level, touch_player
+    from riotjobs.ingest import refresh_summoner_level
+    from riotjobs.sync import advance_sync_point, touch_player
 
     plan.finished = True
     with ctx.session() as session:

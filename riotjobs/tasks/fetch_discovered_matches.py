@@ -86,7 +86,8 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
 def _fill(ctx: TaskContext, outcome: TaskOutcome, config: Config, players: Sequence[Any]) -> None:
     """List the batch's match ids concurrently, then fetch every player's missing matches (and
     league entries) in one concurrent batch."""
-    from riotjobs.ingest import stored_match_ids, touch_player
+    from riotjobs.ingest import stored_match_ids
+    from riotjobs.sync import touch_player
     from riotjobs.tasks._history import IdsQuery, Plan, fetch_batch, list_match_ids
 
     queries = [IdsQuery(p.puuid, p.platform, config.target_matches) for p in players]
