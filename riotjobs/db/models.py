@@ -290,6 +290,8 @@ class RateLimitScope(SQLModel, table=True):
     using the same key and database reads and writes it under a row lock.
     ``learned`` turns true once a response announced the scope's limits; until then one request
     at a time probes (``probe_until``). ``blocked_until`` is set by a 429's ``Retry-After``.
+    ``anchors`` holds ``[window, acquired, completed, ...]`` of the latest response per window
+    that Riot counted first in its window (migration 0004 explains how completions use them).
     """
 
     __tablename__ = "rate_limit_scopes"
@@ -298,6 +300,12 @@ class RateLimitScope(SQLModel, table=True):
     limits: str = Field(max_length=200)  # e.g. "20:1,100:120", learned from response headers
     learned: bool = _flag(False)
     stamps: list[float] = Field(
+        default_factory=list,
+        sa_column=Column(
+            ARRAY(DOUBLE_PRECISION), nullable=False, server_default=text("'{}'::float8[]")
+        ),
+    )
+    anchors: list[float] = Field(
         default_factory=list,
         sa_column=Column(
             ARRAY(DOUBLE_PRECISION), nullable=False, server_default=text("'{}'::float8[]")

@@ -18,6 +18,13 @@ request counts as completing *now*, for at most ``pending_hold`` seconds (a cras
 not hold a slot forever). The margin only covers clock granularity; the price is an effective
 window of ``window`` plus one round trip.
 
+A response that Riot counted first in its window (``-Count`` reads 1) is that window's
+**anchor**: the window closes by the anchor's completion + ``window``. A request acquired after
+the anchor came back and itself back before the anchor's acquire + ``window`` was counted in
+that same window, so it is logged at the anchor's completion instead of its own, when every
+window of the row has such an anchor. The requests of a window that went out over several round
+trips then free together when it ends (migration 0004 has the rule and why it stays safe).
+
 ``acquire`` is one call of the database function ``riotjobs_rl_take`` (migration 0003): it
 locks the app and method rows (``FOR UPDATE``, in sorted order so two acquirers never deadlock),
 counts the stamps where they lie, appends pending ones and commits. The threads of a process
@@ -26,8 +33,8 @@ them in that one call (``_combine.py``). When no slot is free the head sleeps un
 blocking stamp ages out and asks again, or raises ``RateLimitBudgetExhausted`` at once when
 that moment lies past the run's deadline.
 
-``observe`` completes the request's stamp (one statement, locking the rows in the same order;
-the completions of a process's threads share it too) and learns from the response: announced
+``observe`` completes the request's stamp (one call of ``riotjobs_rl_done``, locking the rows
+in the same order; the completions of a process's threads share it too) and learns from the response: announced
 limits replace the configured ones, and when the ``-Count`` headers show Riot counted more than
 our log did (another user of the key, a lost stamp), phantom stamps are added so we back off.
 Until a scope's limits have been announced, only one request at a time probes it. ``block``
@@ -89,29 +96,17 @@ _ENSURE_SQL = """
 INSERT INTO rate_limit_scopes (scope, limits)
 SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT (scope) DO NOTHING
 """
-# Replace requests' pending stamps by their completion times, locking the rows in acquire's
-# order; return what learning needs, with our count of stamps for each window Riot counted.
-_COMPLETE_SQL = """
-WITH locked AS MATERIALIZED (
-    SELECT scope FROM rate_limit_scopes WHERE scope = ANY(%(ids)s) ORDER BY scope FOR UPDATE
-), done AS (
-    UPDATE rate_limit_scopes s
-    SET stamps = ARRAY(
-            SELECT x FROM unnest(s.stamps) AS x WHERE x <> ALL(%(pending)s::float8[])
-            UNION ALL SELECT unnest(%(done)s::float8[])
-            ORDER BY 1
-        ), updated_at = now()
-    FROM locked WHERE s.scope = locked.scope
-    RETURNING s.scope, s.limits, s.learned, s.probe_until, s.stamps
-), t AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
-SELECT d.scope, d.limits, d.learned, d.probe_until, t.now, ARRAY(
-    SELECT (
-        SELECT count(*)::integer FROM unnest(d.stamps) AS x
-        WHERE CASE WHEN x > 0 THEN x ELSE least(t.now, %(hold)s - x) END
-            > t.now - u.w - %(margin)s - %(slack)s
-    ) FROM unnest(%(windows)s::float8[]) WITH ORDINALITY AS u(w, i) ORDER BY u.i
+# Replace requests' pending stamps by their logged completions (migration 0004: a request of a
+# window whose anchor we know is logged at the anchor's completion), locking the rows in
+# acquire's order; return what learning needs, with our count of stamps for each window Riot
+# counted.
+_DONE_SQL = """
+SELECT o_scope, o_limits, o_learned, o_probe_until, o_clock, o_ours
+FROM riotjobs_rl_done(
+    %(ids)s::text[], %(sent)s::float8[], %(done)s::float8[], %(a_scope)s::text[],
+    %(a_window)s::float8[], %(a_sent)s::float8[], %(a_done)s::float8[], %(windows)s::float8[],
+    %(hold)s, %(margin)s, %(slack)s
 )
-FROM done d, t
 """
 _BLOCK_SQL = """
 UPDATE rate_limit_scopes
@@ -264,17 +259,29 @@ class Limiter:
         windows = sorted(
             {w for facts, _ in responses for _, counts in facts.values() for _, w in counts or ()}
         )
+        anchors = [
+            (scope, float(window), d.slot.stamp, d.at)
+            for d in batch
+            if d.at is not None and d.answered
+            for scope, (_, counts) in d.facts.items()
+            for count, window in counts or ()
+            if count == 1
+        ]
         args = {
             "ids": list(ids),
-            "pending": [-d.slot.stamp for d in batch],
-            "done": [d.at for d in batch if d.at is not None],
+            "sent": [d.slot.stamp for d in batch],
+            "done": [d.at for d in batch],
+            "a_scope": [a[0] for a in anchors],
+            "a_window": [a[1] for a in anchors],
+            "a_sent": [a[2] for a in anchors],
+            "a_done": [a[3] for a in anchors],
             "windows": windows,
             "hold": self.pending_hold,
             "margin": self.margin,
             "slack": COUNT_SLACK,
         }
         with self._pool.connection() as conn:
-            recs = conn.execute(_COMPLETE_SQL, args).fetchall()
+            recs = conn.execute(_DONE_SQL, args).fetchall()
         stale = []
         for scope, limits, learned, probe_until, _, ours in recs:
             counted = dict(zip(windows, ours, strict=True))

@@ -154,8 +154,8 @@ def fetch_batch(
     finish each player once its items are in.
 
     Items are queued player by player, so players finish (and commit) roughly in turn while the
-    pool stays full across their boundaries; league entries use the platform routing, whose
-    budget is separate, so they overlap with the match requests.
+    pool stays full across their boundaries; each player's league request leads its matches and,
+    on the platform routing's separate budget, overlaps with the match requests.
 
     With ``in_order`` each player's matches are committed in list order (oldest first for the
     tracked updater) whatever order the responses arrive in, so what a killed process leaves
@@ -177,6 +177,11 @@ def fetch_batch(
     matches: dict[str, _Match] = {}
     items: list[tuple[Plan, _Match | None]] = []  # (plan, None) is the plan's league request
     for plan in plans:
+        # The league request goes first: it is on the platform's budget, not the region's, so
+        # queued behind the player's matches it would wait for them and, for the last player,
+        # add a round trip after the last match.
+        if ranks:
+            items.append((plan, None))
         for position, match_id in enumerate(plan.match_ids):
             entry = matches.get(match_id)
             if entry is None:
@@ -184,8 +189,6 @@ def fetch_batch(
                 items.append((plan, entry))
             entry.owners.append((plan, position))
         plan.outstanding = len(plan.match_ids) + int(ranks)
-        if ranks:
-            items.append((plan, None))
     for plan in plans:
         if not plan.outstanding:
             _finish(ctx, plan)

@@ -19,16 +19,23 @@ import httpx
 
 from riotjobs.riot import RiotClient
 from tests.riot.conftest import KEY, announced, settings_for
-from tests.riot.fakeriot import FakeRiot
+from tests.riot.fakeriot import FakeRiot, FixedWindows
 
 LIMIT, WINDOW = 3, 1.0
 SLOW = 0.3
 
 
 def busiest_window(arrivals: Sequence[float], window: float) -> int:
-    """The most arrivals in any ``[a, a + window)`` that starts at an arrival ``a``."""
-    times = sorted(arrivals)
-    return max((sum(1 for t in times if a <= t < a + window) for a in times), default=0)
+    """The most arrivals any of Riot's windows counted: each opens at the first arrival after
+    the previous one ended and lasts ``window`` seconds."""
+    counts: list[int] = []
+    end = float("-inf")
+    for t in sorted(arrivals):
+        if t >= end:
+            end = t + window
+            counts.append(0)
+        counts[-1] += 1
+    return max(counts, default=0)
 
 
 def delays(count: int) -> list[float]:
@@ -54,6 +61,7 @@ def test_uneven_delays_never_overfill_a_window(mock_client: Callable[..., RiotCl
     plan = delays(count)
     arrivals: list[float] = []
     lock = threading.Lock()
+    windows = FixedWindows(f"{LIMIT}:{WINDOW:g}")
 
     def handler(request: httpx.Request) -> httpx.Response:
         with lock:
@@ -61,13 +69,16 @@ def test_uneven_delays_never_overfill_a_window(mock_client: Callable[..., RiotCl
             arrivals.append(-1.0)  # reserve this request's place in the plan
             index = len(arrivals) - 1
         time.sleep(delay)  # before Riot sees it: the request is still on its way
-        arrivals[index] = time.monotonic()
+        with lock:
+            arrivals[index] = time.monotonic()
+            windows.check(arrivals[index])  # counts it; an overfull window fails the assert
+            counted = windows.count_header()
         time.sleep(0.02)  # Riot's own latency before the response
         puuid = request.url.path.rsplit("/", 1)[-1]
         return announced(
             json={"puuid": puuid, "profileIconId": 1, "revisionDate": 1, "summonerLevel": 30},
             app=f"{LIMIT}:{WINDOW:g}",
-            app_count=f"1:{WINDOW:g}",
+            app_count=counted,
         )
 
     client = mock_client(handler, app_limits=f"{LIMIT}:{WINDOW:g}")

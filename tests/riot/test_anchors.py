@@ -1,0 +1,147 @@
+"""Window anchors (migration 0004): a response that Riot counted first in its window tells when
+that window ends, and the requests known to be in it are logged at the anchor's completion."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from riotjobs.riot._headers import Limits
+from riotjobs.riot.limiter import Limiter, Scope, Slot
+from tests.riot.test_limiter import FP, stored, wait_of
+
+APP, METHOD = "10:1", "100:10"
+
+
+@pytest.fixture
+def limiter(db_url: str) -> Iterator[Limiter]:
+    limiter = Limiter(db_url, margin=0.01)
+    yield limiter
+    limiter.close()
+
+
+@pytest.fixture
+def pair(limiter: Limiter) -> tuple[Scope, Scope]:
+    """Learned scopes (``10:1`` and ``100:10``), with nothing in their logs yet."""
+    scopes = Scope.application(FP, "na1", APP), Scope.method(FP, "na1", "match-v5.match", METHOD)
+    limiter.observe(
+        [(scopes[0], ((10, 1.0),), None), (scopes[1], ((100, 10.0),), None)], answered=True
+    )
+    return scopes
+
+
+def back(
+    limiter: Limiter, pair: tuple[Scope, Scope], slot: Slot, app: Limits, method: Limits
+) -> None:
+    """``slot``'s request is back; Riot counted it ``app`` and ``method``."""
+    limiter.observe([(pair[0], None, app), (pair[1], None, method)], answered=True, slot=slot)
+
+
+def first(limiter: Limiter, pair: tuple[Scope, Scope]) -> float:
+    """A request that Riot counted first in both its windows; returns its logged completion."""
+    slot = limiter.acquire(pair)
+    time.sleep(0.05)
+    back(limiter, pair, slot, ((1, 1.0),), ((1, 10.0),))
+    (stamp,) = stored_of(limiter, pair)[pair[0].id]
+    return stamp
+
+
+def stored_of(limiter: Limiter, pair: tuple[Scope, Scope]) -> dict[str, list[float]]:
+    with limiter._pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT scope, stamps FROM rate_limit_scopes WHERE scope = ANY(%s)",
+            ([s.id for s in pair],),
+        ).fetchall()
+    return {scope: sorted(stamps) for scope, stamps in rows}
+
+
+def test_a_request_of_an_anchored_window_is_logged_at_the_anchor(
+    limiter: Limiter, pair: tuple[Scope, Scope], db_url: str
+) -> None:
+    anchor = first(limiter, pair)
+    slot = limiter.acquire(pair)  # after the anchor came back: in its window or a later one
+    time.sleep(0.2)
+    back(limiter, pair, slot, ((2, 1.0),), ((2, 10.0),))
+    # Back before the anchor's acquire + 1 s, so counted in the anchor's window: Riot forgets
+    # it when that window ends, and so does the log.
+    assert stored(db_url)[pair[0].id] == [anchor, anchor]
+    assert stored(db_url)[pair[1].id] == [anchor, anchor]
+    with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
+        rows = conn.execute("SELECT scope, anchors FROM rate_limit_scopes").fetchall()
+    marks = {scope: list(a) for scope, a in rows}
+    assert marks[pair[0].id][0] == 1.0 and marks[pair[0].id][2] == anchor
+    assert marks[pair[1].id][0] == 10.0 and marks[pair[1].id][2] == anchor
+
+
+def test_a_request_out_before_the_anchor_came_back_keeps_its_completion(
+    limiter: Limiter, pair: tuple[Scope, Scope], db_url: str
+) -> None:
+    # Both out together: the second may have reached Riot before the first, in the window before.
+    early, other = limiter.acquire(pair), limiter.acquire(pair)
+    time.sleep(0.05)
+    back(limiter, pair, early, ((1, 1.0),), ((1, 10.0),))
+    time.sleep(0.1)
+    back(limiter, pair, other, ((2, 1.0),), ((2, 10.0),))
+    stamps = stored(db_url)[pair[0].id]
+    assert stamps[1] == pytest.approx(other.stamp + 0.15, abs=0.05)
+    assert stamps[1] > stamps[0] + 0.05
+
+
+def test_a_request_back_after_the_window_could_have_closed_keeps_its_completion(
+    limiter: Limiter, pair: tuple[Scope, Scope], db_url: str
+) -> None:
+    anchor = first(limiter, pair)
+    slot = limiter.acquire(pair)
+    time.sleep(1.0)  # back after the anchor's acquire + 1 s: it may have opened the next window
+    back(limiter, pair, slot, ((2, 1.0),), ((2, 10.0),))
+    app, method = stored(db_url)[pair[0].id], stored(db_url)[pair[1].id]
+    assert app[0] == anchor and app[1] > anchor + 0.9
+    assert method == [anchor, anchor]  # still inside the method's 10 s window
+
+
+def test_every_window_of_a_row_must_hold_the_request(limiter: Limiter, db_url: str) -> None:
+    both = ((10, 1.0), (50, 10.0))
+    pair = Scope.application(FP, "euw1", "10:1,50:10"), Scope.method(FP, "euw1", "m", METHOD)
+    limiter.observe([(pair[0], both, None), (pair[1], ((100, 10.0),), None)], answered=True)
+    slot = limiter.acquire(pair)
+    time.sleep(0.05)
+    back(limiter, pair, slot, ((1, 1.0), (1, 10.0)), ((1, 10.0),))
+    anchor = stored(db_url)[pair[0].id][0]
+    slot = limiter.acquire(pair)
+    time.sleep(1.0)
+    back(limiter, pair, slot, ((2, 1.0), (2, 10.0)), ((2, 10.0),))
+    # The 10 s window holds it, the 1 s one may not have: one stamp serves both, so it stays.
+    assert stored(db_url)[pair[0].id][1] > anchor + 0.9
+
+
+def test_a_window_without_an_anchor_keeps_completions(
+    limiter: Limiter, pair: tuple[Scope, Scope], db_url: str
+) -> None:
+    slot = limiter.acquire(pair)
+    time.sleep(0.05)
+    limiter.observe([(s, None, None) for s in pair], answered=True, slot=slot)  # no counts
+    later = limiter.acquire(pair)
+    time.sleep(0.1)
+    back(limiter, pair, later, ((2, 1.0),), ((2, 10.0),))  # Riot's second in the window
+    app = stored(db_url)[pair[0].id]
+    assert app[1] - app[0] == pytest.approx(0.1, abs=0.05)
+
+
+def test_an_anchored_window_frees_its_slots_together(
+    limiter: Limiter, pair: tuple[Scope, Scope]
+) -> None:
+    """The point of anchors: requests that went out over several round trips of one window
+    are free again when that window ends, not each a window after its own completion."""
+    first(limiter, pair)
+    for count in range(2, 11):  # the rest of the window, a round trip apart
+        slot = limiter.acquire(pair)
+        time.sleep(0.04)
+        back(limiter, pair, slot, ((count, 1.0),), ((count, 10.0),))
+    wait = wait_of(limiter, pair)
+    assert 0 < wait < 0.75  # without anchors: the last one's completion + 1 s, about 1 s away
+    time.sleep(wait + 0.02)
+    _, taken = limiter._take(pair, 10)
+    assert len(taken) == 10
