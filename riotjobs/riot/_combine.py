@@ -15,10 +15,17 @@ queue behind each other for the row lock. Here they queue in memory instead:
 Both only change how many requests share a round trip, not the rules: a slot is still taken
 under the rows' locks, and a completion that waits for its batch is counted as pending (as
 completing *now*) until it lands, which errs towards waiting.
+
+Far below the limits (see ``Limiter``), the leader may take more slots than there are waiters:
+the extra ones wait here as *spares* for the next threads, for at most ``spare_life`` seconds,
+and are handed back after that. Their pending stamps count meanwhile, so a spare only ever
+holds budget back. Completions of such requests can be queued without waiting (``put_later``):
+a timer or the queue's next writer writes them shortly after.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -31,6 +38,8 @@ from riotjobs.riot.errors import RateLimitBudgetExhausted
 
 S = TypeVar("S")
 T = TypeVar("T")
+
+log = logging.getLogger("riotjobs.riot.limiter")
 
 
 @dataclass(eq=False)
@@ -50,12 +59,18 @@ class SlotQueue(Generic[S]):
         take: Callable[[int], tuple[float, list[S]]],
         give_back: Callable[[list[S]], None],
         label: str,
+        *,
+        keep: Callable[[S], bool] = lambda slot: False,
+        spare_life: float = 0.5,
     ) -> None:
         self._take = take
         self._give_back = give_back
         self._label = label
+        self._keep = keep  # may a slot nobody waits for wait here as a spare?
+        self._spare_life = spare_life
         self._cond = threading.Condition()
         self._waiting: deque[_Ticket[S]] = deque()
+        self._spares: deque[tuple[S, float]] = deque()  # (slot, time.monotonic() it expires)
         self._leading = False
         self._next_free: float | None = None  # while the leader sleeps: when it will look again
         self._nudged = threading.Event()
@@ -63,6 +78,11 @@ class SlotQueue(Generic[S]):
     def get(self, deadline: float | None) -> S:
         """A slot, in arrival order. Raises ``RateLimitBudgetExhausted`` at once when the next
         free slot is known to lie past ``deadline``, and at ``deadline`` if none came."""
+        spare, stale = self._spare()
+        if stale:
+            self._give_back(stale)
+        if spare is not None:
+            return spare
         ticket: _Ticket[S] = _Ticket(deadline)
         with self._cond:
             if deadline is not None and self._next_free is not None and self._next_free > deadline:
@@ -88,6 +108,25 @@ class SlotQueue(Generic[S]):
                 self._cond.notify_all()
         return self._result(ticket)
 
+    def _spare(self) -> tuple[S | None, list[S]]:
+        """A live spare slot if there is one, and the expired ones to hand back."""
+        stale: list[S] = []
+        with self._cond:
+            now = time.monotonic()
+            while self._spares:
+                slot, expires = self._spares.popleft()
+                if expires > now:
+                    return slot, stale
+                stale.append(slot)
+        return None, stale
+
+    def drain(self) -> list[S]:
+        """Every spare slot, for handing back (the process is done with this queue)."""
+        with self._cond:
+            spares = [slot for slot, _ in self._spares]
+            self._spares.clear()
+        return spares
+
     def _lead(self, ticket: _Ticket[S]) -> None:
         while True:
             with self._cond:
@@ -95,17 +134,20 @@ class SlotQueue(Generic[S]):
             # Cleared before asking, so a lesson learned after this take still wakes the sleep.
             self._nudged.clear()
             wait, slots = self._take(wanted)
-            spare = []
+            unwanted = []
             with self._cond:
+                expires = time.monotonic() + self._spare_life
                 for slot in slots:
                     if self._waiting:
                         self._waiting.popleft().slot = slot
+                    elif self._keep(slot):
+                        self._spares.append((slot, expires))
                     else:
-                        spare.append(slot)
+                        unwanted.append(slot)
                 if slots:
                     self._cond.notify_all()
-            if spare:
-                self._give_back(spare)
+            if unwanted:
+                self._give_back(unwanted)
             with self._cond:
                 if ticket.slot is not None:
                     return
@@ -153,13 +195,64 @@ class _Entry(Generic[T]):
 
 
 class CompletionQueue(Generic[T]):
-    """A group commit: ``put`` returns once ``flush`` has written a batch holding ``item``."""
+    """A group commit: ``put`` returns once ``flush`` has written a batch holding ``item``;
+    ``put_later`` returns at once, and its item is written within about ``delay`` seconds, or
+    sooner once ``batch`` items are queued, or by ``flush_now``."""
 
-    def __init__(self, flush: Callable[[list[T]], None]) -> None:
+    def __init__(
+        self, flush: Callable[[list[T]], None], *, delay: float = 0.02, batch: int = 16
+    ) -> None:
         self._flush = flush
+        self._delay = delay
+        self._batch = batch
         self._cond = threading.Condition()
         self._queued: list[_Entry[T]] = []
         self._flushing = False
+        self._timer: threading.Timer | None = None
+
+    def put_later(self, item: T) -> None:
+        with self._cond:
+            self._queued.append(_Entry(item))
+            full = len(self._queued) >= self._batch and not self._flushing
+            if not full and self._timer is None:
+                self._timer = threading.Timer(self._delay, self._on_timer)
+                self._timer.daemon = True
+                self._timer.start()
+        if full:
+            self.flush_now()
+
+    def _on_timer(self) -> None:
+        with self._cond:
+            self._timer = None
+        try:
+            self.flush_now()
+        except Exception as exc:  # nobody waits for these: their stamps stay pending until the hold
+            log.warning("rate limit: could not record completed requests: %s", exc)
+
+    def flush_now(self) -> None:
+        """Write everything queued so far (waiting for a write already under way)."""
+        with self._cond:
+            while self._flushing:
+                self._cond.wait()
+            if not self._queued:
+                return
+            batch, self._queued = self._queued, []
+            self._flushing = True
+        self._write(batch)
+
+    def _write(self, batch: list[_Entry[T]]) -> None:
+        error: BaseException | None = None
+        try:
+            self._flush([e.item for e in batch])
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            with self._cond:
+                for other in batch:
+                    other.done, other.error = True, error
+                self._flushing = False
+                self._cond.notify_all()
 
     def put(self, item: T) -> None:
         entry = _Entry(item)
@@ -173,15 +266,4 @@ class CompletionQueue(Generic[T]):
                 return
             batch, self._queued = self._queued, []
             self._flushing = True
-        error: BaseException | None = None
-        try:
-            self._flush([e.item for e in batch])
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            with self._cond:
-                for other in batch:
-                    other.done, other.error = True, error
-                self._flushing = False
-                self._cond.notify_all()
+        self._write(batch)

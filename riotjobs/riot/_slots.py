@@ -45,6 +45,7 @@ class Slot:
 
     stamp: float  # the pending stamp: database-clock epoch seconds at acquire
     taken: float  # time.monotonic() just before the database read its clock
+    roomy: bool = False  # taken far below every limit (see ``Limiter``: spares, late completions)
 
     def completed(self) -> float:
         """Now, on the database clock. ``taken`` precedes the clock read, so this errs late."""

@@ -34,11 +34,20 @@ blocking stamp ages out and asks again, or raises ``RateLimitBudgetExhausted`` a
 that moment lies past the run's deadline.
 
 ``observe`` completes the request's stamp (one call of ``riotjobs_rl_done``, locking the rows
-in the same order; the completions of a process's threads share it too) and learns from the response: announced
-limits replace the configured ones, and when the ``-Count`` headers show Riot counted more than
-our log did (another user of the key, a lost stamp), phantom stamps are added so we back off.
+in the same order; the completions of a process's threads share it too) and learns from the
+response: announced limits replace the configured ones, and when the ``-Count`` headers show
+Riot counted more than our log did (another user of the key, a lost stamp), phantom stamps are
+added so we back off.
 Until a scope's limits have been announced, only one request at a time probes it. ``block``
 records a 429's ``Retry-After`` for every process.
+
+Far below the limits (by this process's last count, ``ROOMY`` times the slots asked for), the
+database work per request is what limits throughput, not Riot: the leader then takes
+``SPARE_SLOTS`` extra slots, which wait in memory for the next threads (half a second at most,
+then they are handed back), and completions that can teach nothing urgent are written by the
+next batch or a 20 ms timer instead of each waiting for its own statement. Both only hold
+budget back longer: a spare's pending stamp counts from the moment it was taken, and a queued
+completion counts as in flight until it is written.
 """
 
 from __future__ import annotations
@@ -64,6 +73,7 @@ from riotjobs.riot._slots import (
     phantoms,
     stored_limits,
 )
+from riotjobs.riot._sql import BLOCK_SQL, DONE_SQL, ENSURE_SQL, LOCK_SQL, TAKE_SQL, WRITE_SQL
 
 __all__ = [
     "DEFAULT_APP_LIMITS",
@@ -79,42 +89,10 @@ log = logging.getLogger("riotjobs.riot.limiter")
 
 DEFAULT_MARGIN = 0.01  # clock granularity only: stamps are completion times
 PROBE_POLL = 0.05  # how often waiters look whether a probe has taught the limits
-
-_TAKE_SQL = "SELECT slots, wait_s, clock FROM riotjobs_rl_take(%s, %s, %s, %s, %s, %s, %s)"
-_LOCK_SQL = """
-WITH t AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
-SELECT s.scope, s.limits, s.learned, s.stamps, s.blocked_until, s.probe_until, t.now
-FROM rate_limit_scopes s, t WHERE s.scope = ANY(%s) ORDER BY s.scope FOR UPDATE OF s
-"""
-_READ_SQL = _LOCK_SQL.replace(" FOR UPDATE OF s", "")
-_WRITE_SQL = """
-UPDATE rate_limit_scopes SET limits = %s, learned = %s, stamps = %s::float8[],
-    probe_until = %s, updated_at = now()
-WHERE scope = %s
-"""
-_ENSURE_SQL = """
-INSERT INTO rate_limit_scopes (scope, limits)
-SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT (scope) DO NOTHING
-"""
-# Replace requests' pending stamps by their logged completions (migration 0004: a request of a
-# window whose anchor we know is logged at the anchor's completion), locking the rows in
-# acquire's order; return what learning needs, with our count of stamps for each window Riot
-# counted.
-_DONE_SQL = """
-SELECT o_scope, o_limits, o_learned, o_probe_until, o_clock, o_ours
-FROM riotjobs_rl_done(
-    %(ids)s::text[], %(sent)s::float8[], %(done)s::float8[], %(a_scope)s::text[],
-    %(a_window)s::float8[], %(a_sent)s::float8[], %(a_done)s::float8[], %(windows)s::float8[],
-    %(hold)s, %(margin)s, %(slack)s
-)
-"""
-_BLOCK_SQL = """
-UPDATE rate_limit_scopes
-SET blocked_until = greatest(
-        coalesce(blocked_until, 0), extract(epoch FROM clock_timestamp()) + %s
-    ), updated_at = now()
-WHERE scope = %s
-"""
+# Far below the limits (this many times the slots asked for, by our last count), the leader
+# takes SPARE_SLOTS more than it has waiters, and completions are written a little later.
+ROOMY = 8
+SPARE_SLOTS = 16
 
 Facts = dict[str, tuple[Limits | None, Limits | None]]  # scope id -> (limits, counts)
 Lesson = tuple[Limits | None, Limits | None, bool]  # announced limits, counts, answered
@@ -153,9 +131,27 @@ class Limiter:
         self._slot_queues: dict[tuple[str, ...], SlotQueue[Slot]] = {}
         self._done_queues: dict[tuple[str, ...], CompletionQueue[_Done]] = {}
         self._queues_guard = threading.Lock()
+        # Per scope, as of this process's last completion there: its limits, and how many more
+        # requests every window of them had room for (absent: unknown, or not learned).
+        self._known: dict[str, Limits] = {}
+        self._room: dict[str, int] = {}
 
     def close(self) -> None:
-        self._pool.close()
+        """Write the completions still queued, hand back spare slots, close the connections."""
+        with self._queues_guard:
+            done_queues = list(self._done_queues.values())
+            slot_queues = list(self._slot_queues.items())
+        try:
+            for done_queue in done_queues:
+                done_queue.flush_now()
+            for key, slot_queue in slot_queues:
+                spares = slot_queue.drain()
+                if spares:
+                    facts: Facts = {scope: (None, None) for scope in key}
+                    given = [_Done(slot, None, facts, answered=False) for slot in spares]
+                    self._complete(key, given)
+        finally:  # what could not be written stays pending until the hold, like a crash's
+            self._pool.close()
 
     # --- acquire --------------------------------------------------------------------------------
 
@@ -178,6 +174,7 @@ class Limiter:
                     lambda wanted: self._take(fixed, wanted),
                     lambda slots: self._give_back(fixed, slots),
                     fixed[-1].label,
+                    keep=lambda slot: slot.roomy,
                 )
             return queue
 
@@ -186,16 +183,22 @@ class Limiter:
         none and the seconds until one would fit."""
         self._ensure(scopes)
         ids = sorted(s.id for s in scopes)
-        args = (ids, wanted, self.margin, self.pending_hold, self.probe_timeout, PROBE_POLL)
+        room = min(self._room.get(i, 0) for i in ids)
+        asked = wanted + SPARE_SLOTS if room >= ROOMY * (wanted + SPARE_SLOTS) else wanted
+        args = (ids, asked, self.margin, self.pending_hold, self.probe_timeout, PROBE_POLL)
         with self._pool.connection() as conn:
             taken = time.monotonic()
-            rec = conn.execute(_TAKE_SQL, (*args, COUNT_SLACK)).fetchone()
+            rec = conn.execute(TAKE_SQL, (*args, COUNT_SLACK)).fetchone()
         assert rec is not None
         stamps, wait, _ = rec
         if stamps is None:  # a row was deleted under us (cleanup): recreate it
             self._ensured.difference_update(ids)
             return float(wait), []
-        return float(wait), [Slot(float(s), taken) for s in stamps]
+        roomy = asked > wanted and len(stamps) == asked
+        if not roomy:
+            for i in ids:  # until a completion counts again
+                self._room.pop(i, None)
+        return float(wait), [Slot(float(s), taken, roomy) for s in stamps]
 
     def _give_back(self, scopes: Sequence[Scope], slots: Sequence[Slot]) -> None:
         """Drop slots whose requests were never sent (their waiters gave up meanwhile)."""
@@ -217,9 +220,7 @@ class Limiter:
         if not missing:
             return
         with self._pool.connection() as conn:
-            conn.execute(
-                _ENSURE_SQL, ([s.id for s in missing], [s.default_limits for s in missing])
-            )
+            conn.execute(ENSURE_SQL, ([s.id for s in missing], [s.default_limits for s in missing]))
         self._ensured.update(s.id for s in missing)
 
     # --- learning from responses ----------------------------------------------------------------
@@ -250,7 +251,29 @@ class Limiter:
                 queue = self._done_queues[ids] = CompletionQueue(
                     lambda batch: self._complete(ids, batch)
                 )
-        queue.put(_Done(slot, done, by_id, answered))
+        item = _Done(slot, done, by_id, answered)
+        if self._routine(slot, answered, facts):
+            queue.put_later(item)
+        else:
+            queue.put(item)
+
+    def _routine(
+        self,
+        slot: Slot,
+        answered: bool,
+        facts: Sequence[tuple[Scope, Limits | None, Limits | None]],
+    ) -> bool:
+        """May this completion be written a little later? Only far below the limits, for an
+        answered request that announced the limits we know: then it can teach nothing urgent
+        (at most phantom requests, which would take many to matter), and until it is written
+        it counts as in flight, which errs towards waiting."""
+        return (
+            slot.roomy
+            and answered
+            and all(
+                limits is None or limits == self._known.get(scope.id) for scope, limits, _ in facts
+            )
+        )
 
     def _complete(self, ids: tuple[str, ...], batch: Sequence[_Done]) -> None:
         """Replace the batch's pending stamps by their completion times (one statement), then
@@ -281,16 +304,28 @@ class Limiter:
             "slack": COUNT_SLACK,
         }
         with self._pool.connection() as conn:
-            recs = conn.execute(_DONE_SQL, args).fetchall()
+            recs = conn.execute(DONE_SQL, args).fetchall()
         stale = []
         for scope, limits, learned, probe_until, _, ours in recs:
             counted = dict(zip(windows, ours, strict=True))
             lessons = self._lessons(scope, responses)
             old = stored_limits(limits)
+            self._count_room(scope, old, learned, counted)
             if self._change(old, learned, probe_until, lessons, counted.__getitem__):
                 stale.append(scope)
         if stale:
             self._relearn(tuple(stale), responses)
+
+    def _count_room(
+        self, scope: str, limits: Limits, learned: bool, ours: dict[float, int]
+    ) -> None:
+        """Remember a row's limits and, if our log was counted for each of its windows, how
+        many more requests all of them have room for."""
+        self._known[scope] = limits
+        if learned and limits and all(window in ours for _, window in limits):
+            self._room[scope] = min(count - ours[window] for count, window in limits)
+        else:
+            self._room.pop(scope, None)
 
     @staticmethod
     def _lessons(scope: str, responses: Sequence[tuple[Facts, bool]]) -> list[Lesson]:
@@ -300,7 +335,7 @@ class Limiter:
         """Apply what the responses teach to the rows of ``ids``, under the rows' locks."""
         with self._pool.connection() as conn, conn.pipeline():
             conn.execute("BEGIN")
-            recs = conn.execute(_LOCK_SQL, (list(ids),)).fetchall()
+            recs = conn.execute(LOCK_SQL, (list(ids),)).fetchall()
             changed: list[str] = []
             for rec in recs:
                 row, now = Row.from_db(rec), float(rec[6])
@@ -310,15 +345,15 @@ class Limiter:
                 if change is None:
                     continue
                 limits, learned, probe, extra = change
+                self._known[row.scope] = limits
+                self._room.pop(row.scope, None)  # recounted at its next completion
                 if limits != row.limits:
                     log.info("rate limits of %s are %s", row.scope, format_limits(limits))
                 if extra:
                     log.info("rate limit: Riot counted more requests on %s than we did", row.scope)
                 row.limits = limits
                 written = self._trimmed(row, now, done=[now] * extra)
-                conn.execute(
-                    _WRITE_SQL, (format_limits(limits), learned, written, probe, row.scope)
-                )
+                conn.execute(WRITE_SQL, (format_limits(limits), learned, written, probe, row.scope))
                 changed.append(row.scope)
             conn.execute("COMMIT")
         # Waiters of this process need not poll to see a probe's lesson.
@@ -360,4 +395,4 @@ class Limiter:
         log.warning("rate limit: %s blocked for %.1fs (429)", scope.id, seconds)
         self._ensure([scope])
         with self._pool.connection() as conn:
-            conn.execute(_BLOCK_SQL, (seconds, scope.id))
+            conn.execute(BLOCK_SQL, (seconds, scope.id))

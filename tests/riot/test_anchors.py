@@ -145,3 +145,40 @@ def test_an_anchored_window_frees_its_slots_together(
     time.sleep(wait + 0.02)
     _, taken = limiter._take(pair, 10)
     assert len(taken) == 10
+
+
+def test_far_below_the_limits_spares_are_taken_and_completions_written_late(
+    db_url: str,
+) -> None:
+    """With room for thousands, the leader takes spare slots (pending in the database from
+    the moment they are taken) and completions are queued; ``close`` writes them and hands the
+    spares back, so nothing stays pending."""
+    big = Scope.application(FP, "kr", "10000:1"), Scope.method(FP, "kr", "m", "10000:10")
+    limiter = Limiter(db_url)
+    counts = (((1, 1.0),), ((1, 10.0),))
+    limiter.observe(
+        [(big[0], ((10000, 1.0),), None), (big[1], ((10000, 10.0),), None)], answered=True
+    )
+    slot = limiter.acquire(big)
+    assert not slot.roomy  # nothing counted yet
+    back(limiter, big, slot, *counts)
+    roomy = limiter.acquire(big)
+    assert roomy.roomy
+    pending = [s for s in stored(db_url)[big[0].id] if s < 0]
+    assert len(pending) == 1 + 16  # its own and the spares
+    spare = limiter.acquire(big)
+    assert spare.roomy and spare.stamp in [-s for s in pending]  # taken with the first
+    # Announcing the limits we know: queued (written by a 20 ms timer, or by close).
+    back(limiter, big, roomy, ((2, 1.0),), ((2, 10.0),))
+    back(limiter, big, spare, ((3, 1.0),), ((3, 10.0),))
+    limiter.close()
+    assert all(s > 0 for s in stored(db_url)[big[0].id])  # written, spares handed back
+    assert len(stored(db_url)[big[0].id]) == 3
+
+
+def test_near_the_limits_there_are_no_spares(limiter: Limiter, pair: tuple[Scope, Scope]) -> None:
+    first(limiter, pair)  # 10:1 has room for 9: far too little
+    slot = limiter.acquire(pair)
+    assert not slot.roomy
+    back(limiter, pair, slot, ((2, 1.0),), ((2, 10.0),))
+    assert len(stored_of(limiter, pair)[pair[0].id]) == 2  # written before observe returned

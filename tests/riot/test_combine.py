@@ -117,3 +117,42 @@ def test_completions_are_written_in_batches_and_errors_reach_every_caller() -> N
     broken: CompletionQueue[int] = CompletionQueue(failing)
     results = run_threads(5, lambda: broken.put(1))
     assert all(isinstance(r, RuntimeError) for r in results)
+
+
+def test_slots_nobody_waits_for_wait_as_spares_until_they_expire() -> None:
+    budget = FakeBudget(free=100)
+    queue = SlotQueue(
+        lambda n: budget.take(n + 3), budget.give_back, "x", keep=lambda s: True, spare_life=0.2
+    )
+    assert queue.get(None) == 0  # the leader took four: one for itself, three spares
+    assert [queue.get(None), queue.get(None)] == [1, 2]
+    assert budget.calls == [4]  # the spares came without asking again
+    time.sleep(0.25)
+    assert queue.get(None) == 4  # the last spare expired: handed back, and a fresh take
+    assert budget.given_back == [3]
+    assert queue.drain() == [5, 6, 7]
+
+
+def test_slots_that_may_not_be_kept_are_handed_back_at_once() -> None:
+    budget = FakeBudget(free=100)
+    queue = SlotQueue(lambda n: budget.take(n + 3), budget.give_back, "x", keep=lambda s: s > 2)
+    assert queue.get(None) == 0
+    assert budget.given_back == [1, 2] and queue.drain() == [3]
+
+
+def test_late_completions_are_written_by_the_timer_or_a_full_batch() -> None:
+    written: list[list[int]] = []
+    queue = CompletionQueue(written.append, delay=0.05, batch=3)
+    queue.put_later(1)
+    assert written == []  # returned at once
+    time.sleep(0.1)
+    assert written == [[1]]  # the timer wrote it
+    for item in (2, 3, 4):
+        queue.put_later(item)
+    assert written == [[1], [2, 3, 4]]  # the third filled the batch: written by its thread
+    queue.put_later(5)
+    queue.put(6)  # a waiting completion takes the late ones along
+    assert written[-1] == [5, 6]
+    queue.put_later(7)
+    queue.flush_now()
+    assert written[-1] == [7]
