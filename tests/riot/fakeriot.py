@@ -79,6 +79,7 @@ class FakeRiot:
     examples: Path | None = None  # serve real match-v5 files from here
     latency: float = 0.0  # before the request is counted, like a slow connection
     slow: dict[int, float] = field(default_factory=dict)  # n-th request → extra seconds, likewise
+    reply_jitter: float = 0.0  # up to this many seconds (seeded) after counting, before answering
     hits: list[Hit] = field(default_factory=list)
     rejected: Counter[str] = field(default_factory=Counter)  # 429s by type
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -174,6 +175,9 @@ class FakeRiot:
                 return 400, headers, b'{"status": {"message": "Bad request"}}'
             if "broken" in rest:  # a 200 whose body lacks required fields
                 return 200, headers, b'{"puuid": "broken"}'
+            after = self._rng.uniform(0, self.reply_jitter) if self.reply_jitter else 0.0
+        if after:
+            time.sleep(after)
         return 200, headers, json.dumps(self.body(method, rest, routing)).encode()
 
     def _scope(self, name: str, spec: str) -> FixedWindows:

@@ -100,3 +100,28 @@ def test_uneven_delays_over_real_http_get_no_429(db_url: str) -> None:
     assert len(fake.hits) == count
     assert fake.rejected["application"] == 0 and fake.rejected["method"] == 0
     assert busiest_window([hit.at for hit in fake.hits], WINDOW) <= LIMIT
+
+
+def test_two_processes_with_jitter_both_ways_never_overfill_a_window(db_url: str) -> None:
+    """Anchors and completions under delays before Riot counts a request and after: two
+    clients (two processes' limiters) share one key; Riot's windows never overfill."""
+    count = 24
+    fake = FakeRiot(key=KEY, app_limits=f"{LIMIT}:{WINDOW:g}", reply_jitter=0.12)
+    rng = random.Random(5)
+    fake.slow = {n + 1: rng.choice([0.0, 0.0, 0.05, 0.25]) for n in range(count)}
+    base = fake.start()
+    try:
+        with (
+            RiotClient(settings_for(base), db_url=db_url) as one,
+            RiotClient(settings_for(base), db_url=db_url) as two,
+        ):
+            jobs = [threading.Thread(target=fetch_all, args=(c, count // 2)) for c in (one, two)]
+            for job in jobs:
+                job.start()
+            for job in jobs:
+                job.join()
+    finally:
+        fake.stop()
+    assert len(fake.hits) == count
+    assert fake.rejected["application"] == 0 and fake.rejected["method"] == 0
+    assert busiest_window([hit.at for hit in fake.hits], WINDOW) <= LIMIT
