@@ -71,6 +71,16 @@ def _count() -> Any:
     return Field(default=0, sa_column_kwargs={"server_default": text("0")})
 
 
+def _floats() -> Any:
+    """A ``float8[]`` column, empty by default."""
+    return Field(
+        default_factory=list,
+        sa_column=Column(
+            ARRAY(DOUBLE_PRECISION), nullable=False, server_default=text("'{}'::float8[]")
+        ),
+    )
+
+
 class Player(SQLModel, table=True):
     __tablename__ = "players"
     __table_args__ = (
@@ -299,18 +309,8 @@ class RateLimitScope(SQLModel, table=True):
     scope: str = Field(primary_key=True, max_length=200)
     limits: str = Field(max_length=200)  # e.g. "20:1,100:120", learned from response headers
     learned: bool = _flag(False)
-    stamps: list[float] = Field(
-        default_factory=list,
-        sa_column=Column(
-            ARRAY(DOUBLE_PRECISION), nullable=False, server_default=text("'{}'::float8[]")
-        ),
-    )
-    anchors: list[float] = Field(
-        default_factory=list,
-        sa_column=Column(
-            ARRAY(DOUBLE_PRECISION), nullable=False, server_default=text("'{}'::float8[]")
-        ),
-    )
+    stamps: list[float] = _floats()
+    anchors: list[float] = _floats()
     blocked_until: float | None = Field(default=None, sa_type=DOUBLE_PRECISION)
     probe_until: float | None = Field(default=None, sa_type=DOUBLE_PRECISION)
     updated_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)

@@ -145,11 +145,7 @@ class Limiter:
             for done_queue in done_queues:
                 done_queue.flush_now()
             for key, slot_queue in slot_queues:
-                spares = slot_queue.drain()
-                if spares:
-                    facts: Facts = {scope: (None, None) for scope in key}
-                    given = [_Done(slot, None, facts, answered=False) for slot in spares]
-                    self._complete(key, given)
+                self._give_back(key, slot_queue.drain())
         finally:  # what could not be written stays pending until the hold, like a crash's
             self._pool.close()
 
@@ -172,7 +168,7 @@ class Limiter:
                 fixed = tuple(scopes)
                 queue = self._slot_queues[key] = SlotQueue(
                     lambda wanted: self._take(fixed, wanted),
-                    lambda slots: self._give_back(fixed, slots),
+                    lambda slots: self._give_back(key, slots),
                     fixed[-1].label,
                     keep=lambda slot: slot.roomy,
                 )
@@ -200,11 +196,12 @@ class Limiter:
                 self._room.pop(i, None)
         return float(wait), [Slot(float(s), taken, roomy) for s in stamps]
 
-    def _give_back(self, scopes: Sequence[Scope], slots: Sequence[Slot]) -> None:
-        """Drop slots whose requests were never sent (their waiters gave up meanwhile)."""
-        facts: Facts = {s.id: (None, None) for s in scopes}
-        ids = tuple(sorted(facts))
-        self._complete(ids, [_Done(slot, None, facts, answered=False) for slot in slots])
+    def _give_back(self, ids: tuple[str, ...], slots: Sequence[Slot]) -> None:
+        """Drop slots whose requests were never sent (their waiters gave up meanwhile, or the
+        process is done with its spares). ``ids`` are the scope ids, sorted."""
+        if slots:
+            facts: Facts = {scope: (None, None) for scope in ids}
+            self._complete(ids, [_Done(slot, None, facts, answered=False) for slot in slots])
 
     def _trimmed(self, row: Row, now: float, done: Sequence[float] = ()) -> list[float]:
         """The row's stored array plus ``done`` stamps, without those older than any window

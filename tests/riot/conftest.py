@@ -1,4 +1,5 @@
-"""Helpers for the Riot client tests: settings for a key and base URL, and client factories."""
+"""Helpers for the Riot client tests: settings for a key and base URL, client factories, and a
+look at the limiter's rows."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from riotjobs.config import Settings
+from riotjobs.riot._headers import fingerprint
 from riotjobs.riot.client import RiotClient
+from riotjobs.riot.limiter import Limiter, Scope
 
 KEY = "RGAPI-fake-test-key-0000"
+FP = fingerprint("RGAPI-limiter-test")  # the scopes of the limiter tests
 
 
 def settings_for(base_url: str = "https://{routing}.api.test", key: str = KEY) -> Settings:
@@ -61,3 +66,15 @@ def announced(
     }
     base.update({k.replace("_", "-"): v for k, v in headers.items()})
     return httpx.Response(status, json=json if json is not None else {}, headers=base)
+
+
+def wait_of(limiter: Limiter, pair: tuple[Scope, ...]) -> float:
+    """The wait a new request would face now; 0 means it took a slot (left pending)."""
+    wait, taken = limiter._take(pair, 1)
+    return 0.0 if taken else wait
+
+
+def stored(db_url: str) -> dict[str, list[float]]:
+    with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
+        rows = conn.execute("SELECT scope, stamps FROM rate_limit_scopes").fetchall()
+    return {scope: list(stamps) for scope, stamps in rows}

@@ -11,7 +11,7 @@ import pytest
 
 from riotjobs.riot._headers import Limits
 from riotjobs.riot.limiter import Limiter, Scope, Slot
-from tests.riot.test_limiter import FP, stored, wait_of
+from tests.riot.conftest import FP, stored, wait_of
 
 APP, METHOD = "10:1", "100:10"
 
@@ -40,28 +40,19 @@ def back(
     limiter.observe([(pair[0], None, app), (pair[1], None, method)], answered=True, slot=slot)
 
 
-def first(limiter: Limiter, pair: tuple[Scope, Scope]) -> float:
+def first(limiter: Limiter, pair: tuple[Scope, Scope], db_url: str) -> float:
     """A request that Riot counted first in both its windows; returns its logged completion."""
     slot = limiter.acquire(pair)
     time.sleep(0.05)
     back(limiter, pair, slot, ((1, 1.0),), ((1, 10.0),))
-    (stamp,) = stored_of(limiter, pair)[pair[0].id]
+    (stamp,) = stored(db_url)[pair[0].id]
     return stamp
-
-
-def stored_of(limiter: Limiter, pair: tuple[Scope, Scope]) -> dict[str, list[float]]:
-    with limiter._pool.connection() as conn:
-        rows = conn.execute(
-            "SELECT scope, stamps FROM rate_limit_scopes WHERE scope = ANY(%s)",
-            ([s.id for s in pair],),
-        ).fetchall()
-    return {scope: sorted(stamps) for scope, stamps in rows}
 
 
 def test_a_request_of_an_anchored_window_is_logged_at_the_anchor(
     limiter: Limiter, pair: tuple[Scope, Scope], db_url: str
 ) -> None:
-    anchor = first(limiter, pair)
+    anchor = first(limiter, pair, db_url)
     slot = limiter.acquire(pair)  # after the anchor came back: in its window or a later one
     time.sleep(0.2)
     back(limiter, pair, slot, ((2, 1.0),), ((2, 10.0),))
@@ -93,7 +84,7 @@ def test_a_request_out_before_the_anchor_came_back_keeps_its_completion(
 def test_a_request_back_after_the_window_could_have_closed_keeps_its_completion(
     limiter: Limiter, pair: tuple[Scope, Scope], db_url: str
 ) -> None:
-    anchor = first(limiter, pair)
+    anchor = first(limiter, pair, db_url)
     slot = limiter.acquire(pair)
     time.sleep(1.0)  # back after the anchor's acquire + 1 s: it may have opened the next window
     back(limiter, pair, slot, ((2, 1.0),), ((2, 10.0),))
@@ -131,11 +122,11 @@ def test_a_window_without_an_anchor_keeps_completions(
 
 
 def test_an_anchored_window_frees_its_slots_together(
-    limiter: Limiter, pair: tuple[Scope, Scope]
+    limiter: Limiter, pair: tuple[Scope, Scope], db_url: str
 ) -> None:
     """The point of anchors: requests that went out over several round trips of one window
     are free again when that window ends, not each a window after its own completion."""
-    first(limiter, pair)
+    first(limiter, pair, db_url)
     for count in range(2, 11):  # the rest of the window, a round trip apart
         slot = limiter.acquire(pair)
         time.sleep(0.04)
@@ -176,9 +167,11 @@ def test_far_below_the_limits_spares_are_taken_and_completions_written_late(
     assert len(stored(db_url)[big[0].id]) == 3
 
 
-def test_near_the_limits_there_are_no_spares(limiter: Limiter, pair: tuple[Scope, Scope]) -> None:
-    first(limiter, pair)  # 10:1 has room for 9: far too little
+def test_near_the_limits_there_are_no_spares(
+    limiter: Limiter, pair: tuple[Scope, Scope], db_url: str
+) -> None:
+    first(limiter, pair, db_url)  # 10:1 has room for 9: far too little
     slot = limiter.acquire(pair)
     assert not slot.roomy
     back(limiter, pair, slot, ((2, 1.0),), ((2, 10.0),))
-    assert len(stored_of(limiter, pair)[pair[0].id]) == 2  # written before observe returned
+    assert len(stored(db_url)[pair[0].id]) == 2  # written before observe returned

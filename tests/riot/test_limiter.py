@@ -12,8 +12,7 @@ import pytest
 from riotjobs.riot._headers import RateHeaders, fingerprint, format_limits, parse_limits
 from riotjobs.riot.errors import RateLimitBudgetExhausted
 from riotjobs.riot.limiter import Limiter, Scope, Slot, phantoms
-
-FP = fingerprint("RGAPI-limiter-test")
+from tests.riot.conftest import FP, stored, wait_of
 
 
 @pytest.fixture
@@ -39,18 +38,6 @@ def learn(limiter: Limiter, pair: tuple[Scope, Scope], slot: Slot | None = None)
 def done(limiter: Limiter, pair: tuple[Scope, Scope], slot: Slot) -> None:
     """``slot``'s request is back, with no headers."""
     limiter.observe([(s, None, None) for s in pair], answered=True, slot=slot)
-
-
-def wait_of(limiter: Limiter, pair: tuple[Scope, Scope]) -> float:
-    """The wait a new request would face now; 0 means it took a slot (left pending)."""
-    wait, taken = limiter._take(pair, 1)
-    return 0.0 if taken else wait
-
-
-def stored(db_url: str) -> dict[str, list[float]]:
-    with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
-        rows = conn.execute("SELECT scope, stamps FROM rate_limit_scopes").fetchall()
-    return {scope: list(stamps) for scope, stamps in rows}
 
 
 def test_parse_limits_and_headers() -> None:

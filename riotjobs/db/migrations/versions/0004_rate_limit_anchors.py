@@ -21,7 +21,8 @@ is after the window's opening, and only requests of the anchor's own window get 
 slot check saw them all within ``window`` and admitted the last only if it fit.
 
 ``anchors`` holds flattened triples ``[window, sent, done, ...]``, at most one per window (the
-latest); ones too old to anchor any request that is still in flight are dropped.
+latest; ``riotjobs_rl_anchor`` finds a window's); ones too old to anchor any request that is
+still in flight are dropped.
 
 ``riotjobs_rl_done`` replaces the pending stamps of a batch of requests (``sent``: the pending
 stamps, positive; ``done``: completion times, NULL for slots never used) under the rows' locks,
@@ -43,6 +44,15 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Which triple of an anchors array is the window's (1-based), or NULL.
+ANCHOR = r"""
+CREATE OR REPLACE FUNCTION riotjobs_rl_anchor(marks float8[], win float8) RETURNS integer
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT n FROM generate_series(1, coalesce(array_length(marks, 1), 0) / 3) AS n
+    WHERE marks[3 * n - 2] = win LIMIT 1
+$$
+"""
+
 DONE = r"""
 CREATE OR REPLACE FUNCTION riotjobs_rl_done(
     ids text[], sent float8[], done float8[],
@@ -60,11 +70,11 @@ DECLARE
     k integer;
     marks float8[];
     wins float8[];
+    w_sent float8[];
+    w_done float8[];
     fresh float8[];
-    stamp float8;
     latest float8;
     found_at integer;
-    j integer;
     kept float8[];
 BEGIN
     FOR r IN
@@ -75,12 +85,7 @@ BEGIN
         marks := r.anchors;
         FOR i IN 1 .. coalesce(array_length(a_scope, 1), 0) LOOP
             CONTINUE WHEN a_scope[i] <> r.scope;
-            found_at := NULL;
-            FOR k IN 1 .. coalesce(array_length(marks, 1), 0) / 3 LOOP
-                IF marks[3 * k - 2] = a_window[i] THEN
-                    found_at := k;
-                END IF;
-            END LOOP;
+            found_at := riotjobs_rl_anchor(marks, a_window[i]);
             IF found_at IS NULL THEN
                 marks := marks || ARRAY[a_window[i], a_sent[i], a_done[i]];
             ELSIF marks[3 * found_at] < a_done[i] THEN
@@ -95,35 +100,30 @@ BEGIN
             END IF;
         END LOOP;
         marks := kept;
+        -- Each limit's anchor, found once: the stamp rule below only compares with them.
         wins := ARRAY(
             SELECT split_part(p, ':', 2)::float8 FROM unnest(string_to_array(r.limits, ',')) AS p
         );
+        w_sent := '{}';
+        w_done := '{}';
+        FOR k IN 1 .. coalesce(array_length(wins, 1), 0) LOOP
+            found_at := riotjobs_rl_anchor(marks, wins[k]);
+            w_sent := w_sent || marks[3 * found_at - 1];  -- NULL when the window has none
+            w_done := w_done || marks[3 * found_at];
+        END LOOP;
         -- Each completed request's stamp: the latest anchor if one holds it in every window.
         fresh := '{}';
         FOR i IN 1 .. coalesce(array_length(sent, 1), 0) LOOP
             CONTINUE WHEN done[i] IS NULL;
-            stamp := done[i];
             latest := NULL;
             FOR k IN 1 .. coalesce(array_length(wins, 1), 0) LOOP
-                found_at := NULL;
-                FOR j IN 1 .. coalesce(array_length(marks, 1), 0) / 3 LOOP
-                    IF marks[3 * j - 2] = wins[k]
-                        AND marks[3 * j] <= sent[i]
-                        AND done[i] < marks[3 * j - 1] + wins[k]
-                    THEN
-                        found_at := j;
-                    END IF;
-                END LOOP;
-                IF found_at IS NULL THEN
+                IF NOT coalesce(w_done[k] <= sent[i] AND done[i] < w_sent[k] + wins[k], false) THEN
                     latest := NULL;
                     EXIT;
                 END IF;
-                latest := greatest(latest, marks[3 * found_at]);
+                latest := greatest(latest, w_done[k]);
             END LOOP;
-            IF latest IS NOT NULL THEN
-                stamp := least(stamp, latest);
-            END IF;
-            fresh := fresh || stamp;
+            fresh := fresh || least(done[i], latest);
         END LOOP;
         UPDATE rate_limit_scopes s
         SET stamps = ARRAY(
@@ -159,6 +159,7 @@ def upgrade() -> None:
         "ALTER TABLE rate_limit_scopes"
         " ADD COLUMN anchors float8[] NOT NULL DEFAULT '{}'::float8[]"
     )
+    op.execute(ANCHOR)
     op.execute(DONE)
 
 
@@ -167,4 +168,5 @@ def downgrade() -> None:
         "DROP FUNCTION IF EXISTS riotjobs_rl_done(text[], float8[], float8[], text[], float8[],"
         " float8[], float8[], float8[], float8, float8, float8)"
     )
+    op.execute("DROP FUNCTION IF EXISTS riotjobs_rl_anchor(float8[], float8)")
     op.execute("ALTER TABLE rate_limit_scopes DROP COLUMN anchors")
