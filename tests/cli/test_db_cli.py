@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
+from riotjobs.db import embedded
 from tests.conftest import run_riotjobs
 from tests.pgharness import PgServer
 
@@ -76,24 +76,4 @@ def test_embedded_database_is_created_and_migrated(tmp_path: Path) -> None:
         url = run_riotjobs("db", "url", env=env)
         assert "(embedded)" in url.stdout
     finally:
-        _stop_embedded(tmp_path / "xdg" / "riotjobs" / "pgdata")
-
-
-def _stop_embedded(pgdata: Path) -> None:
-    import subprocess
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-
-    pg_ctl = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_ctl"
-    if pgdata.is_dir():
-        # pg_ctl refuses to run as root: run it as the cluster's owner (pgserver's user).
-        owner = pgdata.stat().st_uid if os.geteuid() == 0 else None
-        subprocess.run(
-            [str(pg_ctl), "-D", str(pgdata), "stop", "-m", "immediate"],
-            capture_output=True,
-            check=False,
-            user=owner,
-        )
+        embedded.stop(tmp_path / "xdg" / "riotjobs" / "pgdata", mode="immediate")
