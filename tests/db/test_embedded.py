@@ -93,3 +93,17 @@ def test_two_first_starts_at_once_make_one_cluster(tmp_path: Path) -> None:
 def test_stop_without_a_server_is_a_no_op(tmp_path: Path) -> None:
     assert embedded.stop(tmp_path) is False
     assert os.listdir(tmp_path) == []
+
+
+def test_a_start_that_fails_is_one_line_with_the_servers_reason(tmp_path: Path) -> None:
+    pgdata = tmp_path / "xdg" / "riotjobs" / "pgdata"
+    pgdata.mkdir(parents=True)
+    (pgdata / "PG_VERSION").write_text(embedded.server_major() + "\n")  # but no cluster in it
+
+    result = run_riotjobs("db", "url", env=_env(tmp_path), timeout=60)
+
+    assert result.returncode == 69, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("riotjobs: cannot start the embedded database")
+    assert "postgresql.conf" in lines[0]
