@@ -7,7 +7,8 @@
 #   --quick:        one embedded-database round trip: the tests of riotjobs.db.embedded and the
 #                   migrations, with the test harness forced onto its embedded cluster.
 # Interpreters: the arguments (e.g. python3.13 or a path), else python3.11 and up found on PATH
-# or in pyenv. A missing version is reported and skipped; a failing one fails the script.
+# or in pyenv. A missing version is reported and skipped. Exit 0 when every Python found passed,
+# 1 when one failed, 3 when none of those asked for was found.
 #
 #   scripts/prove_pythons.sh                 # every Python found, full demo
 #   scripts/prove_pythons.sh --quick 3.13    # what CI runs
@@ -71,4 +72,5 @@ for want in "${wanted[@]}"; do
 done
 
 echo "pythons: passed ${passed[*]:-none}; failed ${failed[*]:-none}; skipped ${skipped[*]:-none}"
-[[ ${#failed[@]} -eq 0 && ${#passed[@]} -gt 0 ]]
+if [[ ${#failed[@]} -gt 0 ]]; then exit 1; fi
+if [[ ${#passed[@]} -eq 0 ]]; then exit 3; fi
