@@ -62,18 +62,18 @@ def test_schema_behind_exits_78_naming_upgrade(tmp_path: Path, pg_server: PgServ
         pg_server.drop(name)
 
 
-def test_embedded_database_is_created_and_migrated(tmp_path: Path) -> None:
+def test_embedded_database_is_created_and_migrated(server_dir: Path) -> None:
     env = {
         "PATH": "/usr/bin:/bin",
-        "RIOTJOBS_ENV_FILE": str(tmp_path / "none"),
-        "XDG_DATA_HOME": str(tmp_path / "xdg"),
+        "RIOTJOBS_ENV_FILE": str(server_dir / "none"),
+        "XDG_DATA_HOME": str(server_dir / "xdg"),
     }
     try:
         result = run_riotjobs("check", env=env, timeout=120)
         assert result.returncode == 0, result.stderr
         assert result.stderr == ""
-        assert (tmp_path / "xdg" / "riotjobs" / "pgdata").is_dir()
+        assert (server_dir / "xdg" / "riotjobs" / "pgdata").is_dir()
         url = run_riotjobs("db", "url", env=env)
         assert "(embedded)" in url.stdout
     finally:
-        embedded.stop(tmp_path / "xdg" / "riotjobs" / "pgdata", mode="immediate")
+        embedded.stop(server_dir / "xdg" / "riotjobs" / "pgdata", mode="immediate")

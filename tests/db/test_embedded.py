@@ -56,8 +56,8 @@ def test_a_data_directory_of_an_older_major_is_refused_and_left_untouched(
     assert _snapshot(tmp_path / "xdg") == before
 
 
-def test_the_bundled_major_is_what_the_server_reports(tmp_path: Path) -> None:
-    root = tmp_path / "data"
+def test_the_bundled_major_is_what_the_server_reports(server_dir: Path) -> None:
+    root = server_dir / "data"
     try:
         url = embedded.start(root)
         assert (root / "pgdata" / "PG_VERSION").read_text().strip() == embedded.server_major()
@@ -71,9 +71,9 @@ def test_the_bundled_major_is_what_the_server_reports(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_two_first_starts_at_once_make_one_cluster(tmp_path: Path) -> None:
-    env = _env(tmp_path)
-    pgdata = tmp_path / "xdg" / "riotjobs" / "pgdata"
+def test_two_first_starts_at_once_make_one_cluster(server_dir: Path) -> None:
+    env = _env(server_dir)
+    pgdata = server_dir / "xdg" / "riotjobs" / "pgdata"
     try:
         procs = [spawn_riotjobs("db", "url", env=env) for _ in range(2)]
         outs = [p.communicate(timeout=120) for p in procs]
