@@ -68,7 +68,9 @@ def test_upgrade_allows_cancelled_and_keeps_history_untouched(at_0004: Any) -> N
         assert _history(conn) == before
         assert _relfilenode(conn) == node  # not rewritten
         validated = conn.execute(
-            text("SELECT convalidated FROM pg_constraint WHERE conname = 'ck_job_executions_status'")
+            text(
+                "SELECT convalidated FROM pg_constraint WHERE conname = 'ck_job_executions_status'"
+            )
         ).scalar_one()
         assert validated is True
     with at_0004.begin() as conn:
