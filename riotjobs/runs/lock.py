@@ -158,7 +158,7 @@ class JobLock:
         receives stays queued for the next call."""
         if not self.guard.acquire(blocking=False):
             return False
-        try:
+        try:  # notifies(timeout=...) needs psycopg 3.2
             got = list(self.conn.notifies(timeout=0))
         finally:
             self.guard.release()
