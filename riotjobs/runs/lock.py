@@ -155,7 +155,8 @@ class JobLock:
     def notified(self, channel: str, payload: str) -> bool:
         """Whether ``payload`` was notified on ``channel`` since the last call. Never waits:
         while the main thread uses the connection this answers False, and what its statement
-        receives stays queued for the next call."""
+        receives stays queued for the next call. It drains every notification of the
+        connection: another feature listening here must share this reader."""
         if not self.guard.acquire(blocking=False):
             return False
         try:  # notifies(timeout=...) needs psycopg 3.2
