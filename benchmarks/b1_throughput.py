@@ -119,15 +119,14 @@ def peer(python: str, script: str, puuids: list[str], matches: int) -> dict[str,
     return doc
 
 
-def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The median run's figures (by answered req/s), with every figure's spread over runs."""
-    ordered = sorted(runs, key=lambda r: r["answered_per_s"] or 0)
+def summary(runs: list[dict[str, Any]], by: str = "answered_per_s") -> dict[str, Any]:
+    """The median run's figures (by ``by``), with every figure's spread over the runs."""
+    ordered = sorted(runs, key=lambda r: r.get(by) or 0)
     doc = dict(ordered[(len(ordered) - 1) // 2])
     doc["runs"] = len(runs)
     doc["spread"] = {key: c.spread(runs, key) for key in FIGURES}
-    doc["per_run"] = [
-        {key: r.get(key) for key in (*FIGURES, "app_429", "method_429")} for r in runs
-    ]
+    keys = (*FIGURES, "app_429", "method_429")
+    doc["per_run"] = [{key: r.get(key) for key in keys if key in r} for r in runs]
     return doc
 
 
