@@ -258,7 +258,7 @@ def track(db_url: str, puuids: Sequence[str], *, platform: str = "na1") -> None:
     from sqlmodel import Session
 
     from riotjobs.db.engine import create_engine, to_sqlalchemy
-    from riotjobs.players import track_player
+    from riotjobs.ops.players import track_player
 
     engine = create_engine(to_sqlalchemy(db_url))
     try:
