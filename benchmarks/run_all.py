@@ -228,7 +228,7 @@ def _sandbox(d: dict[str, Any]) -> list[Row]:
 BENCHMARKS: dict[str, tuple[str, list[str], list[str], Summary]] = {
     "b1": ("b1_throughput.py", ["--repeat", "2"], ["--players", "2", "--matches", "10"], _b1),
     "b1s": ("b1_throughput.py", ["--short", "--repeat", "3"], ["--short", "--no-peer"], _b1),
-    "b2": ("b2_two_processes.py", [], ["--timeout", "8", "--discovered", "4"], _b2),
+    "b2": ("b2_two_processes.py", [], ["--timeout", "15", "--discovered", "4"], _b2),
     "b2s": ("b2_two_processes.py", ["--short", "--repeat", "2"], ["--short", "--no-peer"], _b2),
     "b3": ("b3_ingest.py", [], ["--matches", "100"], _b3),
     "b4": ("b4_status_scale.py", [], ["--rows", "5000", "--repeat", "1"], _b4),

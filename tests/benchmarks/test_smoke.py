@@ -35,7 +35,7 @@ def _quick_args() -> dict[str, tuple[str, list[str]]]:
 QUICK = _quick_args()
 
 
-def _run(pg_server: PgServer, script: str, *args: str, timeout: float = 120) -> Any:
+def _run(pg_server: PgServer, script: str, *args: str, timeout: float = 300) -> Any:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RIOTJOBS_", "RIOT_API"))}
     env["RIOTJOBS_BENCH_DATABASE_URL"] = pg_server.admin_url
     env["RIOTJOBS_BENCH_PULSEFIRE"] = "skip"  # it needs Python >= 3.12 and the package index
