@@ -1,5 +1,5 @@
 """The limiter's statements. The slot check and the completions are database functions
-(migrations 0003 to 0005); these call them, and read, write and block rows."""
+(migrations 0003 and 0004); these call them, and read, write and block rows."""
 
 TAKE_SQL = "SELECT slots, wait_s, clock FROM riotjobs_rl_take(%s, %s, %s, %s, %s, %s, %s)"
 LOCK_SQL = """
@@ -16,10 +16,10 @@ ENSURE_SQL = """
 INSERT INTO rate_limit_scopes (scope, limits)
 SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT (scope) DO NOTHING
 """
-# Replace requests' pending stamps by their logged completions (migrations 0004 and 0005: a
-# request of a window whose anchor we know is logged at the anchor's completion), locking the
-# rows in acquire's order; return what learning needs, with our count of stamps for each window
-# Riot counted.
+# Replace requests' pending stamps by their logged completions (migration 0004: a request of a
+# window whose anchor we know is logged at the anchor's completion), locking the rows in
+# acquire's order; return what learning needs, with our count of stamps for each window Riot
+# counted.
 DONE_SQL = """
 SELECT o_scope, o_limits, o_learned, o_probe_until, o_clock, o_ours
 FROM riotjobs_rl_done(
