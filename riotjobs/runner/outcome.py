@@ -3,7 +3,8 @@
 - an item-level failure makes the run ``partial`` (exit 3);
 - ``RateLimitBudgetExhausted`` escaping a task ends that task as partial; the job goes on;
 - ``InvalidKeyError`` and any other ``RiotJobsError`` fail the run with their own exit code;
-- a database ``OperationalError`` fails it with exit 69; anything else with exit 1.
+- a lost or unreachable database fails it with exit 69; a database that answered with an error
+  (a statement timeout, a canceled statement) and anything else with exit 1.
 """
 
 from __future__ import annotations
@@ -51,10 +52,25 @@ def is_operational(exc: BaseException) -> bool:
     return False
 
 
+# SQLSTATEs of a server that is going away: the database is unavailable, not wrong.
+_GONE_STATES = ("57P01", "57P02", "57P03")
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """An ``OperationalError`` that means no answer: the connection failed or was closed, or
+    the server is shutting down. A statement timeout (SQLSTATE 57014) is an answer."""
+    if not is_operational(exc):
+        return False
+    state = getattr(getattr(exc, "orig", None) or exc, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _GONE_STATES
+
+
 def classify(exc: Exception) -> tuple[int, str]:
     """Exit code and one-line message of a task's exception."""
     if isinstance(exc, RiotJobsError):
         return int(exc.exit_code), line(exc)
+    if connection_lost(exc):
+        return int(ExitCode.UNAVAILABLE), f"database unavailable: {line(exc)}"
     if is_operational(exc):
-        return int(ExitCode.UNAVAILABLE), f"database error: {line(exc)}"
+        return int(ExitCode.FAILED), f"database error: {line(exc)}"
     return int(ExitCode.FAILED), f"{type(exc).__name__}: {line(exc)}"
