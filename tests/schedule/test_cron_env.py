@@ -157,3 +157,21 @@ def test_time_zone_note_when_the_daemon_ignores_cron_tz(monkeypatch: Any) -> Non
     assert note.next_fire == {"nightly": "2026-12-03 02:00 UTC"}  # 03:00 Paris time
     utc = crontz.ZoneNote("Etc/UTC", False, {})
     assert not utc.applies
+
+
+def test_check_reports_settings_cron_would_not_see(
+    cli_env: dict[str, str], jobs_file: Any
+) -> None:
+    env = {**cli_env, "RIOTJOBS_CONFIG": str(jobs_file(JOBS)), "RIOT_API_KEY": "RGAPI-shell"}
+    result = run_riotjobs("check", "--cron", env=env)
+    assert result.returncode == 78, result.stderr
+    assert "cron would not see this shell's setting: RIOT_API_KEY" in result.stderr
+    assert "RIOTJOBS_DATABASE_URL" in result.stderr and "RGAPI-shell" not in result.stderr
+    assert run_riotjobs("install-cron", "--write-env-file", "--dry-run", "--file",
+                        "/dev/null", env=env).returncode == 0  # fmt: skip
+    Path(env["RIOTJOBS_ENV_FILE"]).write_text(
+        f"RIOTJOBS_DATABASE_URL={env['RIOTJOBS_DATABASE_URL']}\nRIOT_API_KEY=RGAPI-shell\n"
+    )
+    Path(env["RIOTJOBS_ENV_FILE"]).chmod(0o600)
+    fine = run_riotjobs("check", "--cron", env=env)
+    assert fine.returncode == 0, fine.stderr
