@@ -34,6 +34,7 @@ from riotjobs.runner.hooks import NO_HOOKS, FinishedRun, RunHooks, RunResult
 from riotjobs.runner.logcapture import LogTail, capture
 from riotjobs.runner.outcome import (
     Failure,
+    api_verdict,
     classify,
     connection_lost,
     is_budget_exhausted,
@@ -261,6 +262,9 @@ class _Run:
         self.contexts.append(ctx)
         partial, failure, abort = self._guarded_tasks(ctx, config)
         status, code, error = verdict(partial, failure, abort)
+        with contextlib.suppress(Exception):
+            reach, base_url = ctx.api_reach(), self.settings.riot_base_url
+            status, code, error = api_verdict(status, code, error, reach, base_url)
         with contextlib.suppress(Exception):
             ctx.progress.finish()
         with contextlib.suppress(Exception):

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from riotjobs.errors import ExitCode, RiotJobsError
 from riotjobs.runner.watchdog import Abort
+
+if TYPE_CHECKING:
+    from riotjobs.riot.client import Reach
 
 
 @dataclass(frozen=True)
@@ -74,3 +79,29 @@ def classify(exc: Exception) -> tuple[int, str]:
     if is_operational(exc):
         return int(ExitCode.FAILED), f"database error: {line(exc)}"
     return int(ExitCode.FAILED), f"{type(exc).__name__}: {line(exc)}"
+
+
+def api_verdict(
+    status: str, code: int, error: str | None, reach: Reach | None, base_url: str
+) -> tuple[str, int, str | None]:
+    """A partial run whose Riot requests never got an answer failed (69, unreachable); one whose
+    every request got the same refusal failed too (1): a dead or misconfigured API is not a
+    quiet partial. The error names the host and the cause."""
+    if status != "partial" or reach is None or reach.requests == 0 or reach.ok:
+        return status, code, error
+    host = urlsplit(base_url.replace("{routing}", "ROUTING")).netloc.replace("ROUTING", "{routing}")
+    if reach.answered == 0:
+        cause = reach.cause or "no answer"
+        message = f"the Riot API at {host} did not answer any of {reach.requests} requests: {cause}"
+        return "failed", int(ExitCode.UNAVAILABLE), message
+    if len(reach.statuses) == 1:
+        [answer] = reach.statuses
+        return (
+            "failed",
+            int(ExitCode.FAILED),
+            (
+                f"the Riot API at {host} answered all {reach.requests} requests with HTTP "
+                f"{answer}: check RIOTJOBS_RIOT_BASE_URL and RIOT_API_KEY"
+            ),
+        )
+    return status, code, error

@@ -159,9 +159,7 @@ def test_time_zone_note_when_the_daemon_ignores_cron_tz(monkeypatch: Any) -> Non
     assert not utc.applies
 
 
-def test_check_reports_settings_cron_would_not_see(
-    cli_env: dict[str, str], jobs_file: Any
-) -> None:
+def test_check_reports_settings_cron_would_not_see(cli_env: dict[str, str], jobs_file: Any) -> None:
     env = {**cli_env, "RIOTJOBS_CONFIG": str(jobs_file(JOBS)), "RIOT_API_KEY": "RGAPI-shell"}
     result = run_riotjobs("check", "--cron", env=env)
     assert result.returncode == 78, result.stderr
