@@ -32,8 +32,11 @@ class _Group(TyperGroup):
             raise typer.Exit(ExitCode.SIGINT) from None
         except Exception as exc:
             if _is_database_error(exc):
-                output.error(f"database error: {_first_line(exc)}")
-                raise typer.Exit(ExitCode.UNAVAILABLE) from None
+                # A server that answered (a statement timeout, say) is a database error: exit 1;
+                # one that did not, or went away, is unavailable: 69.
+                gone = _connection_lost(exc)
+                output.error(f"database {'unavailable' if gone else 'error'}: {_first_line(exc)}")
+                raise typer.Exit(ExitCode.UNAVAILABLE if gone else ExitCode.FAILED) from None
             raise
 
 
@@ -71,6 +74,11 @@ def _is_database_error(exc: BaseException) -> bool:
     if pg is not None:
         kinds.append(pg.OperationalError)
     return bool(kinds) and isinstance(exc, tuple(kinds))
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    state = getattr(getattr(exc, "orig", None) or exc, "sqlstate", None)
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
 
 
 def _first_line(exc: BaseException) -> str:

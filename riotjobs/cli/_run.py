@@ -93,13 +93,16 @@ class _RichProgress(Progress):
 
 
 def _summary(result: RunResult) -> None:
-    """Two lines on stderr for a run that needs a person's attention."""
+    """One line on stderr for a run that needs a person's attention, and where its log is."""
     what = {"failed": "failed", "timeout": "timed out"}.get(result.status, result.status)
-    sys.stderr.write(
-        f"riotjobs: job {result.job_id} {what} (execution {result.execution_id}, "
-        f"exit {result.exit_code}): {result.error or 'no error recorded'}\n"
-        f"riotjobs: details and log: riotjobs show {result.execution_id}\n"
+    which = f"execution {result.execution_id}, " if result.execution_id else "not recorded, "
+    text = (
+        f"riotjobs: job {result.job_id} {what} ({which}exit {result.exit_code}): "
+        f"{result.error or 'no error recorded'}\n"
     )
+    if result.execution_id and result.recorded:
+        text += f"riotjobs: details and log: riotjobs show {result.execution_id}\n"
+    sys.stderr.write(text)
     sys.stderr.flush()
 
 
@@ -114,6 +117,7 @@ def run(
     from riotjobs.ops import alerts
     from riotjobs.runner import run_job
     from riotjobs.runner.logcapture import formatter
+    from riotjobs.runner.start import process_started
 
     cfg = _common.settings()
     spec = _common.jobs(cfg).get(job)
@@ -131,6 +135,7 @@ def run(
         on_forced_exit=_summary,
         log_handlers=handlers,
         hooks=alerts.hooks(cfg),
+        started=process_started(),
     )
     if result.status in {"failed", "timeout", "cancelled"}:
         _summary(result)

@@ -111,11 +111,14 @@ class Watchdog:
         self._thread.start()
 
     def leave_tasks(self) -> Abort | None:
-        """End the task phase. Returns the abort, if any. Never returns when the watchdog has
-        already taken over: it records the run and ends the process."""
+        """End the task phase (the watched phase: it starts with ``start``, before the run's
+        first statement). Returns the abort, if any; calling it again returns the same. Never
+        returns when the watchdog has already taken over: it records the run and ends the
+        process."""
         with self._state:
             if self.phase == "tasks":
                 self.phase = "finalizing"
+            if self.phase == "finalizing":
                 return self.abort
         threading.Event().wait()
         raise AssertionError("unreachable")  # pragma: no cover
