@@ -10,7 +10,9 @@ Retry policy:
   limiter (so every process waits), then the request queues for a slot again. A service 429, or
   one without headers, waits ``service_backoff`` seconds (or its ``Retry-After``) in this thread
   only, since it says nothing about our key's budget.
-- 401/403 raise ``InvalidKeyError`` and are remembered: later calls fail without a request.
+- 401/403 raise ``InvalidKeyError`` and are remembered, here and in the shared limiter: later
+  calls fail without a request, and so do those already queued for a slot, in this process
+  and in every other process using the key (``Limiter.reject``).
   Until one response has shown the key works, requests go one at a time, so a dead key costs a
   single request however many threads are waiting.
 
@@ -42,7 +44,7 @@ from riotjobs.riot.errors import (
     ServerError,
 )
 from riotjobs.riot.headers import RateHeaders
-from riotjobs.riot.limiter import Limiter, Scope
+from riotjobs.riot.limiter import Announced, Limiter, Scope
 from riotjobs.riot.routing import Endpoint
 
 log = logging.getLogger("riotjobs.riot")
@@ -205,7 +207,11 @@ class Requester:
         if self.rejected is not None:
             raise InvalidKeyError(self.rejected, endpoint=call.endpoint)
         scopes = (call.app, call.method)
-        slot = self.limiter.acquire(scopes, deadline=self.deadline)
+        try:
+            slot = self.limiter.acquire(scopes, deadline=self.deadline)
+        except InvalidKeyError as refused:  # by another thread's or process's response
+            self.rejected = refused.status or 403
+            raise InvalidKeyError(self.rejected, endpoint=call.endpoint) from None
         self.counters.add("api_requests_made")
         url = self.base_url.replace("{routing}", call.routing) + call.path
         try:
@@ -213,7 +219,7 @@ class Requester:
         except httpx.TransportError as exc:
             # Even a refused connection is stamped at its completion: telling it apart from a
             # timeout that reached Riot is not worth a slot's risk.
-            self.limiter.observe([(s, None, None) for s in scopes], answered=False, slot=slot)
+            self.limiter.observe([Announced(s) for s in scopes], answered=False, slot=slot)
             raise _Retryable(f"{type(exc).__name__}: {exc}", None) from None
         status = response.status_code
         facts = RateHeaders.from_headers(response.headers)
@@ -221,14 +227,15 @@ class Requester:
         # moves its stamp to now (see limiter.py for why that makes the windows safe).
         self.limiter.observe(
             [
-                (call.app, facts.app_limits, facts.app_counts),
-                (call.method, facts.method_limits, facts.method_counts),
+                Announced(call.app, facts.app_limits, facts.app_counts),
+                Announced(call.method, facts.method_limits, facts.method_counts),
             ],
             answered=status < 500,
             slot=slot,
         )
         if status in (401, 403):
             self.rejected = status
+            self.limiter.reject(self.fingerprint, status)
             raise InvalidKeyError(status, endpoint=call.endpoint)
         self._key_ok.set()
         if status == 200:

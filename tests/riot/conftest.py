@@ -75,6 +75,16 @@ def wait_of(limiter: Limiter, pair: tuple[Scope, ...]) -> float:
 
 
 def stored(db_url: str) -> dict[str, list[float]]:
+    """Each scope's logged completions."""
+    return _column(db_url, "done")
+
+
+def pending(db_url: str) -> dict[str, list[float]]:
+    """Each scope's requests in flight (their acquire times)."""
+    return _column(db_url, "pending")
+
+
+def _column(db_url: str, column: str) -> dict[str, list[float]]:
     with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
-        rows = conn.execute("SELECT scope, stamps FROM rate_limit_scopes").fetchall()
+        rows = conn.execute(f"SELECT scope, {column} FROM rate_limit_scopes").fetchall()
     return {scope: list(stamps) for scope, stamps in rows}

@@ -1,12 +1,13 @@
-"""The limiter's records: the scopes it limits, the slots it hands out, a scope's row as read
-from ``rate_limit_scopes``, and the comparison of Riot's counts with our log."""
+"""The limiter's records: the scopes it limits, the slots it hands out, what responses tell
+about them, and the comparison of Riot's counts with our log (which the database counts: the
+counting rule lives in ``riotjobs_rl_counted``, ``riotjobs/db/sql``)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from riotjobs.riot.headers import Limits, parse_limits
 
@@ -25,17 +26,18 @@ class Scope:
     kind: Literal["application", "method"]
     default_limits: str
     label: str  # for messages: "na1" or "match-v5.match on americas"
+    key: str = ""  # the key's fingerprint: a rejected key stops every scope of it
 
     @classmethod
     def application(cls, fp: str, routing: str, limits: str = DEFAULT_APP_LIMITS) -> Scope:
-        return cls(f"app:{fp}:{routing}", "application", limits, routing)
+        return cls(f"app:{fp}:{routing}", "application", limits, routing, fp)
 
     @classmethod
     def method(
         cls, fp: str, routing: str, endpoint: str, limits: str = DEFAULT_METHOD_LIMITS
     ) -> Scope:
         return cls(
-            f"method:{fp}:{routing}:{endpoint}", "method", limits, f"{endpoint} on {routing}"
+            f"method:{fp}:{routing}:{endpoint}", "method", limits, f"{endpoint} on {routing}", fp
         )
 
 
@@ -52,28 +54,46 @@ class Slot:
         return self.stamp + (time.monotonic() - self.taken)
 
 
-@dataclass
-class Row:
-    """A ``rate_limit_scopes`` row; pending stamps are stored negated."""
+@dataclass(frozen=True)
+class Announced:
+    """What one response told about one scope: the limits and the counts it announced (None:
+    the header was missing)."""
+
+    scope: Scope
+    limits: Limits | None = None
+    counts: Limits | None = None
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One response's facts about one scope, and whether Riot answered it (not a 5xx or a
+    transport error)."""
+
+    limits: Limits | None
+    counts: Limits | None
+    answered: bool
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A response Riot counted first in its ``window`` of ``scope``: acquired at ``sent``,
+    completed at ``done`` (database clock)."""
 
     scope: str
+    window: float
+    sent: float
+    done: float
+
+
+@dataclass(frozen=True)
+class Change:
+    """A row's new state after some responses: limits, learned, probe_until, and how many
+    requests Riot counted beyond our log (phantom stamps to add)."""
+
     limits: Limits
     learned: bool
-    stamps: list[float]  # completion times, ascending
-    pending: list[float]  # acquire times of requests still in flight, ascending
-    blocked_until: float | None
     probe_until: float | None
-
-    @classmethod
-    def from_db(cls, rec: tuple[Any, ...]) -> Row:
-        limits = stored_limits(rec[1])
-        done = sorted(s for s in rec[3] if s > 0)
-        pending = sorted(-s for s in rec[3] if s < 0)
-        return cls(rec[0], limits, rec[2], done, pending, rec[4], rec[5])
-
-    def counted(self, now: float, hold: float) -> list[float]:
-        """The stamps the rules count, ascending; a pending one counts as completing now."""
-        return sorted(self.stamps + [min(now, p + hold) for p in self.pending])
+    phantoms: int
 
 
 def stored_limits(text: str) -> Limits:
@@ -81,22 +101,8 @@ def stored_limits(text: str) -> Limits:
     return parse_limits(text) or parse_limits(DEFAULT_METHOD_LIMITS) or ()
 
 
-def excess(counts: Limits, ours: Callable[[float], int]) -> int:
+def excess(counts: Limits, ours: Mapping[float, int]) -> int:
     """How many requests Riot counted beyond our log: the largest excess over all windows.
-    ``ours(window)`` is how many of our stamps lie within ``window`` plus the slack."""
-    return max([0, *(int(counted) - ours(window) for counted, window in counts)])
-
-
-def log_counter(stamps: Sequence[float], now: float, margin: float) -> Callable[[float], int]:
-    """``ours`` for ``excess``: how many of ``stamps`` lie within a window (plus margin and
-    slack) of ``now``."""
-
-    def ours(window: float) -> int:
-        return sum(1 for s in stamps if s > now - window - margin - COUNT_SLACK)
-
-    return ours
-
-
-def phantoms(counts: Limits, stamps: Sequence[float], now: float, margin: float) -> int:
-    """``excess`` against a list of counted stamps."""
-    return excess(counts, log_counter(stamps, now, margin))
+    ``ours[window]`` is how many of our stamps lie within ``window`` plus margin and slack
+    (counted by the database: ``riotjobs_rl_ours``)."""
+    return max([0, *(int(counted) - ours[window] for counted, window in counts)])
