@@ -7,7 +7,8 @@ Retry policy:
   slot is handed back to the limiter with the response or error, so its stamp moves to the
   request's completion (Riot counted it at its arrival, some time before).
 - A 429 of type application or method blocks that scope for ``Retry-After`` in the shared
-  limiter (so every process waits), then the request queues for a slot again. A service 429, or
+  limiter (so every process waits; recorded before the response is logged, and spare slots
+  taken before it are dropped), then the request queues for a slot again. A service 429, or
   one without headers, waits ``service_backoff`` seconds (or its ``Retry-After``) in this thread
   only, since it says nothing about our key's budget.
 - 401/403 raise ``InvalidKeyError`` and are remembered, here and in the shared limiter: later
@@ -223,6 +224,9 @@ class Requester:
             raise _Retryable(f"{type(exc).__name__}: {exc}", None) from None
         status = response.status_code
         facts = RateHeaders.from_headers(response.headers)
+        # A 429's block is recorded before anything else: until it is, this process's other
+        # threads and every other process may still take slots in the blocked scope.
+        limited = self._rate_limited(facts, call) if status == 429 else None
         # Riot counted the request at its arrival, some unknown time before now: the limiter
         # moves its stamp to now (see limiter.py for why that makes the windows safe).
         self.limiter.observe(
@@ -240,9 +244,9 @@ class Requester:
         self._key_ok.set()
         if status == 200:
             return response
-        if status == 429:
+        if limited is not None:
             self.counters.add("rate_limited_responses")
-            raise self._rate_limited(facts, call)
+            raise limited
         if status >= 500:
             raise _Retryable(f"{call.where}: HTTP {status}", status)
         error: type[RiotAPIError] = {404: NotFoundError, 400: BadRequestError}.get(

@@ -16,6 +16,7 @@ from riotjobs.riot.headers import fingerprint
 from riotjobs.riot.limiter import Limiter, Scope
 
 KEY = "RGAPI-fake-test-key-0000"
+SUMMONER_JSON = {"puuid": "p1", "summonerLevel": 31, "profileIconId": 7, "revisionDate": 5}
 FP = fingerprint("RGAPI-limiter-test")  # the scopes of the limiter tests
 
 

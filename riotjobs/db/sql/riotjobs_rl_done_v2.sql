@@ -1,5 +1,5 @@
-CREATE OR REPLACE FUNCTION public.riotjobs_rl_done(ids text[], sent_at double precision[], done_at double precision[], a_scope text[], a_window double precision[], a_sent double precision[], a_done double precision[], windows double precision[], hold double precision, margin double precision, slack double precision)
- RETURNS TABLE(o_scope text, o_limits text, o_learned boolean, o_probe_until double precision, o_clock double precision, o_ours integer[])
+CREATE OR REPLACE FUNCTION public.riotjobs_rl_done(ids text[], key_fp text, sent_at double precision[], done_at double precision[], a_scope text[], a_window double precision[], a_sent double precision[], a_done double precision[], windows double precision[], hold double precision, margin double precision, slack double precision)
+ RETURNS TABLE(o_scope text, o_limits text, o_learned boolean, o_probe_until double precision, o_clock double precision, o_ours integer[], o_blocked_until double precision, o_rejected integer)
  LANGUAGE plpgsql
 AS $function$
 -- Completions (migration 0004 explains anchors and why the rule stays safe). Locks the rows of
@@ -12,7 +12,9 @@ AS $function$
 --    completed before the request was acquired and the request completed before the anchor's
 --    acquire + window (Riot counted it in that window, which ends by anchor done + window);
 -- 3. returns what learning needs: the row's limits, learned, probe_until, the clock and, for
---    each of ``windows``, our count within window + margin + slack (riotjobs_rl_ours).
+--    each of ``windows``, our count within window + margin + slack (riotjobs_rl_ours); and
+--    the refusals recorded meanwhile: the row's blocked_until and the status that rejected
+--    the key (``key_fp``), if it was, so a process drops the spare slots it holds.
 DECLARE
     at float8 := extract(epoch FROM clock_timestamp());
     r record;
@@ -22,9 +24,12 @@ DECLARE
     fresh float8[];
     kept_done float8[];
     kept_pending float8[];
+    refused integer;
 BEGIN
+    SELECT k.status INTO refused FROM rate_limit_keys k
+    WHERE k.fp = key_fp AND k.rejected_until > at;
     FOR r IN
-        SELECT s.scope, s.limits, s.learned, s.probe_until
+        SELECT s.scope, s.limits, s.learned, s.probe_until, s.blocked_until
         FROM rate_limit_scopes s WHERE s.scope = ANY(ids) ORDER BY s.scope FOR UPDATE
     LOOP
         IF r.scope = ANY(a_scope) THEN
@@ -69,6 +74,8 @@ BEGIN
         o_probe_until := r.probe_until;
         o_clock := at;
         o_ours := riotjobs_rl_ours(kept_done, kept_pending, at, hold, windows, margin + slack);
+        o_blocked_until := CASE WHEN r.blocked_until > at THEN r.blocked_until END;
+        o_rejected := refused;
         RETURN NEXT;
     END LOOP;
 END

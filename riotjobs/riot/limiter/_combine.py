@@ -75,6 +75,9 @@ class SlotQueue(Generic[S]):
         self._next_free: float | None = None  # while the leader sleeps: when it will look again
         self._nudged = threading.Event()
         self._failed: Exception | None = None  # set by ``fail``: every get raises it
+        # Bumped by ``drain`` and ``fail``: slots from a take that was under way meanwhile
+        # (it may have been committed just before a 429's block) must not become spares.
+        self._epoch = 0
 
     def get(self, deadline: float | None) -> S:
         """A slot, in arrival order. Raises ``RateLimitBudgetExhausted`` at once when the next
@@ -131,6 +134,7 @@ class SlotQueue(Generic[S]):
         with self._cond:
             spares = [slot for slot, _ in self._spares]
             self._spares.clear()
+            self._epoch += 1
         return spares
 
     def _lead(self, ticket: _Ticket[S]) -> None:
@@ -139,6 +143,7 @@ class SlotQueue(Generic[S]):
                 if ticket.error is not None:  # failed while asleep
                     return
                 wanted = len(self._waiting)
+                epoch = self._epoch
             # Cleared before asking, so a lesson learned after this take still wakes the sleep.
             self._nudged.clear()
             try:
@@ -152,7 +157,7 @@ class SlotQueue(Generic[S]):
                 for slot in slots:
                     if self._waiting:
                         self._waiting.popleft().slot = slot
-                    elif self._keep(slot):
+                    elif self._keep(slot) and self._epoch == epoch:
                         self._spares.append((slot, expires))
                     else:
                         unwanted.append(slot)
@@ -186,6 +191,7 @@ class SlotQueue(Generic[S]):
         no request may leave any more). Spares are the caller's to hand back (``drain``)."""
         with self._cond:
             self._failed = error
+            self._epoch += 1
             for waiter in self._waiting:
                 waiter.error = error
             self._waiting.clear()

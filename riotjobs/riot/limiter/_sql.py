@@ -26,11 +26,12 @@ INSERT INTO rate_limit_scopes (scope, limits)
 SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT (scope) DO NOTHING
 """
 # Move requests from pending to done, locking the rows in acquire's order (riotjobs_rl_done);
-# return what learning needs, with our count of stamps for each window Riot counted.
+# return what learning needs, with our count of stamps for each window Riot counted, and the
+# refusals (a 429's block, a rejected key) recorded meanwhile.
 DONE_SQL = """
-SELECT o_scope, o_limits, o_learned, o_probe_until, o_clock, o_ours
+SELECT o_scope, o_limits, o_learned, o_probe_until, o_clock, o_ours, o_blocked_until, o_rejected
 FROM riotjobs_rl_done(
-    %(ids)s::text[], %(sent)s::float8[], %(done)s::float8[], %(a_scope)s::text[],
+    %(ids)s::text[], %(key)s, %(sent)s::float8[], %(done)s::float8[], %(a_scope)s::text[],
     %(a_window)s::float8[], %(a_sent)s::float8[], %(a_done)s::float8[], %(windows)s::float8[],
     %(hold)s, %(margin)s, %(slack)s
 )

@@ -298,8 +298,10 @@ class Limiter:
             for count, window in lesson.counts or ()
             if count == 1
         ]
+        key = _key_of(ids)
         args = {
             "ids": list(ids),
+            "key": key,
             "sent": [d.slot.stamp for d in batch],
             "done": [d.at for d in batch],
             "a_scope": [a.scope for a in anchors],
@@ -313,14 +315,22 @@ class Limiter:
         }
         with self._pool.connection() as conn:
             recs = conn.execute(DONE_SQL, args).fetchall()
-        stale = []
-        for scope, limits, learned, probe_until, _, ours in recs:
+        stale, blocked, refused = [], [], None
+        for scope, limits, learned, probe_until, _, ours, blocked_until, rejected in recs:
+            if blocked_until is not None:
+                blocked.append(scope)
+            refused = rejected if rejected is not None else refused
             counted = dict(zip(windows, ours, strict=True))
             lessons = _lessons(scope, responses)
             old = stored_limits(limits)
             self._count_room(scope, old, learned, counted)
             if _change(old, learned, probe_until, lessons, counted):
                 stale.append(scope)
+        # Another process recorded a refusal: spares taken before it must not be used now.
+        if refused is not None and key not in self._rejected:
+            self._forget_key(key, refused)
+        if blocked:
+            self._drop_spares(lambda scopes: not set(scopes).isdisjoint(blocked))
         if stale:
             self._relearn(tuple(stale), responses)
 

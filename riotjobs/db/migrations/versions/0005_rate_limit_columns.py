@@ -28,8 +28,12 @@ depends_on: str | Sequence[str] | None = None
 
 OLD_TAKE = "riotjobs_rl_take(text[], integer, float8, float8, float8, float8, float8)"
 NEW_TAKE = "riotjobs_rl_take(text[], integer, text, float8, float8, float8, float8, float8)"
-DONE = (
+OLD_DONE = (
     "riotjobs_rl_done(text[], float8[], float8[], text[], float8[], float8[], float8[],"
+    " float8[], float8, float8, float8)"
+)
+NEW_DONE = (
+    "riotjobs_rl_done(text[], text, float8[], float8[], text[], float8[], float8[], float8[],"
     " float8[], float8, float8, float8)"
 )
 HELPERS = ("riotjobs_rl_limits", "riotjobs_rl_counted", "riotjobs_rl_ours")
@@ -65,7 +69,7 @@ def upgrade() -> None:
         " rejected_until float8 NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())"
     )
     op.execute(f"DROP FUNCTION {OLD_TAKE}")
-    op.execute(f"DROP FUNCTION {DONE}")
+    op.execute(f"DROP FUNCTION {OLD_DONE}")
     op.execute("DROP FUNCTION riotjobs_rl_anchor(float8[], float8)")
     op.execute("ALTER TABLE rate_limit_scopes DROP COLUMN stamps, DROP COLUMN anchors")
     for name in HELPERS:
@@ -76,7 +80,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(f"DROP FUNCTION {NEW_TAKE}")
-    op.execute(f"DROP FUNCTION {DONE}")
+    op.execute(f"DROP FUNCTION {NEW_DONE}")
     op.execute("DROP FUNCTION riotjobs_rl_ours(float8[], float8[], float8, float8, float8[], float8)")
     op.execute("DROP FUNCTION riotjobs_rl_counted(float8[], float8[], float8, float8)")
     op.execute("DROP FUNCTION riotjobs_rl_limits(text)")
