@@ -5,7 +5,7 @@ counting rule lives in ``riotjobs_rl_counted``, ``riotjobs/db/sql``)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -96,6 +96,34 @@ class Change:
     phantoms: int
 
 
+@dataclass(frozen=True)
+class Done:
+    """A request handed back: its slot, completion time (None: never sent) and what its
+    response taught, per scope id."""
+
+    slot: Slot
+    at: float | None
+    facts: dict[str, Lesson]
+
+
+def windows_of(responses: Sequence[dict[str, Lesson]]) -> list[float]:
+    """Every window the responses announced counts for, ascending."""
+    return sorted({w for facts in responses for x in facts.values() for _, w in x.counts or ()})
+
+
+def anchors_of(batch: Sequence[Done]) -> list[Anchor]:
+    """The batch's anchors: answered requests that Riot counted first in a window."""
+    return [
+        Anchor(scope, float(window), d.slot.stamp, d.at)
+        for d in batch
+        if d.at is not None
+        for scope, lesson in d.facts.items()
+        if lesson.answered
+        for count, window in lesson.counts or ()
+        if count == 1
+    ]
+
+
 def stored_limits(text: str) -> Limits:
     """A row's ``limits`` column; the method fallback if it cannot be read."""
     return parse_limits(text) or parse_limits(DEFAULT_METHOD_LIMITS) or ()
@@ -106,3 +134,39 @@ def excess(counts: Limits, ours: Mapping[float, int]) -> int:
     ``ours[window]`` is how many of our stamps lie within ``window`` plus margin and slack
     (counted by the database: ``riotjobs_rl_ours``)."""
     return max([0, *(int(counted) - ours[window] for counted, window in counts)])
+
+
+def key_of(ids: tuple[str, ...]) -> str:
+    """The key fingerprint of a scope set (``app:<fp>:...``, ``method:<fp>:...``)."""
+    return ids[0].split(":", 2)[1] if ids else ""
+
+
+def lessons_of(scope: str, responses: Sequence[dict[str, Lesson]]) -> list[Lesson]:
+    return [facts[scope] for facts in responses if scope in facts]
+
+
+def change_of(
+    limits: Limits,
+    learned: bool,
+    probe_until: float | None,
+    lessons: Sequence[Lesson],
+    ours: Mapping[float, int],
+) -> Change | None:
+    """A row's new state after some responses, or None if unchanged. ``ours``: our log's count
+    for each window the responses counted (by the database).
+
+    Phantom stamps for requests Riot counted beyond our log are placed at ``now``: later than
+    they really were, so the limiter errs towards waiting. Each response's counts are evidence
+    of the same missing requests, so a batch adds the largest excess, not the sum.
+    """
+    new_limits, new_learned, probe = limits, learned, probe_until
+    for lesson in lessons:
+        if lesson.limits is not None:
+            new_limits = lesson.limits
+    if not learned:
+        # A 2xx/4xx without the header: this server does not announce; trust the defaults.
+        new_learned = any(x.limits is not None or x.answered for x in lessons)
+        probe = None
+    extra = max([0, *(excess(x.counts, ours) for x in lessons if x.counts)])
+    change = Change(new_limits, new_learned, probe, extra)
+    return None if change == Change(limits, learned, probe_until, 0) else change

@@ -5,21 +5,20 @@ Riot limits each key per routing value twice: an *application* limit over all me
 blacklisted, and two cron jobs may run at once, so the state lives in ``rate_limit_scopes`` rows
 rather than in memory.
 
-Each scope keeps a **sliding log** of database-clock times (``clock_timestamp()``, so hosts agree).
-A request fits when, for every pair of both scopes, fewer than ``count`` stamps lie within the
-last ``window + margin`` seconds. Riot counts in fixed windows that start at the first request's
-*arrival*, which lags our acquire by a varying delay we cannot see (scheduling, connection set-up,
-a TLS handshake). So a request is logged at its **completion**: ``acquire`` writes a
-*pending* stamp (its acquire time), and ``observe`` moves it to ``done`` as ``acquire time +
-local monotonic time elapsed`` once the response or error is back. Arrival precedes completion,
-so no ``window`` can receive more than ``count`` requests, whatever the delays: the last of
-them to acquire would have
-seen all the others pending or completed after the window's start, and been refused. A pending
-request counts as completing *now*, for at most ``pending_hold`` seconds (a crashed process must
-not hold a slot forever). That counting rule is written once, in the database function
-``riotjobs_rl_counted`` (``riotjobs/db/sql``), which every other function and query uses. The
-margin only covers clock granularity; the price is an effective window of ``window`` plus one
-round trip.
+Each scope keeps a **sliding log** of database-clock times (``clock_timestamp()``, so hosts
+agree). A request fits when, for every pair of both scopes, fewer than ``count`` stamps lie
+within the last ``window + margin`` seconds. Riot counts in fixed windows that start at the
+first request's *arrival*, which lags our acquire by a varying delay we cannot see (scheduling,
+connection set-up, a TLS handshake). So a request is logged at its **completion**: ``acquire``
+writes a *pending* stamp (its acquire time), and ``observe`` moves it to ``done`` as ``acquire
+time + local monotonic time elapsed`` once the response or error is back. Arrival precedes
+completion, so no ``window`` can receive more than ``count`` requests, whatever the delays: the
+last of them to acquire would have seen all the others pending or completed after the window's
+start, and been refused. A pending request counts as completing *now*, for at most
+``pending_hold`` seconds (a crashed process must not hold a slot forever). That counting rule is
+written once, in the database function ``riotjobs_rl_counted`` (``riotjobs/db/sql``), which
+every other function and query uses. The margin only covers clock granularity; the price is an
+effective window of ``window`` plus one round trip.
 
 A response that Riot counted first in its window (``-Count`` reads 1) is that window's
 **anchor**: the window closes by the anchor's completion + ``window``. A request acquired after
@@ -29,32 +28,28 @@ window of the row has such an anchor. The requests of a window that went out ove
 trips then free together when it ends (migration 0004 has the rule and why it stays safe;
 ``rate_limit_anchors`` holds the latest anchor per scope and window).
 
-``acquire`` is one call of the database function ``riotjobs_rl_take``: it
-locks the app and method rows (``FOR UPDATE``, in sorted order so two acquirers never deadlock),
-counts the stamps where they lie, appends pending ones and commits. The threads of a process
-that want the same scopes queue in memory and the head of the queue takes a slot for each of
-them in that one call (``_combine.py``). When no slot is free the head sleeps until the oldest
-blocking stamp ages out and asks again, or raises ``RateLimitBudgetExhausted`` at once when
-that moment lies past the run's deadline.
+``acquire`` is one call of the database function ``riotjobs_rl_take``: it locks the app and
+method rows (``FOR UPDATE``, in sorted order so two acquirers never deadlock), counts the stamps
+where they lie, appends pending ones and commits. The threads of a process that want the same
+scopes queue in memory and the head of the queue takes a slot for each of them in that one call
+(``_combine.py``). When no slot is free the head sleeps until the oldest blocking stamp ages out
+and asks again, or raises ``RateLimitBudgetExhausted`` at once when that moment lies past the
+run's deadline.
 
-``observe`` completes the request's stamp (one call of ``riotjobs_rl_done``, locking the rows
-in the same order; the completions of a process's threads share it too) and learns from the
+``observe`` completes the request's stamp (one call of ``riotjobs_rl_done``, locking the rows in
+the same order; the completions of a process's threads share it too) and learns from the
 response: announced limits replace the configured ones, and when the ``-Count`` headers show
 Riot counted more than our log did (another user of the key, a lost stamp), phantom stamps are
-added so we back off.
-Until a scope's limits have been announced, only one request at a time probes it. ``block``
-records a 429's ``Retry-After`` for every process, and ``reject`` a key Riot refused (401/403):
-``riotjobs_rl_take`` then refuses every slot of that key, in every process, for
-``REJECT_HOLD`` seconds, and this process's waiters fail with ``InvalidKeyError`` at once.
-Both drop this process's spare slots of the scopes concerned.
+added so we back off. Until a scope's limits have been announced, only one request at a time
+probes it. ``block`` records a 429's ``Retry-After`` for every process, and ``reject`` a key
+Riot refused (401/403): ``riotjobs_rl_take`` then refuses every slot of that key, in every
+process, for ``REJECT_HOLD`` seconds, and this process's waiters fail with ``InvalidKeyError``
+at once. Both drop this process's spare slots of the scopes concerned.
 
 Far below the limits (by this process's last count, ``ROOMY`` times the slots asked for), the
-database work per request is what limits throughput, not Riot: the leader then takes
-``SPARE_SLOTS`` extra slots, which wait in memory for the next threads (half a second at most,
-then they are handed back), and completions that can teach nothing urgent are written by the
-next batch or a 20 ms timer instead of each waiting for its own statement. Both only hold
-budget back longer: a spare's pending stamp counts from the moment it was taken, and a queued
-completion counts as in flight until it is written.
+leader takes ``SPARE_SLOTS`` extra slots that wait in memory for the next threads, and routine
+completions are written a little later (``_combine.py`` has the details). Both only hold budget
+back longer.
 """
 
 from __future__ import annotations
@@ -62,8 +57,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 from riotjobs.riot.errors import InvalidKeyError
 from riotjobs.riot.headers import Limits, format_limits
@@ -73,14 +67,17 @@ from riotjobs.riot.limiter._slots import (
     COUNT_SLACK,
     DEFAULT_APP_LIMITS,
     DEFAULT_METHOD_LIMITS,
-    Anchor,
     Announced,
-    Change,
+    Done,
     Lesson,
     Scope,
     Slot,
-    excess,
+    anchors_of,
+    change_of,
+    key_of,
+    lessons_of,
     stored_limits,
+    windows_of,
 )
 from riotjobs.riot.limiter._sql import (
     BLOCK_SQL,
@@ -111,19 +108,8 @@ PROBE_POLL = 0.05  # how often waiters look whether a probe has taught the limit
 # takes SPARE_SLOTS more than it has waiters, and completions are written a little later.
 ROOMY = 8
 SPARE_SLOTS = 16
-# How long a key Riot refused stays refused for every process sharing it. Long enough to stop
-# the runs under way; a new key has a new fingerprint, and a run after this asks Riot again.
+# A refused key stays refused this long for all its processes (a new key has a new fingerprint).
 REJECT_HOLD = 600.0
-
-
-@dataclass(frozen=True)
-class _Done:
-    """A request handed back: its slot, completion time (None: never sent) and what its
-    response taught, per scope id."""
-
-    slot: Slot
-    at: float | None
-    facts: dict[str, Lesson]
 
 
 class Limiter:
@@ -146,7 +132,7 @@ class Limiter:
         self._ensured: set[str] = set()
         # Per scope set, this process's waiters and completions share transactions (_combine).
         self._slot_queues: dict[tuple[str, ...], SlotQueue[Slot]] = {}
-        self._done_queues: dict[tuple[str, ...], CompletionQueue[_Done]] = {}
+        self._done_queues: dict[tuple[str, ...], CompletionQueue[Done]] = {}
         self._queues_guard = threading.Lock()
         # Per scope, as of this process's last completion there: its limits, and how many more
         # requests every window of them had room for (absent: unknown, or not learned).
@@ -231,7 +217,7 @@ class Limiter:
         process is done with its spares). ``ids`` are the scope ids, sorted."""
         if slots:
             facts = {scope: Lesson(None, None, answered=False) for scope in ids}
-            self._complete(ids, [_Done(slot, None, facts) for slot in slots])
+            self._complete(ids, [Done(slot, None, facts) for slot in slots])
 
     def _ensure(self, scopes: Sequence[Scope]) -> None:
         missing = [s for s in scopes if s.id not in self._ensured]
@@ -265,7 +251,7 @@ class Limiter:
                 queue = self._done_queues[ids] = CompletionQueue(
                     lambda batch: self._complete(ids, batch)
                 )
-        item = _Done(slot, done, by_id)
+        item = Done(slot, done, by_id)
         if self._routine(slot, answered, facts):
             queue.put_later(item)
         else:
@@ -282,23 +268,13 @@ class Limiter:
             and all(f.limits is None or f.limits == self._known.get(f.scope.id) for f in facts)
         )
 
-    def _complete(self, ids: tuple[str, ...], batch: Sequence[_Done]) -> None:
+    def _complete(self, ids: tuple[str, ...], batch: Sequence[Done]) -> None:
         """Move the batch's requests from pending to done (one statement), then learn from
         their responses."""
         responses = [d.facts for d in batch]
-        windows = sorted(
-            {w for facts in responses for lesson in facts.values() for _, w in lesson.counts or ()}
-        )
-        anchors = [
-            Anchor(scope, float(window), d.slot.stamp, d.at)
-            for d in batch
-            if d.at is not None
-            for scope, lesson in d.facts.items()
-            if lesson.answered
-            for count, window in lesson.counts or ()
-            if count == 1
-        ]
-        key = _key_of(ids)
+        windows = windows_of(responses)
+        anchors = anchors_of(batch)
+        key = key_of(ids)
         args = {
             "ids": list(ids),
             "key": key,
@@ -321,10 +297,10 @@ class Limiter:
                 blocked.append(scope)
             refused = rejected if rejected is not None else refused
             counted = dict(zip(windows, ours, strict=True))
-            lessons = _lessons(scope, responses)
+            lessons = lessons_of(scope, responses)
             old = stored_limits(limits)
             self._count_room(scope, old, learned, counted)
-            if _change(old, learned, probe_until, lessons, counted):
+            if change_of(old, learned, probe_until, lessons, counted):
                 stale.append(scope)
         # Another process recorded a refusal: spares taken before it must not be used now.
         if refused is not None and key not in self._rejected:
@@ -347,9 +323,7 @@ class Limiter:
 
     def _relearn(self, ids: tuple[str, ...], responses: Sequence[dict[str, Lesson]]) -> None:
         """Apply what the responses teach to the rows of ``ids``, under the rows' locks."""
-        windows = sorted(
-            {w for facts in responses for lesson in facts.values() for _, w in lesson.counts or ()}
-        )
+        windows = windows_of(responses)
         args = {
             "ids": list(ids),
             "windows": windows,
@@ -363,8 +337,8 @@ class Limiter:
             for scope, text, learned, probe_until, now, ours in recs:
                 limits = stored_limits(text)
                 counted = dict(zip(windows, ours, strict=True))
-                lessons = _lessons(scope, responses)
-                change = _change(limits, learned, probe_until, lessons, counted)
+                lessons = lessons_of(scope, responses)
+                change = change_of(limits, learned, probe_until, lessons, counted)
                 if change is None:
                     continue
                 self._known[scope] = change.limits
@@ -414,49 +388,13 @@ class Limiter:
         """Refuse every slot of ``key`` in this process: hand spares back, fail the waiters."""
         self._rejected[key] = status
         with self._queues_guard:
-            queues = [q for ids, q in self._slot_queues.items() if _key_of(ids) == key]
+            queues = [q for ids, q in self._slot_queues.items() if key_of(ids) == key]
         for queue in queues:
             queue.fail(InvalidKeyError(status))
-        self._drop_spares(lambda ids: _key_of(ids) == key)
+        self._drop_spares(lambda ids: key_of(ids) == key)
 
     def _drop_spares(self, which: Callable[[tuple[str, ...]], bool]) -> None:
         with self._queues_guard:
             queues = [(ids, q) for ids, q in self._slot_queues.items() if which(ids)]
         for ids, queue in queues:
             self._give_back(ids, queue.drain())
-
-
-def _key_of(ids: tuple[str, ...]) -> str:
-    """The key fingerprint of a scope set (``app:<fp>:...``, ``method:<fp>:...``)."""
-    return ids[0].split(":", 2)[1] if ids else ""
-
-
-def _lessons(scope: str, responses: Sequence[dict[str, Lesson]]) -> list[Lesson]:
-    return [facts[scope] for facts in responses if scope in facts]
-
-
-def _change(
-    limits: Limits,
-    learned: bool,
-    probe_until: float | None,
-    lessons: Sequence[Lesson],
-    ours: Mapping[float, int],
-) -> Change | None:
-    """A row's new state after some responses, or None if unchanged. ``ours``: our log's count
-    for each window the responses counted (by the database).
-
-    Phantom stamps for requests Riot counted beyond our log are placed at ``now``: later than
-    they really were, so the limiter errs towards waiting. Each response's counts are evidence
-    of the same missing requests, so a batch adds the largest excess, not the sum.
-    """
-    new_limits, new_learned, probe = limits, learned, probe_until
-    for lesson in lessons:
-        if lesson.limits is not None:
-            new_limits = lesson.limits
-    if not learned:
-        # A 2xx/4xx without the header: this server does not announce; trust the defaults.
-        new_learned = any(x.limits is not None or x.answered for x in lessons)
-        probe = None
-    extra = max([0, *(excess(x.counts, ours) for x in lessons if x.counts)])
-    change = Change(new_limits, new_learned, probe, extra)
-    return None if change == Change(limits, learned, probe_until, 0) else change
