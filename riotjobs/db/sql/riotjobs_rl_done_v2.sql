@@ -6,7 +6,7 @@ AS $function$
 -- ``ids`` in scope order like riotjobs_rl_take and, for a batch of requests (``sent_at``: their
 -- pending stamps; ``done_at``: completion times, NULL for slots never used):
 -- 1. records the batch's anchors (``a_*``: responses Riot counted first in a window), the
---    latest per window, and drops anchors too old to anchor any request still in flight;
+--    latest per window, and then drops anchors too old to anchor any request in flight;
 -- 2. moves each request from ``pending`` to ``done``, logged at its completion, or at the
 --    latest anchor's completion when, for every limit of the row, the window's anchor had
 --    completed before the request was acquired and the request completed before the anchor's
@@ -40,8 +40,10 @@ BEGIN
             ORDER BY m.win, m.done DESC
             ON CONFLICT (scope, win) DO UPDATE SET sent = excluded.sent, done = excluded.done
             WHERE a.done < excluded.done;
+            -- Only tidiness (an anchor that old holds no request completing now), so only here.
+            DELETE FROM rate_limit_anchors a
+            WHERE a.scope = r.scope AND a.sent + a.win <= at - hold;
         END IF;
-        DELETE FROM rate_limit_anchors a WHERE a.scope = r.scope AND a.sent + a.win <= at - hold;
         -- Each limit's anchor (NULLs where a window has none), looked up once per row.
         SELECT array_agg(l.win ORDER BY l.n), array_agg(a.sent ORDER BY l.n),
             array_agg(a.done ORDER BY l.n)
