@@ -10,7 +10,7 @@ from pathlib import Path
 
 SQL = Path(__file__).with_name("sql")
 
-# The limiter's functions at the head revision (migration 0005).
+# The limiter's functions at the head revision (migration 0006).
 CURRENT = {
     "riotjobs_rl_limits": 1,
     "riotjobs_rl_counted": 1,

@@ -10,8 +10,8 @@
   text and ``riotjobs_rl_ours`` counts our log for comparison with Riot's counts. They replace
   the copies in ``riotjobs_rl_take`` (v2) and ``riotjobs_rl_done`` (v2) and in Python.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02 13:40:00
 """
 
@@ -21,8 +21,8 @@ from alembic import op
 
 from riotjobs.db.functions import function_sql
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
