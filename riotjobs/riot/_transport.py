@@ -7,10 +7,13 @@ Retry policy:
   slot is handed back to the limiter with the response or error, so its stamp moves to the
   request's completion (Riot counted it at its arrival, some time before).
 - A 429 of type application or method blocks that scope for ``Retry-After`` in the shared
-  limiter (so every process waits), then the request queues for a slot again. A service 429, or
+  limiter (so every process waits; recorded before the response is logged, and spare slots
+  taken before it are dropped), then the request queues for a slot again. A service 429, or
   one without headers, waits ``service_backoff`` seconds (or its ``Retry-After``) in this thread
   only, since it says nothing about our key's budget.
-- 401/403 raise ``InvalidKeyError`` and are remembered: later calls fail without a request.
+- 401/403 raise ``InvalidKeyError`` and are remembered, here and in the shared limiter: later
+  calls fail without a request, and so do those already queued for a slot, in this process
+  and in every other process using the key (``Limiter.reject``).
   Until one response has shown the key works, requests go one at a time, so a dead key costs a
   single request however many threads are waiting.
 
@@ -42,7 +45,7 @@ from riotjobs.riot.errors import (
     ServerError,
 )
 from riotjobs.riot.headers import RateHeaders
-from riotjobs.riot.limiter import Limiter, Scope
+from riotjobs.riot.limiter import Announced, Limiter, Scope
 from riotjobs.riot.routing import Endpoint
 
 log = logging.getLogger("riotjobs.riot")
@@ -222,7 +225,11 @@ class Requester:
         if self.rejected is not None:
             raise InvalidKeyError(self.rejected, endpoint=call.endpoint)
         scopes = (call.app, call.method)
-        slot = self.limiter.acquire(scopes, deadline=self.deadline)
+        try:
+            slot = self.limiter.acquire(scopes, deadline=self.deadline)
+        except InvalidKeyError as refused:  # by another thread's or process's response
+            self.rejected = refused.status or 403
+            raise InvalidKeyError(self.rejected, endpoint=call.endpoint) from None
         self.counters.add("api_requests_made")
         url = self.base_url.replace("{routing}", call.routing) + call.path
         try:
@@ -230,7 +237,7 @@ class Requester:
         except httpx.TransportError as exc:
             # Even a refused connection is stamped at its completion: telling it apart from a
             # timeout that reached Riot is not worth a slot's risk.
-            self.limiter.observe([(s, None, None) for s in scopes], answered=False, slot=slot)
+            self.limiter.observe([Announced(s) for s in scopes], answered=False, slot=slot)
             with self._reach_lock:
                 self.reach.requests += 1
                 self.reach.cause = f"{type(exc).__name__}: {exc}"[:200]
@@ -242,25 +249,29 @@ class Requester:
             self.reach.ok += status == 200
             self.reach.statuses[status] = self.reach.statuses.get(status, 0) + 1
         facts = RateHeaders.from_headers(response.headers)
+        # A 429's block is recorded before anything else: until it is, this process's other
+        # threads and every other process may still take slots in the blocked scope.
+        limited = self._rate_limited(facts, call) if status == 429 else None
         # Riot counted the request at its arrival, some unknown time before now: the limiter
         # moves its stamp to now (see limiter.py for why that makes the windows safe).
         self.limiter.observe(
             [
-                (call.app, facts.app_limits, facts.app_counts),
-                (call.method, facts.method_limits, facts.method_counts),
+                Announced(call.app, facts.app_limits, facts.app_counts),
+                Announced(call.method, facts.method_limits, facts.method_counts),
             ],
             answered=status < 500,
             slot=slot,
         )
         if status in (401, 403):
             self.rejected = status
+            self.limiter.reject(self.fingerprint, status)
             raise InvalidKeyError(status, endpoint=call.endpoint)
         self._key_ok.set()
         if status == 200:
             return response
-        if status == 429:
+        if limited is not None:
             self.counters.add("rate_limited_responses")
-            raise self._rate_limited(facts, call)
+            raise limited
         if status >= 500:
             raise _Retryable(f"{call.where}: HTTP {status}", status)
         error: type[RiotAPIError] = {404: NotFoundError, 400: BadRequestError}.get(

@@ -16,6 +16,7 @@ from riotjobs.riot.headers import fingerprint
 from riotjobs.riot.limiter import Limiter, Scope
 
 KEY = "RGAPI-fake-test-key-0000"
+SUMMONER_JSON = {"puuid": "p1", "summonerLevel": 31, "profileIconId": 7, "revisionDate": 5}
 FP = fingerprint("RGAPI-limiter-test")  # the scopes of the limiter tests
 
 
@@ -75,6 +76,16 @@ def wait_of(limiter: Limiter, pair: tuple[Scope, ...]) -> float:
 
 
 def stored(db_url: str) -> dict[str, list[float]]:
+    """Each scope's logged completions."""
+    return _column(db_url, "done")
+
+
+def pending(db_url: str) -> dict[str, list[float]]:
+    """Each scope's requests in flight (their acquire times)."""
+    return _column(db_url, "pending")
+
+
+def _column(db_url: str, column: str) -> dict[str, list[float]]:
     with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
-        rows = conn.execute("SELECT scope, stamps FROM rate_limit_scopes").fetchall()
+        rows = conn.execute(f"SELECT scope, {column} FROM rate_limit_scopes").fetchall()
     return {scope: list(stamps) for scope, stamps in rows}

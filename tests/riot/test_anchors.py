@@ -10,8 +10,8 @@ import psycopg
 import pytest
 
 from riotjobs.riot.headers import Limits
-from riotjobs.riot.limiter import Limiter, Scope, Slot
-from tests.riot.conftest import FP, stored, wait_of
+from riotjobs.riot.limiter import Announced, Limiter, Scope, Slot
+from tests.riot.conftest import FP, pending, stored, wait_of
 
 APP, METHOD = "10:1", "100:10"
 
@@ -28,7 +28,8 @@ def pair(limiter: Limiter) -> tuple[Scope, Scope]:
     """Learned scopes (``10:1`` and ``100:10``), with nothing in their logs yet."""
     scopes = Scope.application(FP, "na1", APP), Scope.method(FP, "na1", "match-v5.match", METHOD)
     limiter.observe(
-        [(scopes[0], ((10, 1.0),), None), (scopes[1], ((100, 10.0),), None)], answered=True
+        [Announced(scopes[0], ((10, 1.0),), None), Announced(scopes[1], ((100, 10.0),), None)],
+        answered=True,
     )
     return scopes
 
@@ -37,7 +38,9 @@ def back(
     limiter: Limiter, pair: tuple[Scope, Scope], slot: Slot, app: Limits, method: Limits
 ) -> None:
     """``slot``'s request is back; Riot counted it ``app`` and ``method``."""
-    limiter.observe([(pair[0], None, app), (pair[1], None, method)], answered=True, slot=slot)
+    limiter.observe(
+        [Announced(pair[0], None, app), Announced(pair[1], None, method)], answered=True, slot=slot
+    )
 
 
 def first(limiter: Limiter, pair: tuple[Scope, Scope], db_url: str) -> float:
@@ -61,10 +64,8 @@ def test_a_request_of_an_anchored_window_is_logged_at_the_anchor(
     assert stored(db_url)[pair[0].id] == [anchor, anchor]
     assert stored(db_url)[pair[1].id] == [anchor, anchor]
     with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
-        rows = conn.execute("SELECT scope, anchors FROM rate_limit_scopes").fetchall()
-    marks = {scope: list(a) for scope, a in rows}
-    assert marks[pair[0].id][0] == 1.0 and marks[pair[0].id][2] == anchor
-    assert marks[pair[1].id][0] == 10.0 and marks[pair[1].id][2] == anchor
+        rows = conn.execute("SELECT scope, win, done FROM rate_limit_anchors").fetchall()
+    assert sorted(rows) == sorted([(pair[0].id, 1.0, anchor), (pair[1].id, 10.0, anchor)])
 
 
 def test_a_request_out_before_the_anchor_came_back_keeps_its_completion(
@@ -96,7 +97,9 @@ def test_a_request_back_after_the_window_could_have_closed_keeps_its_completion(
 def test_every_window_of_a_row_must_hold_the_request(limiter: Limiter, db_url: str) -> None:
     both = ((10, 1.0), (50, 10.0))
     pair = Scope.application(FP, "euw1", "10:1,50:10"), Scope.method(FP, "euw1", "m", METHOD)
-    limiter.observe([(pair[0], both, None), (pair[1], ((100, 10.0),), None)], answered=True)
+    limiter.observe(
+        [Announced(pair[0], both, None), Announced(pair[1], ((100, 10.0),), None)], answered=True
+    )
     slot = limiter.acquire(pair)
     time.sleep(0.05)
     back(limiter, pair, slot, ((1, 1.0), (1, 10.0)), ((1, 10.0),))
@@ -113,7 +116,7 @@ def test_a_window_without_an_anchor_keeps_completions(
 ) -> None:
     slot = limiter.acquire(pair)
     time.sleep(0.05)
-    limiter.observe([(s, None, None) for s in pair], answered=True, slot=slot)  # no counts
+    limiter.observe([Announced(s, None, None) for s in pair], answered=True, slot=slot)  # no counts
     later = limiter.acquire(pair)
     time.sleep(0.1)
     back(limiter, pair, later, ((2, 1.0),), ((2, 10.0),))  # Riot's second in the window
@@ -148,22 +151,23 @@ def test_far_below_the_limits_spares_are_taken_and_completions_written_late(
     limiter = Limiter(db_url)
     counts = (((1, 1.0),), ((1, 10.0),))
     limiter.observe(
-        [(big[0], ((10000, 1.0),), None), (big[1], ((10000, 10.0),), None)], answered=True
+        [Announced(big[0], ((10000, 1.0),), None), Announced(big[1], ((10000, 10.0),), None)],
+        answered=True,
     )
     slot = limiter.acquire(big)
     assert not slot.roomy  # nothing counted yet
     back(limiter, big, slot, *counts)
     roomy = limiter.acquire(big)
     assert roomy.roomy
-    pending = [s for s in stored(db_url)[big[0].id] if s < 0]
-    assert len(pending) == 1 + 16  # its own and the spares
+    out = pending(db_url)[big[0].id]
+    assert len(out) == 1 + 16  # its own and the spares
     spare = limiter.acquire(big)
-    assert spare.roomy and spare.stamp in [-s for s in pending]  # taken with the first
+    assert spare.roomy and spare.stamp in out  # taken with the first
     # Announcing the limits we know: queued (written by a 20 ms timer, or by close).
     back(limiter, big, roomy, ((2, 1.0),), ((2, 10.0),))
     back(limiter, big, spare, ((3, 1.0),), ((3, 10.0),))
     limiter.close()
-    assert all(s > 0 for s in stored(db_url)[big[0].id])  # written, spares handed back
+    assert pending(db_url)[big[0].id] == []  # written, spares handed back
     assert len(stored(db_url)[big[0].id]) == 3
 
 

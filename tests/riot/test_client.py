@@ -38,7 +38,7 @@ def rows(db_url: str) -> dict[str, tuple[Any, ...]]:
     url = db_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(url) as conn:
         recs = conn.execute(
-            "SELECT scope, limits, learned, stamps, blocked_until, "
+            "SELECT scope, limits, learned, done, blocked_until, "
             "extract(epoch FROM clock_timestamp())::float8 FROM rate_limit_scopes"
         ).fetchall()
     return {r[0]: r[1:] for r in recs}

@@ -11,8 +11,9 @@ import pytest
 
 from riotjobs.riot.errors import RateLimitBudgetExhausted
 from riotjobs.riot.headers import RateHeaders, fingerprint, format_limits, parse_limits
-from riotjobs.riot.limiter import Limiter, Scope, Slot, phantoms
-from tests.riot.conftest import FP, stored, wait_of
+from riotjobs.riot.limiter import Announced, Limiter, Scope, Slot
+from riotjobs.riot.limiter._slots import excess
+from tests.riot.conftest import FP, pending, stored, wait_of
 
 
 @pytest.fixture
@@ -31,13 +32,13 @@ def scopes(app: str = "5:1", method: str = "100:10") -> tuple[Scope, Scope]:
 def learn(limiter: Limiter, pair: tuple[Scope, Scope], slot: Slot | None = None) -> None:
     """A response announcing the scopes' limits (and ending ``slot``'s request)."""
     limiter.observe(
-        [(s, parse_limits(s.default_limits), None) for s in pair], answered=True, slot=slot
+        [Announced(s, parse_limits(s.default_limits), None) for s in pair], answered=True, slot=slot
     )
 
 
 def done(limiter: Limiter, pair: tuple[Scope, Scope], slot: Slot) -> None:
     """``slot``'s request is back, with no headers."""
-    limiter.observe([(s, None, None) for s in pair], answered=True, slot=slot)
+    limiter.observe([Announced(s, None, None) for s in pair], answered=True, slot=slot)
 
 
 def test_parse_limits_and_headers() -> None:
@@ -58,14 +59,16 @@ def take_with(db_url: str, limits: str, ages: list[float], *, pending: float | N
     with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
         now = conn.execute("SELECT extract(epoch FROM clock_timestamp())::float8").fetchone()
         assert now is not None
-        stamps = sorted([now[0] - a for a in ages] + ([-(now[0] - pending)] if pending else []))
+        done = sorted(now[0] - a for a in ages)
+        out = [now[0] - pending] if pending else []
         conn.execute(
-            "INSERT INTO rate_limit_scopes (scope, limits, learned, stamps) VALUES"
-            " ('s', %s, true, %s::float8[])",
-            (limits, stamps),
+            "INSERT INTO rate_limit_scopes (scope, limits, learned, done, pending) VALUES"
+            " ('s', %s, true, %s::float8[], %s::float8[])",
+            (limits, done, out),
         )
         got = conn.execute(
-            "SELECT slots, wait_s FROM riotjobs_rl_take(ARRAY['s'], 5, 0.01, 30, 10, 0.05, 0.25)"
+            "SELECT slots, wait_s FROM riotjobs_rl_take(ARRAY['s'], 5, 'fp', 0.01, 30, 10, 0.05,"
+            " 0.25)"
         ).fetchone()
         conn.execute("DELETE FROM rate_limit_scopes")
     assert got is not None
@@ -93,9 +96,21 @@ def test_the_slot_check_is_a_sliding_log_with_margin(db_url: str) -> None:
     assert take_with(db_url, "0:1", [])[1] == 1.0  # a zero limit: look again a window later
 
 
-def test_phantoms_count_what_riot_saw_beyond_our_log() -> None:
-    assert phantoms(((5, 1.0),), [99.9], 100.0, 0.01) == 4
-    assert phantoms(((1, 1.0),), [99.9], 100.0, 0.01) == 0
+def test_our_count_uses_the_counting_rule_and_riot_s_excess_becomes_phantoms(
+    db_url: str,
+) -> None:
+    """riotjobs_rl_ours counts completions, and pending requests as completing now (or at
+    acquire + hold), within window + reach; Riot's counts beyond that are phantoms."""
+    with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
+        got = conn.execute(
+            "SELECT riotjobs_rl_ours(ARRAY[90, 99.9], ARRAY[99.5, 50], 100, 30, ARRAY[1, 10, 60],"
+            " 0.26)"
+        ).fetchone()
+    # Within 1.26 s of 100: 99.9 and the pending 99.5 (counted at 100); the one pending
+    # since 50 counts at 80; within 10.26 s also 90; within 60.26 s, all four.
+    assert got is not None and got[0] == [2, 3, 4]
+    assert excess(((5, 1.0),), {1.0: 1}) == 4
+    assert excess(((1, 1.0), (3, 10.0)), {1.0: 1, 10.0: 3}) == 0
 
 
 def test_a_request_is_logged_at_its_completion(
@@ -108,13 +123,13 @@ def test_a_request_is_logged_at_its_completion(
     learn(limiter, pair, limiter.acquire(pair))
     time.sleep(1.1)
     slot = limiter.acquire(pair)
-    for stamps in stored(db_url).values():
-        assert [s for s in stamps if s < 0] == [-slot.stamp]
+    for stamps in pending(db_url).values():
+        assert stamps == [slot.stamp]
     time.sleep(0.4)  # the request is slow: Riot may have counted it as late as now
     done(limiter, pair, slot)
     app_stamps = stored(db_url)[pair[0].id]
     assert app_stamps[-1] == pytest.approx(slot.stamp + 0.4, abs=0.05)
-    assert all(s > 0 for s in app_stamps)
+    assert pending(db_url)[pair[0].id] == []
     # The next request waits a full window from the completion, not from the acquire.
     assert wait_of(limiter, pair) > 0.9
 
@@ -179,7 +194,7 @@ def test_unlearned_scopes_admit_one_probe_at_a_time(limiters: tuple[Limiter, Lim
     pair = scopes(app="100:1")
     probe = first.acquire(pair)
     assert wait_of(second, pair) > 0  # the probe is still out
-    first.observe([(s, None, None) for s in pair], answered=False, slot=probe)  # no lesson
+    first.observe([Announced(s, None, None) for s in pair], answered=False, slot=probe)  # no lesson
     assert wait_of(second, pair) == 0  # so the next request probes
     learn(second, pair)
     assert wait_of(first, pair) == 0 and wait_of(second, pair) == 0
@@ -221,13 +236,16 @@ def test_learned_limits_and_counts_apply_on_completion(
     # Riot announces 2:1 and has counted 2 requests in this second (another user of the key):
     # one phantom stamp joins our completed one, so the budget is spent.
     limiter.observe(
-        [(pair[0], ((2, 1.0),), ((2, 1.0),)), (pair[1], ((50, 10.0),), ((1, 10.0),))],
+        [
+            Announced(pair[0], ((2, 1.0),), ((2, 1.0),)),
+            Announced(pair[1], ((50, 10.0),), ((1, 10.0),)),
+        ],
         answered=True,
         slot=slot,
     )
     assert wait_of(limiter, pair) > 0.5  # 2:1 now, not the configured 100:1
     app_stamps = stored(db_url)[pair[0].id]
-    assert len(app_stamps) == 2 and all(s > 0 for s in app_stamps)
+    assert len(app_stamps) == 2 and pending(db_url)[pair[0].id] == []
     with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
         got: dict[str, str] = dict(
             conn.execute("SELECT scope, limits FROM rate_limit_scopes").fetchall()

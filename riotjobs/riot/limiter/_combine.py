@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from riotjobs.riot.errors import RateLimitBudgetExhausted
+from riotjobs.riot.errors import InvalidKeyError, RateLimitBudgetExhausted
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -46,7 +46,7 @@ log = logging.getLogger("riotjobs.riot.limiter")
 class _Ticket(Generic[S]):
     deadline: float | None  # time.monotonic()
     slot: S | None = None
-    error: str | None = None
+    error: Exception | None = None
 
 
 class SlotQueue(Generic[S]):
@@ -74,10 +74,17 @@ class SlotQueue(Generic[S]):
         self._leading = False
         self._next_free: float | None = None  # while the leader sleeps: when it will look again
         self._nudged = threading.Event()
+        self._failed: Exception | None = None  # set by ``fail``: every get raises it
+        # Bumped by ``drain`` and ``fail``: slots from a take that was under way meanwhile
+        # (it may have been committed just before a 429's block) must not become spares.
+        self._epoch = 0
 
     def get(self, deadline: float | None) -> S:
         """A slot, in arrival order. Raises ``RateLimitBudgetExhausted`` at once when the next
-        free slot is known to lie past ``deadline``, and at ``deadline`` if none came."""
+        free slot is known to lie past ``deadline``, and at ``deadline`` if none came; the
+        error given to ``fail`` once it was called."""
+        if self._failed is not None:
+            raise self._failed
         spare, stale = self._spare()
         if stale:
             self._give_back(stale)
@@ -93,7 +100,9 @@ class SlotQueue(Generic[S]):
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     self._waiting.remove(ticket)
-                    ticket.error = self._past_deadline("the requests queued before this one")
+                    ticket.error = RateLimitBudgetExhausted(
+                        self._past_deadline("the requests queued before this one")
+                    )
                     break
                 self._cond.wait(left)
             if ticket.slot is not None or ticket.error is not None:
@@ -125,22 +134,30 @@ class SlotQueue(Generic[S]):
         with self._cond:
             spares = [slot for slot, _ in self._spares]
             self._spares.clear()
+            self._epoch += 1
         return spares
 
     def _lead(self, ticket: _Ticket[S]) -> None:
         while True:
             with self._cond:
+                if ticket.error is not None:  # failed while asleep
+                    return
                 wanted = len(self._waiting)
+                epoch = self._epoch
             # Cleared before asking, so a lesson learned after this take still wakes the sleep.
             self._nudged.clear()
-            wait, slots = self._take(wanted)
+            try:
+                wait, slots = self._take(wanted)
+            except InvalidKeyError as exc:  # refused for every waiter, not only the leader
+                self.fail(exc)
+                return
             unwanted = []
             with self._cond:
                 expires = time.monotonic() + self._spare_life
                 for slot in slots:
                     if self._waiting:
                         self._waiting.popleft().slot = slot
-                    elif self._keep(slot):
+                    elif self._keep(slot) and self._epoch == epoch:
                         self._spares.append((slot, expires))
                     else:
                         unwanted.append(slot)
@@ -169,13 +186,26 @@ class SlotQueue(Generic[S]):
             with self._cond:
                 self._next_free = None
 
+    def fail(self, error: Exception) -> None:
+        """Fail every waiter now with ``error``, and every later ``get`` (the key was refused:
+        no request may leave any more). Spares are the caller's to hand back (``drain``)."""
+        with self._cond:
+            self._failed = error
+            self._epoch += 1
+            for waiter in self._waiting:
+                waiter.error = error
+            self._waiting.clear()
+            self._cond.notify_all()
+        self._nudged.set()
+
     def nudge(self) -> None:
         """Wake a sleeping leader now: something this process learned may have freed a slot
         (a probe taught the limits), which other processes only see at their next look."""
         self._nudged.set()
 
     def _refuse(self, ticket: _Ticket[S], wake: float) -> None:
-        ticket.error = self._past_deadline(f"the next is {wake - time.monotonic():.1f}s away")
+        why = f"the next is {wake - time.monotonic():.1f}s away"
+        ticket.error = RateLimitBudgetExhausted(self._past_deadline(why))
 
     def _past_deadline(self, why: str) -> str:
         return f"rate limit: no request slot for {self._label} before the run's deadline ({why})"
@@ -183,7 +213,7 @@ class SlotQueue(Generic[S]):
     @staticmethod
     def _result(ticket: _Ticket[S]) -> S:
         if ticket.slot is None:
-            raise RateLimitBudgetExhausted(ticket.error or "rate limit: no request slot")
+            raise ticket.error or RateLimitBudgetExhausted("rate limit: no request slot")
         return ticket.slot
 
 

@@ -1,12 +1,13 @@
-"""The limiter's records: the scopes it limits, the slots it hands out, a scope's row as read
-from ``rate_limit_scopes``, and the comparison of Riot's counts with our log."""
+"""The limiter's records: the scopes it limits, the slots it hands out, what responses tell
+about them, and the comparison of Riot's counts with our log (which the database counts: the
+counting rule lives in ``riotjobs_rl_counted``, ``riotjobs/db/sql``)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from riotjobs.riot.headers import Limits, parse_limits
 
@@ -25,17 +26,18 @@ class Scope:
     kind: Literal["application", "method"]
     default_limits: str
     label: str  # for messages: "na1" or "match-v5.match on americas"
+    key: str = ""  # the key's fingerprint: a rejected key stops every scope of it
 
     @classmethod
     def application(cls, fp: str, routing: str, limits: str = DEFAULT_APP_LIMITS) -> Scope:
-        return cls(f"app:{fp}:{routing}", "application", limits, routing)
+        return cls(f"app:{fp}:{routing}", "application", limits, routing, fp)
 
     @classmethod
     def method(
         cls, fp: str, routing: str, endpoint: str, limits: str = DEFAULT_METHOD_LIMITS
     ) -> Scope:
         return cls(
-            f"method:{fp}:{routing}:{endpoint}", "method", limits, f"{endpoint} on {routing}"
+            f"method:{fp}:{routing}:{endpoint}", "method", limits, f"{endpoint} on {routing}", fp
         )
 
 
@@ -52,28 +54,74 @@ class Slot:
         return self.stamp + (time.monotonic() - self.taken)
 
 
-@dataclass
-class Row:
-    """A ``rate_limit_scopes`` row; pending stamps are stored negated."""
+@dataclass(frozen=True)
+class Announced:
+    """What one response told about one scope: the limits and the counts it announced (None:
+    the header was missing)."""
+
+    scope: Scope
+    limits: Limits | None = None
+    counts: Limits | None = None
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One response's facts about one scope, and whether Riot answered it (not a 5xx or a
+    transport error)."""
+
+    limits: Limits | None
+    counts: Limits | None
+    answered: bool
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A response Riot counted first in its ``window`` of ``scope``: acquired at ``sent``,
+    completed at ``done`` (database clock)."""
 
     scope: str
+    window: float
+    sent: float
+    done: float
+
+
+@dataclass(frozen=True)
+class Change:
+    """A row's new state after some responses: limits, learned, probe_until, and how many
+    requests Riot counted beyond our log (phantom stamps to add)."""
+
     limits: Limits
     learned: bool
-    stamps: list[float]  # completion times, ascending
-    pending: list[float]  # acquire times of requests still in flight, ascending
-    blocked_until: float | None
     probe_until: float | None
+    phantoms: int
 
-    @classmethod
-    def from_db(cls, rec: tuple[Any, ...]) -> Row:
-        limits = stored_limits(rec[1])
-        done = sorted(s for s in rec[3] if s > 0)
-        pending = sorted(-s for s in rec[3] if s < 0)
-        return cls(rec[0], limits, rec[2], done, pending, rec[4], rec[5])
 
-    def counted(self, now: float, hold: float) -> list[float]:
-        """The stamps the rules count, ascending; a pending one counts as completing now."""
-        return sorted(self.stamps + [min(now, p + hold) for p in self.pending])
+@dataclass(frozen=True)
+class Done:
+    """A request handed back: its slot, completion time (None: never sent) and what its
+    response taught, per scope id."""
+
+    slot: Slot
+    at: float | None
+    facts: dict[str, Lesson]
+
+
+def windows_of(responses: Sequence[dict[str, Lesson]]) -> list[float]:
+    """Every window the responses announced counts for, ascending."""
+    return sorted({w for facts in responses for x in facts.values() for _, w in x.counts or ()})
+
+
+def anchors_of(batch: Sequence[Done]) -> list[Anchor]:
+    """The batch's anchors: answered requests that Riot counted first in a window."""
+    return [
+        Anchor(scope, float(window), d.slot.stamp, d.at)
+        for d in batch
+        if d.at is not None
+        for scope, lesson in d.facts.items()
+        if lesson.answered
+        for count, window in lesson.counts or ()
+        if count == 1
+    ]
 
 
 def stored_limits(text: str) -> Limits:
@@ -81,22 +129,44 @@ def stored_limits(text: str) -> Limits:
     return parse_limits(text) or parse_limits(DEFAULT_METHOD_LIMITS) or ()
 
 
-def excess(counts: Limits, ours: Callable[[float], int]) -> int:
+def excess(counts: Limits, ours: Mapping[float, int]) -> int:
     """How many requests Riot counted beyond our log: the largest excess over all windows.
-    ``ours(window)`` is how many of our stamps lie within ``window`` plus the slack."""
-    return max([0, *(int(counted) - ours(window) for counted, window in counts)])
+    ``ours[window]`` is how many of our stamps lie within ``window`` plus margin and slack
+    (counted by the database: ``riotjobs_rl_ours``)."""
+    return max([0, *(int(counted) - ours[window] for counted, window in counts)])
 
 
-def log_counter(stamps: Sequence[float], now: float, margin: float) -> Callable[[float], int]:
-    """``ours`` for ``excess``: how many of ``stamps`` lie within a window (plus margin and
-    slack) of ``now``."""
-
-    def ours(window: float) -> int:
-        return sum(1 for s in stamps if s > now - window - margin - COUNT_SLACK)
-
-    return ours
+def key_of(ids: tuple[str, ...]) -> str:
+    """The key fingerprint of a scope set (``app:<fp>:...``, ``method:<fp>:...``)."""
+    return ids[0].split(":", 2)[1] if ids else ""
 
 
-def phantoms(counts: Limits, stamps: Sequence[float], now: float, margin: float) -> int:
-    """``excess`` against a list of counted stamps."""
-    return excess(counts, log_counter(stamps, now, margin))
+def lessons_of(scope: str, responses: Sequence[dict[str, Lesson]]) -> list[Lesson]:
+    return [facts[scope] for facts in responses if scope in facts]
+
+
+def change_of(
+    limits: Limits,
+    learned: bool,
+    probe_until: float | None,
+    lessons: Sequence[Lesson],
+    ours: Mapping[float, int],
+) -> Change | None:
+    """A row's new state after some responses, or None if unchanged. ``ours``: our log's count
+    for each window the responses counted (by the database).
+
+    Phantom stamps for requests Riot counted beyond our log are placed at ``now``: later than
+    they really were, so the limiter errs towards waiting. Each response's counts are evidence
+    of the same missing requests, so a batch adds the largest excess, not the sum.
+    """
+    new_limits, new_learned, probe = limits, learned, probe_until
+    for lesson in lessons:
+        if lesson.limits is not None:
+            new_limits = lesson.limits
+    if not learned:
+        # A 2xx/4xx without the header: this server does not announce; trust the defaults.
+        new_learned = any(x.limits is not None or x.answered for x in lessons)
+        probe = None
+    extra = max([0, *(excess(x.counts, ours) for x in lessons if x.counts)])
+    change = Change(new_limits, new_learned, probe, extra)
+    return None if change == Change(limits, learned, probe_until, 0) else change

@@ -5,49 +5,51 @@ Riot limits each key per routing value twice: an *application* limit over all me
 blacklisted, and two cron jobs may run at once, so the state lives in ``rate_limit_scopes`` rows
 rather than in memory.
 
-Each scope keeps a **sliding log** of database-clock times (``clock_timestamp()``, so hosts agree).
-A request fits when, for every pair of both scopes, fewer than ``count`` stamps lie within the
-last ``window + margin`` seconds. Riot counts in fixed windows that start at the first request's
-*arrival*, which lags our acquire by a varying delay we cannot see (scheduling, connection set-up,
-a TLS handshake). So a request is logged at its **completion**: ``acquire`` writes a *pending*
-stamp (stored negated), and ``observe`` replaces it with ``acquire time + local monotonic time
-elapsed`` once the response or error is back. Arrival precedes completion, so no ``window`` can
-receive more than ``count`` requests, whatever the delays: the last of them to acquire would have
-seen all the others pending or completed after the window's start, and been refused. A pending
-request counts as completing *now*, for at most ``pending_hold`` seconds (a crashed process must
-not hold a slot forever). The margin only covers clock granularity; the price is an effective
-window of ``window`` plus one round trip.
+Each scope keeps a **sliding log** of database-clock times (``clock_timestamp()``, so hosts
+agree). A request fits when, for every pair of both scopes, fewer than ``count`` stamps lie
+within the last ``window + margin`` seconds. Riot counts in fixed windows that start at the
+first request's *arrival*, which lags our acquire by a varying delay we cannot see (scheduling,
+connection set-up, a TLS handshake). So a request is logged at its **completion**: ``acquire``
+writes a *pending* stamp (its acquire time), and ``observe`` moves it to ``done`` as ``acquire
+time + local monotonic time elapsed`` once the response or error is back. Arrival precedes
+completion, so no ``window`` can receive more than ``count`` requests, whatever the delays: the
+last of them to acquire would have seen all the others pending or completed after the window's
+start, and been refused. A pending request counts as completing *now*, for at most
+``pending_hold`` seconds (a crashed process must not hold a slot forever). That counting rule is
+written once, in the database function ``riotjobs_rl_counted`` (``riotjobs/db/sql``), which
+every other function and query uses. The margin only covers clock granularity; the price is an
+effective window of ``window`` plus one round trip.
 
 A response that Riot counted first in its window (``-Count`` reads 1) is that window's
 **anchor**: the window closes by the anchor's completion + ``window``. A request acquired after
 the anchor came back and itself back before the anchor's acquire + ``window`` was counted in
 that same window, so it is logged at the anchor's completion instead of its own, when every
 window of the row has such an anchor. The requests of a window that went out over several round
-trips then free together when it ends (migration 0004 has the rule and why it stays safe).
+trips then free together when it ends (migration 0004 has the rule and why it stays safe;
+``rate_limit_anchors`` holds the latest anchor per scope and window).
 
-``acquire`` is one call of the database function ``riotjobs_rl_take`` (migration 0003): it
-locks the app and method rows (``FOR UPDATE``, in sorted order so two acquirers never deadlock),
-counts the stamps where they lie, appends pending ones and commits. The threads of a process
-that want the same scopes queue in memory and the head of the queue takes a slot for each of
-them in that one call (``_combine.py``). When no slot is free the head sleeps until the oldest
-blocking stamp ages out and asks again, or raises ``RateLimitBudgetExhausted`` at once when
-that moment lies past the run's deadline.
+``acquire`` is one call of the database function ``riotjobs_rl_take``: it locks the app and
+method rows (``FOR UPDATE``, in sorted order so two acquirers never deadlock), counts the stamps
+where they lie, appends pending ones and commits. The threads of a process that want the same
+scopes queue in memory and the head of the queue takes a slot for each of them in that one call
+(``_combine.py``). When no slot is free the head sleeps until the oldest blocking stamp ages out
+and asks again, or raises ``RateLimitBudgetExhausted`` at once when that moment lies past the
+run's deadline.
 
-``observe`` completes the request's stamp (one call of ``riotjobs_rl_done``, locking the rows
-in the same order; the completions of a process's threads share it too) and learns from the
+``observe`` completes the request's stamp (one call of ``riotjobs_rl_done``, locking the rows in
+the same order; the completions of a process's threads share it too) and learns from the
 response: announced limits replace the configured ones, and when the ``-Count`` headers show
 Riot counted more than our log did (another user of the key, a lost stamp), phantom stamps are
-added so we back off.
-Until a scope's limits have been announced, only one request at a time probes it. ``block``
-records a 429's ``Retry-After`` for every process.
+added so we back off. Until a scope's limits have been announced, only one request at a time
+probes it. ``block`` records a 429's ``Retry-After`` for every process, and ``reject`` a key
+Riot refused (401/403): ``riotjobs_rl_take`` then refuses every slot of that key, in every
+process, for ``REJECT_HOLD`` seconds, and this process's waiters fail with ``InvalidKeyError``
+at once. Both drop this process's spare slots of the scopes concerned.
 
 Far below the limits (by this process's last count, ``ROOMY`` times the slots asked for), the
-database work per request is what limits throughput, not Riot: the leader then takes
-``SPARE_SLOTS`` extra slots, which wait in memory for the next threads (half a second at most,
-then they are handed back), and completions that can teach nothing urgent are written by the
-next batch or a 20 ms timer instead of each waiting for its own statement. Both only hold
-budget back longer: a spare's pending stamp counts from the moment it was taken, and a queued
-completion counts as in flight until it is written.
+leader takes ``SPARE_SLOTS`` extra slots that wait in memory for the next threads, and routine
+completions are written a little later (``_combine.py`` has the details). Both only hold budget
+back longer.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
+from riotjobs.riot.errors import InvalidKeyError
 from riotjobs.riot.headers import Limits, format_limits
 from riotjobs.riot.limiter._combine import CompletionQueue, SlotQueue
 from riotjobs.riot.limiter._pool import ConnectionPool
@@ -65,19 +67,24 @@ from riotjobs.riot.limiter._slots import (
     COUNT_SLACK,
     DEFAULT_APP_LIMITS,
     DEFAULT_METHOD_LIMITS,
-    Row,
+    Announced,
+    Done,
+    Lesson,
     Scope,
     Slot,
-    excess,
-    log_counter,
-    phantoms,
+    anchors_of,
+    change_of,
+    key_of,
+    lessons_of,
     stored_limits,
+    windows_of,
 )
 from riotjobs.riot.limiter._sql import (
     BLOCK_SQL,
     DONE_SQL,
     ENSURE_SQL,
     LOCK_SQL,
+    REJECT_SQL,
     TAKE_SQL,
     WRITE_SQL,
 )
@@ -86,10 +93,11 @@ __all__ = [
     "DEFAULT_APP_LIMITS",
     "DEFAULT_MARGIN",
     "DEFAULT_METHOD_LIMITS",
+    "REJECT_HOLD",
+    "Announced",
     "Limiter",
     "Scope",
     "Slot",
-    "phantoms",
 ]
 
 log = logging.getLogger("riotjobs.riot.limiter")
@@ -100,20 +108,8 @@ PROBE_POLL = 0.05  # how often waiters look whether a probe has taught the limit
 # takes SPARE_SLOTS more than it has waiters, and completions are written a little later.
 ROOMY = 8
 SPARE_SLOTS = 16
-
-Facts = dict[str, tuple[Limits | None, Limits | None]]  # scope id -> (limits, counts)
-Lesson = tuple[Limits | None, Limits | None, bool]  # announced limits, counts, answered
-Change = tuple[Limits, bool, float | None, int]  # limits, learned, probe_until, phantoms
-
-
-@dataclass(frozen=True)
-class _Done:
-    """A request handed back: its slot, completion time (None: never sent) and lessons."""
-
-    slot: Slot
-    at: float | None
-    facts: Facts
-    answered: bool
+# A refused key stays refused this long for all its processes (a new key has a new fingerprint).
+REJECT_HOLD = 600.0
 
 
 class Limiter:
@@ -136,12 +132,13 @@ class Limiter:
         self._ensured: set[str] = set()
         # Per scope set, this process's waiters and completions share transactions (_combine).
         self._slot_queues: dict[tuple[str, ...], SlotQueue[Slot]] = {}
-        self._done_queues: dict[tuple[str, ...], CompletionQueue[_Done]] = {}
+        self._done_queues: dict[tuple[str, ...], CompletionQueue[Done]] = {}
         self._queues_guard = threading.Lock()
         # Per scope, as of this process's last completion there: its limits, and how many more
         # requests every window of them had room for (absent: unknown, or not learned).
         self._known: dict[str, Limits] = {}
         self._room: dict[str, int] = {}
+        self._rejected: dict[str, int] = {}  # key fingerprint -> the status that refused it
 
     def close(self) -> None:
         """Write the completions still queued, hand back spare slots, close the connections."""
@@ -163,9 +160,17 @@ class Limiter:
 
         Pass the slot to ``observe`` once the request has ended, whatever its outcome. Raises
         ``RateLimitBudgetExhausted`` without sleeping when the next slot lies past ``deadline``
-        (a ``time.monotonic()`` value).
+        (a ``time.monotonic()`` value), and ``InvalidKeyError`` once the key was refused here
+        or by another process.
         """
+        self._check_key(scopes)
         return self._slot_queue(scopes).get(deadline)
+
+    def _check_key(self, scopes: Sequence[Scope]) -> None:
+        for scope in scopes:
+            status = self._rejected.get(scope.key)
+            if status is not None:
+                raise InvalidKeyError(status)
 
     def _slot_queue(self, scopes: Sequence[Scope]) -> SlotQueue[Slot]:
         key = tuple(sorted(s.id for s in scopes))
@@ -188,12 +193,16 @@ class Limiter:
         ids = sorted(s.id for s in scopes)
         room = min(self._room.get(i, 0) for i in ids)
         asked = wanted + SPARE_SLOTS if room >= ROOMY * (wanted + SPARE_SLOTS) else wanted
-        args = (ids, asked, self.margin, self.pending_hold, self.probe_timeout, PROBE_POLL)
+        key = scopes[0].key
+        args = (ids, asked, key, self.margin, self.pending_hold, self.probe_timeout, PROBE_POLL)
         with self._pool.connection() as conn:
             taken = time.monotonic()
             rec = conn.execute(TAKE_SQL, (*args, COUNT_SLACK)).fetchone()
         assert rec is not None
-        stamps, wait, _ = rec
+        stamps, wait, _, rejected = rec
+        if rejected is not None:  # another process learned it: stop this one too
+            self._forget_key(key, rejected)
+            raise InvalidKeyError(rejected)
         if stamps is None:  # a row was deleted under us (cleanup): recreate it
             self._ensured.difference_update(ids)
             return float(wait), []
@@ -207,17 +216,8 @@ class Limiter:
         """Drop slots whose requests were never sent (their waiters gave up meanwhile, or the
         process is done with its spares). ``ids`` are the scope ids, sorted."""
         if slots:
-            facts: Facts = {scope: (None, None) for scope in ids}
-            self._complete(ids, [_Done(slot, None, facts, answered=False) for slot in slots])
-
-    def _trimmed(self, row: Row, now: float, done: Sequence[float] = ()) -> list[float]:
-        """The row's stored array plus ``done`` stamps, without those older than any window
-        needs. Pending stamps are stored negated."""
-        longest = max((window for _, window in row.limits), default=0.0)
-        horizon = now - longest - self.margin - COUNT_SLACK
-        kept = [s for s in [*row.stamps, *done] if s > horizon]
-        held = [p for p in row.pending if p + self.pending_hold > horizon]
-        return sorted(kept + [-p for p in held])
+            facts = {scope: Lesson(None, None, answered=False) for scope in ids}
+            self._complete(ids, [Done(slot, None, facts) for slot in slots])
 
     def _ensure(self, scopes: Sequence[Scope]) -> None:
         missing = [s for s in scopes if s.id not in self._ensured]
@@ -230,24 +230,20 @@ class Limiter:
     # --- learning from responses ----------------------------------------------------------------
 
     def observe(
-        self,
-        facts: Sequence[tuple[Scope, Limits | None, Limits | None]],
-        *,
-        answered: bool,
-        slot: Slot | None = None,
+        self, facts: Sequence[Announced], *, answered: bool, slot: Slot | None = None
     ) -> None:
         """Complete ``slot``'s request (its stamp moves to now) and learn from its response:
-        ``(scope, announced limits, announced counts)`` per scope.
+        what it announced for each scope.
 
         ``answered`` is false for a 5xx or a transport error (a timed-out request may still have
         reached Riot): it teaches nothing, it only ends a probe so the next request can try.
         """
         done = slot.completed() if slot is not None else 0.0  # before waiting for a connection
-        self._ensure([scope for scope, _, _ in facts])
-        by_id: Facts = {scope.id: (limits, counts) for scope, limits, counts in facts}
+        self._ensure([fact.scope for fact in facts])
+        by_id = {fact.scope.id: Lesson(fact.limits, fact.counts, answered) for fact in facts}
         ids = tuple(sorted(by_id))
         if slot is None:
-            self._relearn(ids, [(by_id, answered)])
+            self._relearn(ids, [by_id])
             return
         with self._queues_guard:
             queue = self._done_queues.get(ids)
@@ -255,18 +251,13 @@ class Limiter:
                 queue = self._done_queues[ids] = CompletionQueue(
                     lambda batch: self._complete(ids, batch)
                 )
-        item = _Done(slot, done, by_id, answered)
+        item = Done(slot, done, by_id)
         if self._routine(slot, answered, facts):
             queue.put_later(item)
         else:
             queue.put(item)
 
-    def _routine(
-        self,
-        slot: Slot,
-        answered: bool,
-        facts: Sequence[tuple[Scope, Limits | None, Limits | None]],
-    ) -> bool:
+    def _routine(self, slot: Slot, answered: bool, facts: Sequence[Announced]) -> bool:
         """May this completion be written a little later? Only far below the limits, for an
         answered request that announced the limits we know: then it can teach nothing urgent
         (at most phantom requests, which would take many to matter), and until it is written
@@ -274,34 +265,25 @@ class Limiter:
         return (
             slot.roomy
             and answered
-            and all(
-                limits is None or limits == self._known.get(scope.id) for scope, limits, _ in facts
-            )
+            and all(f.limits is None or f.limits == self._known.get(f.scope.id) for f in facts)
         )
 
-    def _complete(self, ids: tuple[str, ...], batch: Sequence[_Done]) -> None:
-        """Replace the batch's pending stamps by their completion times (one statement), then
-        learn from its responses."""
-        responses = [(d.facts, d.answered) for d in batch]
-        windows = sorted(
-            {w for facts, _ in responses for _, counts in facts.values() for _, w in counts or ()}
-        )
-        anchors = [
-            (scope, float(window), d.slot.stamp, d.at)
-            for d in batch
-            if d.at is not None and d.answered
-            for scope, (_, counts) in d.facts.items()
-            for count, window in counts or ()
-            if count == 1
-        ]
+    def _complete(self, ids: tuple[str, ...], batch: Sequence[Done]) -> None:
+        """Move the batch's requests from pending to done (one statement), then learn from
+        their responses."""
+        responses = [d.facts for d in batch]
+        windows = windows_of(responses)
+        anchors = anchors_of(batch)
+        key = key_of(ids)
         args = {
             "ids": list(ids),
+            "key": key,
             "sent": [d.slot.stamp for d in batch],
             "done": [d.at for d in batch],
-            "a_scope": [a[0] for a in anchors],
-            "a_window": [a[1] for a in anchors],
-            "a_sent": [a[2] for a in anchors],
-            "a_done": [a[3] for a in anchors],
+            "a_scope": [a.scope for a in anchors],
+            "a_window": [a.window for a in anchors],
+            "a_sent": [a.sent for a in anchors],
+            "a_done": [a.done for a in anchors],
             "windows": windows,
             "hold": self.pending_hold,
             "margin": self.margin,
@@ -309,14 +291,22 @@ class Limiter:
         }
         with self._pool.connection() as conn:
             recs = conn.execute(DONE_SQL, args).fetchall()
-        stale = []
-        for scope, limits, learned, probe_until, _, ours in recs:
+        stale, blocked, refused = [], [], None
+        for scope, limits, learned, probe_until, _, ours, blocked_until, rejected in recs:
+            if blocked_until is not None:
+                blocked.append(scope)
+            refused = rejected if rejected is not None else refused
             counted = dict(zip(windows, ours, strict=True))
-            lessons = self._lessons(scope, responses)
+            lessons = lessons_of(scope, responses)
             old = stored_limits(limits)
             self._count_room(scope, old, learned, counted)
-            if self._change(old, learned, probe_until, lessons, counted.__getitem__):
+            if change_of(old, learned, probe_until, lessons, counted):
                 stale.append(scope)
+        # Another process recorded a refusal: spares taken before it must not be used now.
+        if refused is not None and key not in self._rejected:
+            self._forget_key(key, refused)
+        if blocked:
+            self._drop_spares(lambda scopes: not set(scopes).isdisjoint(blocked))
         if stale:
             self._relearn(tuple(stale), responses)
 
@@ -331,34 +321,44 @@ class Limiter:
         else:
             self._room.pop(scope, None)
 
-    @staticmethod
-    def _lessons(scope: str, responses: Sequence[tuple[Facts, bool]]) -> list[Lesson]:
-        return [(*facts[scope], answered) for facts, answered in responses if scope in facts]
-
-    def _relearn(self, ids: tuple[str, ...], responses: Sequence[tuple[Facts, bool]]) -> None:
+    def _relearn(self, ids: tuple[str, ...], responses: Sequence[dict[str, Lesson]]) -> None:
         """Apply what the responses teach to the rows of ``ids``, under the rows' locks."""
+        windows = windows_of(responses)
+        args = {
+            "ids": list(ids),
+            "windows": windows,
+            "hold": self.pending_hold,
+            "reach": self.margin + COUNT_SLACK,
+        }
         with self._pool.connection() as conn, conn.pipeline():
             conn.execute("BEGIN")
-            recs = conn.execute(LOCK_SQL, (list(ids),)).fetchall()
+            recs = conn.execute(LOCK_SQL, args).fetchall()
             changed: list[str] = []
-            for rec in recs:
-                row, now = Row.from_db(rec), float(rec[6])
-                ours = log_counter(row.counted(now, self.pending_hold), now, self.margin)
-                lessons = self._lessons(row.scope, responses)
-                change = self._change(row.limits, row.learned, row.probe_until, lessons, ours)
+            for scope, text, learned, probe_until, now, ours in recs:
+                limits = stored_limits(text)
+                counted = dict(zip(windows, ours, strict=True))
+                lessons = lessons_of(scope, responses)
+                change = change_of(limits, learned, probe_until, lessons, counted)
                 if change is None:
                     continue
-                limits, learned, probe, extra = change
-                self._known[row.scope] = limits
-                self._room.pop(row.scope, None)  # recounted at its next completion
-                if limits != row.limits:
-                    log.info("rate limits of %s are %s", row.scope, format_limits(limits))
-                if extra:
-                    log.info("rate limit: Riot counted more requests on %s than we did", row.scope)
-                row.limits = limits
-                written = self._trimmed(row, now, done=[now] * extra)
-                conn.execute(WRITE_SQL, (format_limits(limits), learned, written, probe, row.scope))
-                changed.append(row.scope)
+                self._known[scope] = change.limits
+                self._room.pop(scope, None)  # recounted at its next completion
+                if change.limits != limits:
+                    log.info("rate limits of %s are %s", scope, format_limits(change.limits))
+                if change.phantoms:
+                    log.info("rate limit: Riot counted more requests on %s than we did", scope)
+                conn.execute(
+                    WRITE_SQL,
+                    {
+                        "limits": format_limits(change.limits),
+                        "learned": change.learned,
+                        "probe": change.probe_until,
+                        "now": now,
+                        "phantoms": change.phantoms,
+                        "scope": scope,
+                    },
+                )
+                changed.append(scope)
             conn.execute("COMMIT")
         # Waiters of this process need not poll to see a probe's lesson.
         with self._queues_guard:
@@ -366,33 +366,7 @@ class Limiter:
         for queue in woken:
             queue.nudge()
 
-    @staticmethod
-    def _change(
-        limits: Limits,
-        learned: bool,
-        probe_until: float | None,
-        lessons: Sequence[Lesson],
-        ours: Callable[[float], int],
-    ) -> Change | None:
-        """The new (limits, learned, probe_until, phantom stamps) of a row after some
-        responses, or None if unchanged.
-
-        Phantom stamps for requests Riot counted beyond our log are placed at ``now``: later
-        than they really were, so the limiter errs towards waiting. Each response's counts are
-        evidence of the same missing requests, so a batch adds the largest excess, not the sum.
-        """
-        new_limits, new_learned, probe = limits, learned, probe_until
-        for announced, _, _ in lessons:
-            if announced is not None:
-                new_limits = announced
-        if not learned:
-            # A 2xx/4xx without the header: this server does not announce; trust the defaults.
-            new_learned = any(a is not None or answered for a, _, answered in lessons)
-            probe = None
-        extra = max([0, *(excess(counts, ours) for _, counts, _ in lessons if counts)])
-        if (new_limits, new_learned, probe, extra) == (limits, learned, probe_until, 0):
-            return None
-        return new_limits, new_learned, probe, extra
+    # --- refusals -------------------------------------------------------------------------------
 
     def block(self, scope: Scope, seconds: float) -> None:
         """Refuse every request to ``scope``, from every process, for ``seconds`` from now."""
@@ -400,3 +374,27 @@ class Limiter:
         self._ensure([scope])
         with self._pool.connection() as conn:
             conn.execute(BLOCK_SQL, (seconds, scope.id))
+        # Spares were taken before the block: using one now would send a request into it.
+        self._drop_spares(lambda key: scope.id in key)
+
+    def reject(self, key: str, status: int) -> None:
+        """Riot refused the key with fingerprint ``key`` (401/403): no process sharing it takes
+        another slot for ``REJECT_HOLD`` seconds, and this process's waiters fail now."""
+        self._forget_key(key, status)
+        with self._pool.connection() as conn:
+            conn.execute(REJECT_SQL, {"fp": key, "status": status, "hold": REJECT_HOLD})
+
+    def _forget_key(self, key: str, status: int) -> None:
+        """Refuse every slot of ``key`` in this process: hand spares back, fail the waiters."""
+        self._rejected[key] = status
+        with self._queues_guard:
+            queues = [q for ids, q in self._slot_queues.items() if key_of(ids) == key]
+        for queue in queues:
+            queue.fail(InvalidKeyError(status))
+        self._drop_spares(lambda ids: key_of(ids) == key)
+
+    def _drop_spares(self, which: Callable[[tuple[str, ...]], bool]) -> None:
+        with self._queues_guard:
+            queues = [(ids, q) for ids, q in self._slot_queues.items() if which(ids)]
+        for ids, queue in queues:
+            self._give_back(ids, queue.drain())
