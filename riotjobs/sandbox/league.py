@@ -12,11 +12,13 @@ Model (the README and the sandbox report describe it in prose):
 * Queue mix: 86 % ranked solo (420, 10 players, roles TOP..UTILITY by preference), 10 % ARAM
   (450), 4 % Arena (1700, 16 players in 8 pairs).
 * Outcome (computed on demand from the match's own seed): each participant's performance is
-  ``skill + N(0, 230) + 450 during a hot streak (550-800 for veterans) - off-role penalty`` (180 for normal players,
-  50 for smurfs). A bursty smurf outside a trying session plays at their visible rating
-  instead of their skill. A premade duo (a boosted account and its booster) is picked into
-  the same lobby with the pair's ``duo_rate`` and put on the same team. Team 100 wins with ``sigmoid((mean_100 - mean_200) / 110)``. Arena places
-  pairs by performance plus noise; places 1-4 win. ``rel`` = (performance - lobby mean) / 400
+  ``skill + N(0, 230) + streak boost - off-role penalty``. The boost is 450 during a hot
+  streak (550-800 for veterans); the penalty 180 for normal players, 50 for smurfs. A bursty
+  smurf outside a trying session plays at their visible rating instead of their skill. A
+  premade duo (a boosted account and its booster) is picked into the same lobby with the
+  pair's ``duo_rate`` and put on the same team. Team 100 wins with
+  ``sigmoid((mean_100 - mean_200) / 110)``. Arena places pairs by performance plus noise;
+  places 1-4 win. ``rel`` = (performance - lobby mean) / 400
   drives the per-player stats in ``matches``.
 """
 
