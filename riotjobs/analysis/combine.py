@@ -32,20 +32,20 @@ CONTEXT = ("account_level", "low_rank")
 # score -> (base, young, low): log-odds per unit of score, plus how much a young account
 # (account_level = 1) and a low rank (low_rank = 1) add to that. Fitted on seed 11.
 EVIDENCE: dict[str, tuple[float, float, float]] = {
-    "win_rate": (0.39, 0.17, 0.22),
-    "kda": (0.91, 0.34, 0.57),
-    "rank_discrepancy": (0.13, 0.14, 0.15),
+    "win_rate": (0.43, 0.2, 0.25),
+    "kda": (0.9, 0.34, 0.57),
+    "rank_discrepancy": (0.12, 0.13, 0.14),
     "rank_progression": (0.0, 0.0, 0.0),
     "win_rate_trend": (0.0, 0.0, 0.0),
-    "performance_consistency": (0.34, 0.29, 0.28),
-    "performance_trends": (0.19, 0.14, 0.14),
-    "role_performance": (1.05, 0.67, 1.06),
-    "standout_games": (1.54, 1.54, 1.43),
+    "performance_consistency": (0.37, 0.32, 0.3),
+    "performance_trends": (0.16, 0.12, 0.13),
+    "role_performance": (1.14, 0.74, 1.14),
+    "standout_games": (1.52, 1.48, 1.36),
 }
 # context score -> log-odds per unit on its own (young, low-ranked accounts are more often
 # smurfs before any performance is seen). Fitted on seed 11.
-CONTEXT_TERMS: dict[str, float] = {"account_level": 1.67, "low_rank": 0.61}
-INTERCEPT = -5.51
+CONTEXT_TERMS: dict[str, float] = {"account_level": 1.72, "low_rank": 0.58}
+INTERCEPT = -5.45
 
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(SCORES, 1.0)
 

@@ -240,18 +240,20 @@ def rank_progression(p: PlayerFeatures) -> Score:
 
 
 def standout_games(p: PlayerFeatures) -> Score:
-    """Share of games *far* above the lobby (performance index ≥ 0.45, about 1.6 times the
-    lobby on KDA/damage/gold/CS), shrunk toward a 4% base rate with K=10:
-    ``ramp(share, 0.10, 0.30)``.
+    """Share of games *far* above the lobby (performance index ≥ 0.5, about 1.65 times the
+    lobby on KDA/damage/gold/CS), shrunk toward a 3% base rate with K=20:
+    ``ramp(share, 0.07, 0.25)``.
 
-    ``performance_consistency`` asks for most games; a smurf who tries only some sessions
-    plays ordinary games in between, so their mean and majority signals dilute. A game this
-    far above nine players of the same visible rank is rare for anyone playing at their own
-    level (about one game in 25, even during a hot streak most good games stay below it), so a
-    fifth of the games there is clear evidence; 0.10 keeps two or three lucky games at 0.
+    ``performance_consistency`` asks for most games; a smurf who tries only in some sessions
+    plays ordinary games in between, so mean and majority signals dilute. A game this far
+    above nine players of the same visible rank is rare for anyone playing at their own level:
+    about 1 game in 70 for an average player and 1 in 16 for a veteran in a long hot streak
+    (sandbox, seed 11), against 1 in 3 for a smurf who tries in a third of their sessions.
+    0.07 keeps an honest player's lucky run at 0; 0.25 (a fifth of 60 games) is clear. The
+    K=20 pseudo-games keep three standout games out of three below 0.5.
     """
     hits = [1.0 if m.performance_index >= 0.5 else 0.0 for m in p.matches]
-    share = shrunk_mean(hits, prior=0.03, k=10)
+    share = shrunk_mean(hits, prior=0.03, k=20)
     return Score(ramp(share, 0.07, 0.25), {"standout_games": int(sum(hits)), "share": _r(share)})
 
 
