@@ -21,6 +21,7 @@ lint: install
 	$(BIN)/ruff check riotjobs tests benchmarks scripts
 	$(BIN)/ruff format --check riotjobs tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)

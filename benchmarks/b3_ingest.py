@@ -6,7 +6,7 @@ Two measurements on the real ingestion path:
   (100 new ranked matches each) to store about ``--matches`` matches: HTTP, validation, the
   shared Postgres limiter (still consulted with no limits announced) and ``ingest_match``.
 * **store only**: the same number of match documents, fetched and validated beforehand, written
-  with ``riotjobs.ingest.ingest_match`` (one transaction each) in this process.
+  with ``riotjobs.pipeline.ingest.ingest_match`` (one transaction each) in this process.
 
 The sandbox runs with ``--latency-ms 0`` and limits of 1,000,000 requests per second on the
 application and every method (announced, so the client learns them; see ``_common.UNLIMITED``).
@@ -72,7 +72,7 @@ def store_only(sb: c.Sandbox, match_ids: list[str]) -> dict[str, Any]:
     from sqlmodel import Session
 
     from riotjobs.db.engine import create_engine, to_sqlalchemy
-    from riotjobs.ingest import ingest_match
+    from riotjobs.pipeline.ingest import ingest_match
     from riotjobs.riot.models import MatchDto
 
     docs = []

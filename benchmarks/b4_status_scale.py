@@ -98,7 +98,8 @@ def _explain(url: str, config: Path) -> list[str]:
 
     from riotjobs.config import load_jobs
     from riotjobs.db.engine import create_engine, to_sqlalchemy
-    from riotjobs.status import build_status, history, run_stats
+    from riotjobs.ops.status import build_status, history, run_stats
+    from riotjobs.tasks.registry import REGISTRY
 
     engine = create_engine(to_sqlalchemy(url))
     captured: list[tuple[str, Any]] = []
@@ -107,7 +108,7 @@ def _explain(url: str, config: Path) -> list[str]:
         if statement.lstrip().upper().startswith("SELECT") and "job_executions" in statement:
             captured.append((statement, params))
 
-    jobs = load_jobs(config)
+    jobs = load_jobs(config, registry=REGISTRY)
     event.listen(engine, "before_cursor_execute", capture)
     build_status(engine=engine, jobs=jobs, database="bench", reap=False)
     history(engine=engine, jobs=jobs, job_id="job_3", status="failed", since=timedelta(days=7))

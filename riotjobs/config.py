@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol, TypedDict
 
 import yaml
 from pydantic import (
@@ -23,6 +23,7 @@ from pydantic import (
     PositiveInt,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -50,6 +51,20 @@ def data_dir() -> Path:
     """Where the embedded database lives: ``$XDG_DATA_HOME/riotjobs``."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path("~/.local/share").expanduser())
     return Path(base) / "riotjobs"
+
+
+class DatabaseArgs(TypedDict):
+    """Where the database is, as plain values for ``riotjobs.db.engine``."""
+
+    database_url: str | None
+    data_dir: Path
+
+
+class RiotArgs(TypedDict):
+    """The key and where the API is, as plain values for ``riotjobs.riot.RiotClient``."""
+
+    api_key: SecretStr | None
+    base_url: str
 
 
 class Settings(BaseSettings):
@@ -90,6 +105,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown platform; choose one of {', '.join(PLATFORMS)}")
         return value
 
+    def database(self) -> DatabaseArgs:
+        """Keyword arguments for ``riotjobs.db.engine`` (``open_database``, ``resolve_url``): the
+        libraries take plain values, not the settings object."""
+        url = self.database_url.get_secret_value() if self.database_url is not None else None
+        return {"database_url": url, "data_dir": data_dir()}
+
+    def riot(self) -> RiotArgs:
+        """Keyword arguments for ``RiotClient``; the key stays a ``SecretStr``."""
+        return {"api_key": self.riot_api_key, "base_url": self.riot_base_url}
+
     def jobs_file(self) -> Path:
         """The jobs.yaml in force: RIOTJOBS_CONFIG, then ./jobs.yaml, then the shipped copy."""
         if self.config_path is not None:
@@ -126,16 +151,26 @@ AlertFormat = Literal["slack", "discord", "generic"]
 
 class Defaults(_Strict):
     timeout: PositiveInt | None = None
-    # Webhook body shape and how many consecutive bad runs open an alert (riotjobs.alerts).
+    # Webhook body shape and how many consecutive bad runs open an alert (riotjobs.ops.alerts).
     alert_format: AlertFormat = "slack"
     alert_after_failures: PositiveInt = Field(default=1, le=1000)
 
 
-def _known_task(value: str) -> str:
-    from riotjobs.tasks import TASKS
+class TaskRegistry(Protocol):
+    """What jobs.yaml is validated against: the task names there are, and the merged config
+    model of a list of tasks. ``riotjobs.tasks.REGISTRY`` is the real one; config sits below the
+    tasks layer, so it is handed in rather than imported."""
 
-    if value not in TASKS:
-        raise ValueError(f"unknown task {value!r}; known tasks: {', '.join(sorted(TASKS))}")
+    def names(self) -> Collection[str]: ...
+
+    def config_model(self, names: Sequence[str]) -> type[BaseModel]: ...
+
+
+def _known_task(value: str, info: ValidationInfo) -> str:
+    registry: TaskRegistry = (info.context or {})["registry"]
+    known = registry.names()
+    if value not in known:
+        raise ValueError(f"unknown task {value!r}; known tasks: {', '.join(sorted(known))}")
     return value
 
 
@@ -190,9 +225,16 @@ class Job:
     format and threshold) and the typed model of its config."""
 
     def __init__(
-        self, job_id: str, spec: JobSpec, timeout: int, defaults: Defaults | None = None
+        self,
+        job_id: str,
+        spec: JobSpec,
+        timeout: int,
+        *,
+        registry: TaskRegistry,
+        defaults: Defaults | None = None,
     ) -> None:
         defaults = defaults or Defaults()
+        self.registry = registry
         self.id = job_id
         self.spec = spec
         self.timeout = timeout
@@ -205,9 +247,7 @@ class Job:
 
     @cached_property
     def config_model(self) -> type[BaseModel]:
-        from riotjobs.tasks import combined_config_model
-
-        return combined_config_model(self.spec.tasks)
+        return self.registry.config_model(self.spec.tasks)
 
     def config_keys(self) -> list[str]:
         return sorted(self.config_model.model_fields)
@@ -250,21 +290,22 @@ def _describe(exc: ValidationError, allowed: list[str]) -> str:
     return "; ".join(parts)
 
 
-def load_jobs(path: Path, default_timeout: int = 90) -> JobsConfig:
-    """Parse and validate a jobs.yaml. Every problem raises ``ConfigError`` with file:line: key."""
+def load_jobs(path: Path, *, registry: TaskRegistry, default_timeout: int = 90) -> JobsConfig:
+    """Parse and validate a jobs.yaml against the given tasks. Every problem raises
+    ``ConfigError`` with file:line: key."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read jobs file: {exc.strerror}") from None
     raw, lines = _parse_with_lines(path, text)
     try:
-        parsed = JobsFile.model_validate(raw)
+        parsed = JobsFile.model_validate(raw, context={"registry": registry})
     except ValidationError as exc:
         raise _located(path, exc, lines, prefix=()) from None
     jobs: dict[str, Job] = {}
     for job_id, spec in parsed.jobs.items():
         timeout = spec.timeout or parsed.defaults.timeout or default_timeout
-        job = Job(job_id, spec, timeout, parsed.defaults)
+        job = Job(job_id, spec, timeout, registry=registry, defaults=parsed.defaults)
         try:
             job.config_model.model_validate(spec.config)
         except ValidationError as exc:
@@ -273,8 +314,8 @@ def load_jobs(path: Path, default_timeout: int = 90) -> JobsConfig:
     return JobsConfig(path, jobs, parsed.defaults)
 
 
-def load_jobs_for(settings: Settings) -> JobsConfig:
-    return load_jobs(settings.jobs_file(), settings.job_timeout)
+def load_jobs_for(settings: Settings, *, registry: TaskRegistry) -> JobsConfig:
+    return load_jobs(settings.jobs_file(), registry=registry, default_timeout=settings.job_timeout)
 
 
 Path_ = tuple[str, ...]

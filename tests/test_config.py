@@ -9,6 +9,7 @@ import pytest
 
 from riotjobs.config import load_jobs, load_settings
 from riotjobs.errors import ConfigError, ExitCode, UnknownJobError
+from riotjobs.tasks.registry import REGISTRY
 from tests.conftest import run_riotjobs
 
 GOOD = """\
@@ -120,7 +121,7 @@ BAD_CASES = [
 
 
 def test_good_file_loads_typed(jobs_file: Any) -> None:
-    jobs = load_jobs(jobs_file(GOOD), default_timeout=90)
+    jobs = load_jobs(jobs_file(GOOD), registry=REGISTRY, default_timeout=90)
     napper = jobs.get("napper")
     assert napper.name == "Napper"
     assert napper.timeout == 45  # from defaults
@@ -132,12 +133,16 @@ def test_good_file_loads_typed(jobs_file: Any) -> None:
 
 
 def test_timeout_falls_back_to_setting(jobs_file: Any) -> None:
-    jobs = load_jobs(jobs_file('jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n'), 33)
+    jobs = load_jobs(
+        jobs_file('jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n'),
+        registry=REGISTRY,
+        default_timeout=33,
+    )
     assert jobs.get("a").timeout == 33
 
 
 def test_unknown_job_is_usage_error(jobs_file: Any) -> None:
-    jobs = load_jobs(jobs_file(GOOD))
+    jobs = load_jobs(jobs_file(GOOD), registry=REGISTRY)
     with pytest.raises(UnknownJobError, match="napper"):
         jobs.get("nope")
 
@@ -148,7 +153,7 @@ def test_bad_config_names_file_line_key(
 ) -> None:
     path = jobs_file(text)
     with pytest.raises(ConfigError) as info:
-        load_jobs(path)
+        load_jobs(path, registry=REGISTRY)
     message = str(info.value)
     assert f"{path}:{line}:" in message, message
     assert key in message, message
@@ -202,7 +207,7 @@ def test_bad_setting_is_config_error(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 
 def test_shipped_jobs_file_is_valid() -> None:
     shipped = Path(__file__).resolve().parent.parent / "riotjobs" / "jobs.yaml"
-    jobs = load_jobs(shipped)
+    jobs = load_jobs(shipped, registry=REGISTRY)
     assert jobs.jobs
     root = Path(__file__).resolve().parent.parent / "jobs.yaml"
     assert root.read_text() == shipped.read_text()

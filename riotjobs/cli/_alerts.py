@@ -11,7 +11,7 @@ from riotjobs.cli._app import app
 from riotjobs.errors import ExitCode
 
 if TYPE_CHECKING:
-    from riotjobs.notify import Format
+    from riotjobs.ops.notify import Format
 
 alerts_app = typer.Typer(
     help="Webhook alerts: send a test message, deliver queued messages.\n\n"
@@ -38,8 +38,9 @@ def test(
 
     Example:  RIOTJOBS_ALERT_WEBHOOK_URL=https://hooks.slack.com/services/... riotjobs alerts test
     """
-    from riotjobs import alerts, output
+    from riotjobs.cli import output
     from riotjobs.errors import UsageError
+    from riotjobs.ops import alerts
 
     if fmt is not None and fmt not in _FORMATS:
         raise UsageError(f"--format {fmt!r}: choose one of {', '.join(_FORMATS)}")
@@ -72,7 +73,8 @@ def flush(
 
     Example:  riotjobs alerts flush
     """
-    from riotjobs import alerts, output
+    from riotjobs.cli import output
+    from riotjobs.ops import alerts
 
     cfg = _common.settings()
     engine, _url = _common.database(cfg)

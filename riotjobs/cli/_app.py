@@ -20,7 +20,7 @@ class _Group(TyperGroup):
         _reflow_tree(self)
 
     def invoke(self, ctx: Any) -> Any:
-        from riotjobs import output
+        from riotjobs.cli import output
 
         try:
             return super().invoke(ctx)

@@ -19,10 +19,11 @@ def settings() -> Settings:
 def database(cfg: Settings, application_name: str = "riotjobs cli") -> tuple[Engine, str]:
     from riotjobs.db.engine import open_database
 
-    return open_database(cfg, application_name=application_name)
+    return open_database(**cfg.database(), application_name=application_name)
 
 
 def jobs(cfg: Settings) -> JobsConfig:
     from riotjobs.config import load_jobs_for
+    from riotjobs.tasks.registry import REGISTRY
 
-    return load_jobs_for(cfg)
+    return load_jobs_for(cfg, registry=REGISTRY)

@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from riotjobs import output
-from riotjobs.cli import _common
+from riotjobs.cli import _common, output
 from riotjobs.cli._app import app
 from riotjobs.cli._status import JSON_HELP
 
 if TYPE_CHECKING:
     from riotjobs.config import JobsConfig, Settings
-    from riotjobs.cron import CronStatus, Target, Wanted
+    from riotjobs.schedule.cron import CronStatus, Target, Wanted
 
 cron_app = typer.Typer(
     no_args_is_help=True,
@@ -35,7 +34,7 @@ def _enabled(cfg: Settings, jobs: JobsConfig) -> dict[str, bool]:
     """Effective enabled state per job: the database's override, else jobs.yaml."""
     from sqlalchemy.orm import Session
 
-    from riotjobs.jobstate import load_states
+    from riotjobs.runs.jobstate import load_states
 
     engine, _ = _common.database(cfg)
     try:
@@ -52,7 +51,7 @@ def _enabled(cfg: Settings, jobs: JobsConfig) -> dict[str, bool]:
 def _plan(
     user: str | None, tabfile: Path | None, mailto: str | None
 ) -> tuple[Target, Wanted, dict[str, bool]]:
-    from riotjobs import cron
+    from riotjobs.schedule import cron
 
     cfg = _common.settings()
     jobs = _common.jobs(cfg)
@@ -85,7 +84,7 @@ def install_cron(
 
     Example:  riotjobs install-cron --dry-run
     """
-    from riotjobs import cron
+    from riotjobs.schedule import cron
 
     target, wanted, _ = _plan(user, tabfile, mailto)
     change = cron.install(target=target, wanted=wanted, dry_run=dry_run)
@@ -110,7 +109,7 @@ def uninstall_cron(
 
     Example:  riotjobs uninstall-cron --user riot
     """
-    from riotjobs import cron
+    from riotjobs.schedule import cron
 
     change = cron.uninstall(target=cron.Target(user=user, tabfile=tabfile), dry_run=dry_run)
     if dry_run:
@@ -158,7 +157,7 @@ def cron_status(
 
     Example:  riotjobs cron status --json | jq .in_sync
     """
-    from riotjobs import cron
+    from riotjobs.schedule import cron
 
     target, wanted, enabled = _plan(user, tabfile, None)
     report = cron.cron_status(target=target, wanted=wanted, known=enabled)
@@ -190,7 +189,7 @@ def export_k8s(
 
     Example:  riotjobs export k8s --image ghcr.io/acme/riotjobs:1.4 | kubectl apply -f -
     """
-    from riotjobs.k8s import ExportOptions, manifests
+    from riotjobs.schedule.k8s import ExportOptions, manifests
 
     cfg = _common.settings()
     jobs = _common.jobs(cfg)

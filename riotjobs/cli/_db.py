@@ -25,7 +25,7 @@ def upgrade(
     from riotjobs.db import migrate
     from riotjobs.db.engine import open_database
 
-    engine, _ = open_database(_common.settings(), check_schema=False)
+    engine, _ = open_database(**_common.settings().database(), check_schema=False)
     before = migrate.current_revision(engine)
     migrate.upgrade(engine, revision)
     after = migrate.current_revision(engine)
@@ -45,7 +45,7 @@ def current() -> None:
     from riotjobs.db import migrate
     from riotjobs.db.engine import open_database
 
-    engine, _ = open_database(_common.settings(), check_schema=False)
+    engine, _ = open_database(**_common.settings().database(), check_schema=False)
     rev = migrate.current_revision(engine)
     engine.dispose()
     state = "up to date" if rev == migrate.HEAD else f"behind (head is {migrate.HEAD})"
@@ -60,5 +60,5 @@ def url() -> None:
     """
     from riotjobs.db.engine import masked, resolve_url
 
-    resolved, embedded = resolve_url(_common.settings())
+    resolved, embedded = resolve_url(**_common.settings().database())
     typer.echo(masked(resolved) + ("  (embedded)" if embedded else ""))

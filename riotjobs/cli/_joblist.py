@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from riotjobs import output
+from riotjobs.cli import output
 from riotjobs.cli._app import jobs_app
 from riotjobs.cli._status import JSON_HELP, enabled_text, executions_table, note_text, opened
 
@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from riotjobs._jobdetail import JobDetail
-    from riotjobs.status import JobRow
+    from riotjobs.ops.jobdetail import JobDetail
+    from riotjobs.ops.status import JobRow
 
 
 def render_jobs(rows: list[JobRow], now: datetime, console: Console) -> None:
@@ -98,7 +98,7 @@ def jobs_list(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from riotjobs.status import job_rows, utcnow
+    from riotjobs.ops.status import job_rows, utcnow
 
     now = utcnow()
     with opened() as (engine, jobs, _):
@@ -120,7 +120,8 @@ def jobs_show(
 
     Example:  riotjobs jobs show tracked_player_updater
     """
-    from riotjobs.status import job_detail, utcnow
+    from riotjobs.ops.jobdetail import job_detail
+    from riotjobs.ops.status import utcnow
 
     now = utcnow()
     with opened() as (engine, jobs, _):

@@ -48,7 +48,7 @@ def _targets(jobs: JobsConfig, job_ids: list[str] | None, all_jobs: bool) -> lis
 
 
 def _toggle(job_ids: list[str] | None, all_jobs: bool, enabled: bool) -> None:
-    from riotjobs.jobstate import set_enabled
+    from riotjobs.runs.jobstate import set_enabled
 
     with _session() as (session, jobs):
         states = set_enabled(
@@ -114,7 +114,7 @@ def set_config(
 
     Example:  riotjobs jobs set player_analyzer unanalyzed_players_per_run=200 --unset min_matches
     """
-    from riotjobs.jobstate import parse_assignments, set_overrides
+    from riotjobs.runs.jobstate import parse_assignments, set_overrides
 
     pairs = parse_assignments(assignments or [])
     if not pairs and not unset:

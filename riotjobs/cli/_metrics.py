@@ -29,7 +29,7 @@ def metrics(
     """
     import sys
 
-    from riotjobs import metrics as prom
+    from riotjobs.ops import metrics as prom
 
     cfg = _common.settings()
     jobs = _common.jobs(cfg)

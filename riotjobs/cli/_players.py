@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from sqlmodel import Session
 
-    from riotjobs.players import PlayerDetail, PlayerRow
+    from riotjobs.ops.players import PlayerDetail, PlayerRow
 
 players_app = typer.Typer(
     no_args_is_help=True,
@@ -56,8 +56,8 @@ def track(
 
     Example:  riotjobs players track 'Hide on bush#KR1' --platform kr
     """
-    from riotjobs import output
-    from riotjobs.players import track as track_player
+    from riotjobs.cli import output
+    from riotjobs.ops.players import track as track_player
 
     cfg = _common.settings()
     engine, url = _common.database(cfg)
@@ -83,8 +83,8 @@ def untrack(
 
     Example:  riotjobs players untrack 'Hide on bush#KR1'
     """
-    from riotjobs import output
-    from riotjobs.players import untrack_player
+    from riotjobs.cli import output
+    from riotjobs.ops.players import untrack_player
 
     with _session() as session:
         row = untrack_player(session=session, identifier=identifier)
@@ -106,8 +106,8 @@ def list_(
 
     Example:  riotjobs players list --smurfs --json
     """
-    from riotjobs import output
-    from riotjobs.players import list_players
+    from riotjobs.cli import output
+    from riotjobs.ops.players import list_players
 
     flags = {"tracked": tracked, "smurfs": smurfs, "banned": banned}
     chosen = [name for name, on in flags.items() if on]
@@ -135,8 +135,8 @@ def show(
 
     Example:  riotjobs players show 'Hide on bush#KR1'
     """
-    from riotjobs import output
-    from riotjobs.players import show_player
+    from riotjobs.cli import output
+    from riotjobs.ops.players import show_player
 
     with _session() as session:
         detail = show_player(session=session, identifier=identifier)
@@ -153,7 +153,7 @@ def _when(value: Any) -> str:
 def _list_table(rows: list[PlayerRow], which: str) -> None:
     from rich.table import Table
 
-    from riotjobs import output
+    from riotjobs.cli import output
 
     if not rows:
         output.info("no players" if which == "all" else f"no {which} players")
@@ -190,7 +190,7 @@ def _list_table(rows: list[PlayerRow], which: str) -> None:
 def _detail(d: PlayerDetail) -> None:
     from rich.table import Table
 
-    from riotjobs import output
+    from riotjobs.cli import output
 
     p = d.player
     out = output.console()

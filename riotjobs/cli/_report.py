@@ -100,7 +100,7 @@ def smurfs(
     finally:
         engine.dispose()
     if as_json:
-        from riotjobs import output
+        from riotjobs.cli import output
 
         output.print_json({"count": len(rows), "players": [r.as_dict() for r in rows]})
         return
@@ -113,7 +113,7 @@ def smurfs(
 def _table(rows: list[SmurfRow]) -> None:
     from rich.table import Table
 
-    from riotjobs import output
+    from riotjobs.cli import output
 
     if not rows:
         output.info("no flagged players")

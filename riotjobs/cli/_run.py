@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 import sys
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from riotjobs.cli import _common
 from riotjobs.cli._app import app
-from riotjobs.progress import Progress
+from riotjobs.db.vocab import Trigger
+from riotjobs.tasks.progress import Progress
 
 if TYPE_CHECKING:
     from riotjobs.runner import RunResult
@@ -49,11 +49,6 @@ Example:  riotjobs run tracked_player_updater -v
 """
 
 
-class Trigger(StrEnum):
-    cron = "cron"
-    manual = "manual"
-
-
 class _RichProgress(Progress):
     """A transient rich progress bar on stderr (only used at a terminal without -v)."""
 
@@ -71,7 +66,7 @@ class _RichProgress(Progress):
         )
         from rich.progress import Progress as Bar
 
-        from riotjobs.output import err_console
+        from riotjobs.cli.output import err_console
 
         self.finish()
         self._bar = Bar(
@@ -111,12 +106,13 @@ def _summary(result: RunResult) -> None:
 def run(
     job: str = typer.Argument(..., metavar="JOB", help="The job id, as in jobs.yaml."),
     trigger: Trigger = typer.Option(
-        Trigger.manual, "--trigger", help="Who started the run (cron passes --trigger cron)."
+        Trigger.MANUAL, "--trigger", help="Who started the run (cron passes --trigger cron)."
     ),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Stream the run's log to stderr."),
 ) -> None:
-    from riotjobs._logcapture import formatter
+    from riotjobs.ops import alerts
     from riotjobs.runner import run_job
+    from riotjobs.runner.logcapture import formatter
 
     cfg = _common.settings()
     spec = _common.jobs(cfg).get(job)
@@ -133,6 +129,7 @@ def run(
         progress_factory=progress,
         on_forced_exit=_summary,
         log_handlers=handlers,
+        hooks=alerts.hooks(cfg),
     )
     if result.status in {"failed", "timeout"}:
         _summary(result)

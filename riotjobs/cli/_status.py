@@ -1,7 +1,7 @@
 """`riotjobs status`, `history`, `show` and `stats`: the operator's read commands.
 
 Each command loads settings, jobs.yaml and the database, calls one function of
-``riotjobs.status`` and prints either tables (``render_*``, also used by the snapshot tests) or
+``riotjobs.ops.status`` and prints either tables (``render_*``, also used by the snapshot tests) or
 the object's ``to_json()`` document with ``--json``.
 """
 
@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from riotjobs import output
-from riotjobs.cli import _common
+from riotjobs.cli import _common, output
 from riotjobs.cli._app import app
 
 if TYPE_CHECKING:
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from riotjobs.config import JobsConfig
-    from riotjobs.status import Execution, JobRow, StatsReport, StatusReport
+    from riotjobs.ops.status import Execution, JobRow, StatsReport, StatusReport
 
 JSON_HELP = "Print a JSON document on stdout instead of tables (see the README for fields)."
 
@@ -215,7 +214,7 @@ def status(
 
     Example:  riotjobs status --check || echo "riotjobs needs attention"
     """
-    from riotjobs.status import build_status
+    from riotjobs.ops.status import build_status
 
     with opened() as (engine, jobs, database):
         report = build_status(engine=engine, jobs=jobs, database=database, recent=recent)
@@ -244,8 +243,8 @@ def history(
 
     Example:  riotjobs history player_analyzer --status failed --since 7d
     """
-    from riotjobs.status import history as load_history
-    from riotjobs.status import parse_since, utcnow
+    from riotjobs.ops.status import history as load_history
+    from riotjobs.ops.status import parse_since, utcnow
 
     window = parse_since(since) if since else None
     now = utcnow()
@@ -278,7 +277,7 @@ def show(
 
     Example:  riotjobs show 4711
     """
-    from riotjobs.status import execution_detail
+    from riotjobs.ops.status import execution_detail
 
     with opened() as (engine, _, _):
         found = execution_detail(engine=engine, execution_id=execution_id)
@@ -300,7 +299,7 @@ def stats(
 
     Example:  riotjobs stats --since 7d
     """
-    from riotjobs.status import parse_since, run_stats
+    from riotjobs.ops.status import parse_since, run_stats
 
     window = parse_since(since)
     with opened() as (engine, jobs, _):

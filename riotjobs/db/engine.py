@@ -1,69 +1,42 @@
 """Resolve the database URL, start the embedded server when needed, and build engines.
 
-With ``RIOTJOBS_DATABASE_URL`` unset, riotjobs runs a pgserver-managed Postgres in
-``$XDG_DATA_HOME/riotjobs/pgdata`` and keeps its schema current on its own. An external database
+With ``RIOTJOBS_DATABASE_URL`` unset, riotjobs runs its embedded Postgres (riotjobs.db.embedded)
+in ``$XDG_DATA_HOME/riotjobs/pgdata`` and keeps its schema current on its own. An external database
 must be upgraded explicitly with ``riotjobs db upgrade``; until then commands exit 78.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import warnings
 from typing import TYPE_CHECKING, Any
 
 from riotjobs.errors import DatabaseUnavailableError, SchemaOutdatedError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import psycopg
     from sqlalchemy.engine import Engine
-
-    from riotjobs.config import Settings
 
 CONNECT_TIMEOUT_S = 5
 
 
-def embedded_url() -> str:
+def embedded_url(data_dir: Path) -> str:
     """Start (or reuse) the embedded Postgres and return its URL.
 
     The server is left running after the process exits: cron starts riotjobs every few minutes
     and a cold start of Postgres on each run would cost more than the job itself.
     """
-    from riotjobs.config import data_dir
+    from riotjobs.db import embedded
 
-    root = data_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    _admin_tools_on_path()
-    with warnings.catch_warnings():
-        # pgserver warns about XDG_RUNTIME_DIR; under cron any output becomes a mail.
-        warnings.simplefilter("ignore")
-        import pgserver
-
-        try:
-            server = pgserver.get_server(root / "pgdata", cleanup_mode=None)  # type: ignore[attr-defined]
-        except Exception as exc:
-            raise DatabaseUnavailableError(
-                f"cannot start the embedded database in {root}: {exc}"
-            ) from None
-    return str(server.get_uri())
+    return embedded.start(data_dir)
 
 
-def _admin_tools_on_path() -> None:
-    """Run as root, pgserver creates an unprivileged user for Postgres with ``useradd``, which
-    lives in an sbin folder that cron's default ``PATH`` (``/usr/bin:/bin``) leaves out."""
-    if os.name != "posix" or os.geteuid() != 0:
-        return
-    folders = os.environ.get("PATH", "").split(os.pathsep)
-    missing = [d for d in ("/usr/local/sbin", "/usr/sbin", "/sbin") if d not in folders]
-    if missing:
-        os.environ["PATH"] = os.pathsep.join([*filter(None, folders), *missing])
-
-
-def resolve_url(settings: Settings) -> tuple[str, bool]:
-    """The SQLAlchemy URL to use and whether it is the embedded server."""
-    if settings.database_url is not None:
-        return to_sqlalchemy(settings.database_url.get_secret_value()), False
-    return to_sqlalchemy(embedded_url()), True
+def resolve_url(database_url: str | None, data_dir: Path) -> tuple[str, bool]:
+    """The SQLAlchemy URL to use and whether it is the embedded server (kept in ``data_dir``)."""
+    if database_url is not None:
+        return to_sqlalchemy(database_url), False
+    return to_sqlalchemy(embedded_url(data_dir)), True
 
 
 def to_sqlalchemy(url: str) -> str:
@@ -152,7 +125,11 @@ def connect(
 
 
 def open_database(
-    settings: Settings, *, application_name: str = "riotjobs", check_schema: bool = True
+    database_url: str | None,
+    data_dir: Path,
+    *,
+    application_name: str = "riotjobs",
+    check_schema: bool = True,
 ) -> tuple[Engine, str]:
     """Resolve the URL, check it answers and that its schema is current; return engine and URL.
 
@@ -160,7 +137,7 @@ def open_database(
     """
     from riotjobs.db import migrate
 
-    url, embedded = resolve_url(settings)
+    url, embedded = resolve_url(database_url, data_dir)
     engine = create_engine(url, application_name=application_name)
     try:
         current = migrate.current_revision(engine)

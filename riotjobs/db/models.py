@@ -29,8 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, JSONB
 from sqlmodel import Field, SQLModel
 
-EXECUTION_STATUSES = ("running", "success", "partial", "failed", "timeout", "abandoned", "skipped")
-TRIGGERS = ("cron", "manual")
+from riotjobs.db.vocab import Status, Trigger, check_constraint
+
 SCORE_NAMES = (
     "win_rate",
     "kda",
@@ -256,11 +256,11 @@ class JobExecution(SQLModel, table=True):
         Index("ix_job_executions_started", "started_at"),
         Index("ix_job_executions_running", "job_id", postgresql_where=text("status = 'running'")),
         CheckConstraint(
-            "status IN (" + ", ".join(f"'{s}'" for s in EXECUTION_STATUSES) + ")",
+            check_constraint("status", Status),
             name="ck_job_executions_status",
         ),
         CheckConstraint(
-            "trigger IN (" + ", ".join(f"'{t}'" for t in TRIGGERS) + ")",
+            check_constraint("trigger", Trigger),
             name="ck_job_executions_trigger",
         ),
     )

@@ -32,7 +32,6 @@ import httpx
 from pydantic import SecretStr
 
 from riotjobs.counters import Counters
-from riotjobs.riot._headers import RateHeaders
 from riotjobs.riot.errors import (
     BadRequestError,
     InvalidKeyError,
@@ -42,6 +41,7 @@ from riotjobs.riot.errors import (
     RiotUnavailableError,
     ServerError,
 )
+from riotjobs.riot.headers import RateHeaders
 from riotjobs.riot.limiter import Limiter, Scope
 from riotjobs.riot.routing import Endpoint
 

@@ -1,6 +1,6 @@
 """``RiotClient``: typed, rate-limited, concurrent access to the Riot API endpoints riotjobs uses.
 
-    client = RiotClient(settings, db_url=url, counters=ctx.counters, deadline=ctx.deadline)
+    client = RiotClient(api_key=key, base_url=url_template, db_url=url, deadline=ctx.deadline)
     for match_id, result in client.gather(lambda m: client.match(m, platform="euw1"), ids):
         if isinstance(result, RiotAPIError): ...   # one item failed; the batch goes on
 
@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import TypeAdapter, ValidationError
+from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from riotjobs.counters import Counters
 from riotjobs.errors import ConfigError
 from riotjobs.riot import routing
-from riotjobs.riot._headers import fingerprint
 from riotjobs.riot._transport import Requester, TokenAuth, quiet_http_loggers
 from riotjobs.riot.errors import (
     BadRequestError,
@@ -31,11 +30,9 @@ from riotjobs.riot.errors import (
     RateLimitBudgetExhausted,
     RiotAPIError,
 )
-from riotjobs.riot.limiter import DEFAULT_MARGIN, Limiter
+from riotjobs.riot.headers import fingerprint
+from riotjobs.riot.limiter import DEFAULT_APP_LIMITS, DEFAULT_MARGIN, Limiter
 from riotjobs.riot.models import Account, LeagueEntry, MatchDto, PlatformData, Summoner
-
-if TYPE_CHECKING:
-    from riotjobs.config import Settings
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -59,25 +56,26 @@ class RiotClient:
 
     def __init__(
         self,
-        settings: Settings,
         *,
+        api_key: SecretStr | str | None,
+        base_url: str,
         db_url: str,
         counters: Counters | None = None,
         deadline: float | None = None,
         transport: httpx.BaseTransport | None = None,
         max_workers: int = 16,
-        app_limits: str | None = None,
+        app_limits: str | None = None,  # None: the limiter's default until headers say more
         margin: float = DEFAULT_MARGIN,
         max_tries: int = 4,
         backoff_base: float = 0.5,
         service_backoff: float = 5.0,
         timeout: float = 10.0,
     ) -> None:
-        key = settings.riot_api_key
+        key = SecretStr(api_key) if isinstance(api_key, str) else api_key
         if key is None or not key.get_secret_value().strip():
             raise ConfigError("RIOT_API_KEY is not set: get a key at developer.riotgames.com")
         quiet_http_loggers()
-        self.settings = settings
+        self.base_url = base_url
         self.counters = counters if counters is not None else Counters()
         self.deadline = deadline
         self.max_workers = max(1, max_workers)
@@ -94,10 +92,10 @@ class RiotClient:
         )
         self._requests = Requester(
             http=self._http,
-            base_url=settings.riot_base_url,
+            base_url=base_url,
             limiter=self._limiter,
             fingerprint=self.fingerprint,
-            app_limits=app_limits or settings.riot_app_limits,
+            app_limits=app_limits or DEFAULT_APP_LIMITS,
             counters=self.counters,
             deadline=deadline,
             max_tries=max_tries,
@@ -106,7 +104,7 @@ class RiotClient:
         )
 
     def __repr__(self) -> str:
-        return f"RiotClient(key={self.fingerprint}, base_url={self.settings.riot_base_url!r})"
+        return f"RiotClient(key={self.fingerprint}, base_url={self.base_url!r})"
 
     def __enter__(self) -> RiotClient:
         return self

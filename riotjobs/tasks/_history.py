@@ -3,7 +3,7 @@ then fetch all their new matches and league entries as ONE concurrent batch, so 
 pool never drains at a player boundary.
 
 Every match is committed as soon as it may be (the matches that one ready batch of responses lets
-through share a transaction: ``riotjobs.ingest.ingest_matches``), so a
+through share a transaction: ``riotjobs.pipeline.ingest.ingest_matches``), so a
 ``RateLimitBudgetExhausted`` or a kill mid-run keeps everything stored so far; a player is
 finished (summoner level, ``updated_at``) as soon as its last item is in. A match several
 players of the batch share is fetched and stored once. The two errors that must end the task
@@ -106,7 +106,7 @@ def list_match_ids(
     the first page is wanted (the newest ``count``), unless the query has a ``floor``: then it
     pages on until the floor id is listed and drops anything older than it. (Both stop after
     ``MAX_ID_PAGES``.)"""
-    from riotjobs.ingest import RANKED_SOLO_QUEUE_ID
+    from riotjobs.pipeline.ingest import RANKED_SOLO_QUEUE_ID
 
     if not queries:
         return {}
@@ -280,7 +280,7 @@ def _mark_stored(entry: _Match, due: list[_Match]) -> None:
 
 def _store(ctx: TaskContext, due: list[_Match]) -> None:
     """Commit the matches of one ready batch, in one transaction."""
-    from riotjobs.ingest import ingest_matches
+    from riotjobs.pipeline.ingest import ingest_matches
 
     if not due:
         return
@@ -300,7 +300,7 @@ def _record_ranks(
     got: MatchDto | list[LeagueEntry] | BaseException | None,
 ) -> None:
     """Store a snapshot per queue whose rank changed. Commits."""
-    from riotjobs.ingest import record_ranks
+    from riotjobs.pipeline.ingest import record_ranks
 
     if isinstance(got, BaseException):
         skip(ctx, outcome, f"rank of {plan.puuid}", got)
@@ -316,8 +316,8 @@ def _record_ranks(
 def _finish(ctx: TaskContext, plan: Plan) -> None:
     """Refresh the summoner level from the newest match, advance the sync point and touch
     ``updated_at``. Commits."""
-    from riotjobs.ingest import refresh_summoner_level
-    from riotjobs.sync import advance_sync_point, touch_player
+    from riotjobs.pipeline.ingest import refresh_summoner_level
+    from riotjobs.pipeline.sync import advance_sync_point, touch_player
 
     plan.finished = True
     with ctx.session() as session:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from riotjobs.counters import Counters
-from riotjobs.progress import Progress
+from riotjobs.tasks.progress import Progress
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -68,6 +68,8 @@ class TaskContext:
     progress: Progress = field(default_factory=Progress)
     events: list[Event] = field(default_factory=list)
     riot_factory: Callable[[], RiotClient] | None = None
+    # The alerts layer's hook for runs a task marks abandoned (the reap task); see runs.orphans.
+    on_abandoned: Callable[[Engine, list[int]], None] | None = None
     _riot: RiotClient | None = None
 
     def remaining(self) -> float:

@@ -131,8 +131,9 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
 def tracked_interval(settings: Settings, fallback_minutes: int) -> tuple[timedelta, str]:
     """How often tracked players are meant to be updated, and where that figure came from."""
     from riotjobs.config import load_jobs_for
+    from riotjobs.tasks.registry import REGISTRY
 
-    jobs = load_jobs_for(settings)
+    jobs = load_jobs_for(settings, registry=REGISTRY)
     gaps = {
         job.id: schedule_gap(job.spec.schedule)
         for job in jobs.jobs.values()

@@ -59,7 +59,7 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
     from sqlalchemy import text
 
     from riotjobs.db.models import utcnow
-    from riotjobs.ingest import RANKED_SOLO_QUEUE_ID
+    from riotjobs.pipeline.ingest import RANKED_SOLO_QUEUE_ID
 
     outcome = TaskOutcome()
     with ctx.session() as session:
@@ -86,8 +86,8 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
 def _fill(ctx: TaskContext, outcome: TaskOutcome, config: Config, players: Sequence[Any]) -> None:
     """List the batch's match ids concurrently, then fetch every player's missing matches (and
     league entries) in one concurrent batch."""
-    from riotjobs.ingest import stored_match_ids
-    from riotjobs.sync import touch_player
+    from riotjobs.pipeline.ingest import stored_match_ids
+    from riotjobs.pipeline.sync import touch_player
     from riotjobs.tasks._history import IdsQuery, Plan, fetch_batch, list_match_ids
 
     queries = [IdsQuery(p.puuid, p.platform, config.target_matches) for p in players]

@@ -48,8 +48,8 @@ class Config(TaskConfig):
 def run(ctx: TaskContext, config: Config) -> TaskOutcome:
     from sqlalchemy import text
 
-    from riotjobs.ingest import stored_match_ids
-    from riotjobs.sync import set_sync_floors, sync_points
+    from riotjobs.pipeline.ingest import stored_match_ids
+    from riotjobs.pipeline.sync import set_sync_floors, sync_points
     from riotjobs.tasks._history import (
         MAX_IDS_PER_REQUEST,
         IdsQuery,

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from riotjobs.config import load_jobs
+from riotjobs.tasks.registry import REGISTRY
 from tests.conftest import run_riotjobs
-from tests.test_status import JOBS_YAML, MIX, NOW, add_runs
+from tests.ops.test_status import JOBS_YAML, MIX, NOW, add_runs
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
 
@@ -198,7 +199,8 @@ def _render_all(engine: Any, jobs: Any, width: int) -> str:
 
     from riotjobs.cli import _joblist as jl
     from riotjobs.cli import _status as st
-    from riotjobs.status import build_status, execution_detail, history, job_detail, run_stats
+    from riotjobs.ops.jobdetail import job_detail
+    from riotjobs.ops.status import build_status, execution_detail, history, run_stats
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, no_color=True, highlight=False)
@@ -226,7 +228,7 @@ def _render_all(engine: Any, jobs: Any, width: int) -> str:
 
 
 def test_snapshot_of_human_tables(engine: Any, jobs_file: Any) -> None:
-    jobs = load_jobs(Path(jobs_file(JOBS_YAML)))
+    jobs = load_jobs(Path(jobs_file(JOBS_YAML)), registry=REGISTRY)
     runs = [dict(run) for run in MIX]
     runs[1]["log"] = "2026-01-10T11:52:00Z INFO riotjobs.runner: run 2 of alpha started\nboom"
     add_runs(engine, runs)

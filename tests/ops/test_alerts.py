@@ -1,4 +1,4 @@
-"""Incident decisions and outbox delivery of ``riotjobs.alerts.after_run`` against a real
+"""Incident decisions and outbox delivery of ``riotjobs.ops.alerts.after_run`` against a real
 webhook receiver and a real database."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from riotjobs import alerts
 from riotjobs.config import Job, Settings, load_jobs
 from riotjobs.db.models import JobIncident, Notification
+from riotjobs.ops import alerts
 from riotjobs.tasks.base import Event
+from riotjobs.tasks.registry import REGISTRY
 from tests.ops.conftest import Receiver, Runs
 
 JOBS = """
@@ -43,7 +44,7 @@ def _settings(jobs_path: Path, url: str | None, **extra: Any) -> Settings:
 
 
 def _job(jobs_path: Path, job_id: str) -> Job:
-    return load_jobs(jobs_path).get(job_id)
+    return load_jobs(jobs_path, registry=REGISTRY).get(job_id)
 
 
 def _after(engine: Any, settings: Settings, job: Job, run: Any, **kw: Any) -> alerts.AfterRunReport:

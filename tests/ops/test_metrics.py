@@ -11,8 +11,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from riotjobs import metrics
-from riotjobs.db.models import EXECUTION_STATUSES, JobIncident, Notification, Player, utcnow
+from riotjobs.db.models import JobIncident, Notification, Player, utcnow
+from riotjobs.db.vocab import Status
+from riotjobs.ops import metrics
 from tests.conftest import run_riotjobs
 from tests.ops.conftest import Runs, add_analysis
 
@@ -97,7 +98,7 @@ def test_metrics_output_parses_and_matches_the_database(
         return got[(name, tuple(sorted(labels.items())))]
 
     # The newest updater run is the skipped one: one-hot over every status.
-    for status in EXECUTION_STATUSES:
+    for status in Status:
         expected = 1 if status == "skipped" else 0
         assert value("riotjobs_job_last_status", job="updater", status=status) == expected
     assert value("riotjobs_job_last_status", job="retired", status="partial") == 1

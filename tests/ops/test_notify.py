@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from riotjobs.config import Settings
-from riotjobs.notify import mask_url, render, scrub, webhook_url
+from riotjobs.ops.notify import mask_url, render, scrub, webhook_url
 
 DOC = {"event": "alert", "job": "j", "execution_id": 7, "text": "riotjobs ALERT: x" * 200}
 

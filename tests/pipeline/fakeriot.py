@@ -132,7 +132,7 @@ def client(
     app_limits: str = "1000:1",
 ) -> RiotClient:
     return RiotClient(
-        settings(),
+        **settings().riot(),
         db_url=db_url,
         counters=counters,
         deadline=deadline,

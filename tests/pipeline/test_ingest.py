@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from riotjobs.ingest import (
+from riotjobs.pipeline.ingest import (
     ingest_match,
     ingest_matches,
     last_ranked_match_end,

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from riotjobs.analysis import AnalysisOptions, select_candidates
-from riotjobs.ingest import ranked_match_count
+from riotjobs.pipeline.ingest import ranked_match_count
 from riotjobs.tasks.update_tracked_players import Config, run
 from tests.pipeline import factories as f
 from tests.pipeline.fakeriot import FakeRiot, task_context

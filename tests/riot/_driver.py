@@ -35,7 +35,9 @@ def main() -> None:
             n += 1
             yield f"puuid-{os.getpid()}-{n}"
 
-    with RiotClient(settings, db_url=db_url, counters=counters, deadline=deadline) as client:
+    with RiotClient(
+        **settings.riot(), db_url=db_url, counters=counters, deadline=deadline
+    ) as client:
         try:
             for _, result in client.gather(
                 lambda p: client.summoner_by_puuid(p, platform="na1"), items()

@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from riotjobs.config import Settings
-from riotjobs.riot._headers import fingerprint
 from riotjobs.riot.client import RiotClient
+from riotjobs.riot.headers import fingerprint
 from riotjobs.riot.limiter import Limiter, Scope
 
 KEY = "RGAPI-fake-test-key-0000"
@@ -35,7 +35,7 @@ def mock_client(db_url: str) -> Iterator[Callable[..., RiotClient]]:
         options.setdefault("backoff_base", 0.01)
         options.setdefault("service_backoff", 0.05)
         client = RiotClient(
-            settings_for(options.pop("base_url", "https://{routing}.api.test")),
+            **settings_for(options.pop("base_url", "https://{routing}.api.test")).riot(),
             db_url=db_url,
             transport=httpx.MockTransport(handler),
             **options,

@@ -103,7 +103,7 @@ def test_retry_after_blocks_the_scope_in_every_process(fake: FakeRiot, db_url: s
 def test_injected_503s_are_retried_until_every_item_is_fetched(fake: FakeRiot, db_url: str) -> None:
     fake.app_limits = "200:1"
     fake.fail_rate = 0.05
-    client = RiotClient(settings_for(fake.start()), db_url=db_url, backoff_base=0.05)
+    client = RiotClient(**settings_for(fake.start()).riot(), db_url=db_url, backoff_base=0.05)
     with client:
         puuids = [f"p{i}" for i in range(120)]
         results = dict(client.gather(lambda p: client.summoner_by_puuid(p, platform="na1"), puuids))
@@ -115,7 +115,7 @@ def test_injected_503s_are_retried_until_every_item_is_fetched(fake: FakeRiot, d
 
 def test_a_403_stops_the_run_after_at_most_two_requests(fake: FakeRiot, db_url: str) -> None:
     base_url = fake.start()
-    client = RiotClient(settings_for(base_url, key="RGAPI-expired"), db_url=db_url)
+    client = RiotClient(**settings_for(base_url, key="RGAPI-expired").riot(), db_url=db_url)
     with client, pytest.raises(InvalidKeyError) as info:
         for _ in client.gather(
             lambda p: client.summoner_by_puuid(p, platform="na1"), [f"p{i}" for i in range(50)]
@@ -131,7 +131,7 @@ def test_odd_real_matches_arrive_typed_over_http(
     fake: FakeRiot, db_url: str, riot_examples: Path
 ) -> None:
     fake.examples = riot_examples / "match-v5"
-    client = RiotClient(settings_for(fake.start()), db_url=db_url)
+    client = RiotClient(**settings_for(fake.start()).riot(), db_url=db_url)
     with client:
         arena = client.match("JP1_444997552", platform="jp1")
         solo = client.match("JP1_456819992", platform="jp1")
@@ -148,7 +148,7 @@ def test_every_endpoint_parses_the_sandbox_league(db_url: str) -> None:
 
     with serve_in_thread(SandboxConfig(players=20, api_key=KEY)) as sandbox:
         player = sandbox.players(1)[0]
-        with RiotClient(settings_for(sandbox.base_url_template), db_url=db_url) as client:
+        with RiotClient(**settings_for(sandbox.base_url_template).riot(), db_url=db_url) as client:
             account = client.account_by_riot_id(
                 player["game_name"], player["tag_line"], platform="na1"
             )

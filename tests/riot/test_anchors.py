@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from riotjobs.riot._headers import Limits
+from riotjobs.riot.headers import Limits
 from riotjobs.riot.limiter import Limiter, Scope, Slot
 from tests.riot.conftest import FP, stored, wait_of
 

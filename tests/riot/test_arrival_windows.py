@@ -93,7 +93,7 @@ def test_uneven_delays_over_real_http_get_no_429(db_url: str) -> None:
     fake.slow = {n + 1: d for n, d in enumerate(delays(count))}
 
     try:
-        with RiotClient(settings_for(fake.start()), db_url=db_url) as client:
+        with RiotClient(**settings_for(fake.start()).riot(), db_url=db_url) as client:
             fetch_all(client, count)
     finally:
         fake.stop()
@@ -112,8 +112,8 @@ def test_two_processes_with_jitter_both_ways_never_overfill_a_window(db_url: str
     base = fake.start()
     try:
         with (
-            RiotClient(settings_for(base), db_url=db_url) as one,
-            RiotClient(settings_for(base), db_url=db_url) as two,
+            RiotClient(**settings_for(base).riot(), db_url=db_url) as one,
+            RiotClient(**settings_for(base).riot(), db_url=db_url) as two,
         ):
             jobs = [threading.Thread(target=fetch_all, args=(c, count // 2)) for c in (one, two)]
             for job in jobs:

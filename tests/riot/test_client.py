@@ -27,7 +27,7 @@ from riotjobs.riot import (
     RiotUnavailableError,
     ServerError,
 )
-from riotjobs.riot._headers import fingerprint
+from riotjobs.riot.headers import fingerprint
 from tests.riot.conftest import KEY, announced, settings_for
 
 SUMMONER = {"puuid": "p1", "summonerLevel": 31, "profileIconId": 7, "revisionDate": 5}
@@ -289,7 +289,7 @@ def test_gather_ready_hands_over_what_finished_while_the_consumer_was_busy(
 def test_a_missing_key_is_a_config_error(db_url: str) -> None:
     settings = settings_for(key=" ")
     with pytest.raises(ConfigError, match="RIOT_API_KEY"):
-        RiotClient(settings, db_url=db_url)
+        RiotClient(**settings.riot(), db_url=db_url)
 
 
 def test_counters_are_shared_with_the_run(mock_client: MakeClient) -> None:

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from riotjobs.riot._combine import CompletionQueue, SlotQueue
 from riotjobs.riot.errors import RateLimitBudgetExhausted
+from riotjobs.riot.limiter._combine import CompletionQueue, SlotQueue
 
 
 class FakeBudget:

@@ -41,7 +41,7 @@ def test_the_key_never_leaks_across_a_run_that_fails_every_way(
 
     def make(base_url: str, key: str = KEY) -> RiotClient:
         return RiotClient(
-            settings_for(base_url, key=key), db_url=db_url, backoff_base=0.01, max_tries=2
+            **settings_for(base_url, key=key).riot(), db_url=db_url, backoff_base=0.01, max_tries=2
         )
 
     clients = {

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from riotjobs.riot._headers import RateHeaders, fingerprint, format_limits, parse_limits
 from riotjobs.riot.errors import RateLimitBudgetExhausted
+from riotjobs.riot.headers import RateHeaders, fingerprint, format_limits, parse_limits
 from riotjobs.riot.limiter import Limiter, Scope, Slot, phantoms
 from tests.riot.conftest import FP, stored, wait_of
 

@@ -238,7 +238,7 @@ def test_partial_run_exits_3_silently(env: dict[str, str], engine: Any) -> None:
 
 
 STUBBORN = (
-    "import sys; from riotjobs.tasks import TASKS; "
+    "import sys; from riotjobs.tasks.registry import TASKS; "
     "TASKS['stubborn'] = 'tests.runner.stubborn'; "
     "from riotjobs.cli import main; sys.argv = ['riotjobs', 'run', 'stuck']; main()"
 )

@@ -13,7 +13,9 @@ from sqlalchemy import text
 from riotjobs import tasks
 from riotjobs.config import load_jobs_for, load_settings
 from riotjobs.errors import ConfigError
-from riotjobs.runner import reap_orphans, run_job
+from riotjobs.runner import run_job
+from riotjobs.runs.orphans import reap_orphans
+from riotjobs.tasks.registry import REGISTRY
 from tests.runner.conftest import executions
 
 JOBS = """
@@ -34,7 +36,7 @@ def pipeline(
     monkeypatch.setitem(tasks.TASKS, "fake", "tests.runner.fake_tasks")
     monkeypatch.setenv("RIOTJOBS_CONFIG", str(jobs_file(JOBS)))
     settings = load_settings()
-    return settings, load_jobs_for(settings).get("pipeline")
+    return settings, load_jobs_for(settings, registry=REGISTRY).get("pipeline")
 
 
 def _set_mode(engine: Any, mode: str) -> None:
@@ -128,7 +130,7 @@ def _insert_running(engine: Any, job_id: str, pid: int = 4242) -> int:
 def test_reap_orphans_marks_unlocked_running_rows_and_spares_locked_ones(
     engine: Any, db_url: str
 ) -> None:
-    from riotjobs._lock import JobLock
+    from riotjobs.runs.lock import JobLock
 
     dead = _insert_running(engine, "dead_job")
     alive = _insert_running(engine, "live_job", pid=os.getpid())

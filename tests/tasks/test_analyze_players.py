@@ -12,9 +12,9 @@ from pydantic import ValidationError
 from riotjobs.config import Settings
 from riotjobs.counters import Counters
 from riotjobs.db.models import SCORE_NAMES
-from riotjobs.tasks import TASKS, load_task
 from riotjobs.tasks.analyze_players import Config, run
 from riotjobs.tasks.base import TaskContext
+from riotjobs.tasks.registry import TASKS, load_task
 from tests.analysis.factories import League
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from riotjobs.ingest import ingest_match
+from riotjobs.pipeline.ingest import ingest_match
 from riotjobs.tasks.fetch_discovered_matches import Config, run
 from tests.pipeline import factories as f
 from tests.pipeline.fakeriot import FakeRiot, task_context

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from riotjobs._lock import JobLock
+from riotjobs.runs.lock import JobLock
 from tests.conftest import run_riotjobs
 
 JOBS = """

@@ -340,7 +340,7 @@ def test_a_newer_match_stored_by_another_job_does_not_skip_the_backlog(
     """The sync point, not the newest stored match, is where the next listing starts."""
     from sqlmodel import Session
 
-    from riotjobs.ingest import ingest_match
+    from riotjobs.pipeline.ingest import ingest_match
     from riotjobs.riot.models import MatchDto
 
     _track(engine)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from riotjobs._watchdog import Abort
 from riotjobs.errors import ExitCode, RiotJobsError
+from riotjobs.runner.watchdog import Abort
 
 
 @dataclass(frozen=True)

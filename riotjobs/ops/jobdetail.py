@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from riotjobs import _queries as q
 from riotjobs.errors import UsageError
-from riotjobs.status import Execution, JobRow, _rows, utcnow
+from riotjobs.ops.status import Execution, JobRow, rows_at, utcnow
+from riotjobs.runs import queries as q
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -95,12 +95,12 @@ def job_detail(
     its newest runs."""
     from sqlalchemy.orm import Session
 
-    from riotjobs.jobstate import load_states
+    from riotjobs.runs.jobstate import load_states
 
     job = jobs.get(job_id)
     now = now or utcnow()
     with engine.connect() as conn:
-        (row,) = [r for r in _rows(conn, jobs, now) if r.job == job_id]
+        (row,) = [r for r in rows_at(conn, jobs, now) if r.job == job_id]
         with Session(bind=conn) as session:
             state = load_states(session=session, jobs=jobs).get(job_id)
         runs = q.history(conn, job_id=job_id, limit=recent)

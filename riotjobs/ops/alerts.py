@@ -13,7 +13,7 @@ Semantics (documented in the README):
 - A bad run older than the job's latest success (an orphan reaped late) is ignored.
 - ``Event("banned", ...)`` events of one run become one batched message.
 
-Messages are queued in the outbox and delivered by ``riotjobs.notify`` within the caller's
+Messages are queued in the outbox and delivered by ``riotjobs.ops.notify`` within the caller's
 budget (5 s by default). Without ``RIOTJOBS_ALERT_WEBHOOK_URL`` incidents are still kept, but
 nothing is queued.
 """
@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from riotjobs.config import Defaults
-from riotjobs.notify import Format, webhook_url
+from riotjobs.db.vocab import FAILURES
+from riotjobs.ops.notify import Format, webhook_url
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -36,11 +37,11 @@ if TYPE_CHECKING:
 
     from riotjobs.config import Job, Settings
     from riotjobs.db.models import JobExecution, JobIncident
+    from riotjobs.runner import FinishedRun, RunHooks
     from riotjobs.tasks.base import Event
 
 log = logging.getLogger("riotjobs.alerts")
 
-BAD_STATUSES = frozenset({"failed", "timeout", "abandoned"})
 BUDGET_S = 5.0
 
 
@@ -98,13 +99,13 @@ def after_run(
             # Leave a margin so the thread finishes before the caller stops waiting.
             remaining = deadline - time.monotonic() - 0.2
             if deliver and remaining > 0.1 and webhook_url(settings) is not None:
-                from riotjobs.notify import flush
+                from riotjobs.ops.notify import flush
 
                 sent = flush(engine=engine, settings=settings, budget_s=remaining)
                 report.delivered, report.undelivered = sent.delivered, sent.undelivered
             box[0] = report
         except Exception as exc:
-            from riotjobs.notify import scrub
+            from riotjobs.ops.notify import scrub
 
             message = scrub(f"{type(exc).__name__}: {exc}", settings)
             log.warning("alerting failed: %s", message.splitlines()[0][:300])
@@ -193,9 +194,10 @@ def after_reap(
 
 def _jobs_or_none(settings: Settings) -> Any:
     from riotjobs.config import load_jobs_for
+    from riotjobs.tasks.registry import REGISTRY
 
     try:
-        return load_jobs_for(settings)
+        return load_jobs_for(settings, registry=REGISTRY)
     except Exception:
         return None
 
@@ -238,7 +240,7 @@ def _record(
         )
         incident = _open_incident(session, run.job_id)
         webhook = webhook_url(settings) is not None
-        if run.status in BAD_STATUSES and not _stale(session, run):
+        if run.status in FAILURES and not _stale(session, run):
             if incident is None or incident.last_execution_id != run.id:
                 incident = _extend(session, incident, run)
                 if (
@@ -322,7 +324,7 @@ def _queue(
     incident: JobIncident | None,
     players: list[dict[str, Any]] | None = None,
 ) -> None:
-    from riotjobs.notify import document, enqueue, render
+    from riotjobs.ops.notify import document, enqueue, render
 
     doc = document(kind, run, incident, players=players, settings=settings)
     enqueue(
@@ -348,14 +350,17 @@ def send_test(
     """Send a test message straight to the webhook (not through the outbox: a test that failed
     should not be retried later). Raises ``ConfigError`` when no webhook is configured."""
     from riotjobs.errors import ConfigError
-    from riotjobs.notify import document, mask_url, render, send
+    from riotjobs.ops.notify import document, mask_url, render, send
 
     url = webhook_url(settings)
     if url is None:
         raise ConfigError("no webhook configured: set RIOTJOBS_ALERT_WEBHOOK_URL")
     from riotjobs.config import load_jobs_for
+    from riotjobs.tasks.registry import REGISTRY
 
-    chosen: Format = fmt or policy_for(None, load_jobs_for(settings).defaults).format
+    chosen: Format = (
+        fmt or policy_for(None, load_jobs_for(settings, registry=REGISTRY).defaults).format
+    )
     body = render(chosen, document("test", None, None, settings=settings))
     result = send(url, body, budget_s=budget_s, settings=settings)
     return TestReport(result.delivered, mask_url(url), chosen, result.error)
@@ -365,8 +370,34 @@ def flush_outbox(*, engine: Engine, settings: Settings, budget_s: float = 30.0) 
     """Deliver the outbox now (``riotjobs alerts flush``). Raises ``ConfigError`` without a
     webhook."""
     from riotjobs.errors import ConfigError
-    from riotjobs.notify import flush
+    from riotjobs.ops.notify import flush
 
     if webhook_url(settings) is None:
         raise ConfigError("no webhook configured: set RIOTJOBS_ALERT_WEBHOOK_URL")
     return flush(engine=engine, settings=settings, budget_s=budget_s)
+
+
+def queue_for_abandoned(engine: Engine, execution_ids: list[int]) -> None:
+    """``reap_orphans``'s hook for read commands: open incidents, deliver later."""
+    after_reap(engine=engine, execution_ids=execution_ids)
+
+
+def hooks(settings: Settings) -> RunHooks:
+    """The runner's hooks: alerts once a run's row is final, incidents for runs found abandoned."""
+    from riotjobs.runner import RunHooks
+
+    def finished(run: FinishedRun) -> None:
+        run_finished(
+            settings=settings,
+            db_url=run.db_url,
+            job=run.job,
+            execution_id=run.execution_id,
+            events=run.events,
+            abandoned=run.abandoned,
+            budget_s=run.budget_s,
+        )
+
+    def abandoned(engine: Engine, execution_ids: list[int]) -> None:
+        after_reap(engine=engine, execution_ids=execution_ids, settings=settings)
+
+    return RunHooks(on_finished=finished, on_abandoned=abandoned)

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from riotjobs import _crontext as ct
-from riotjobs import cron
 from riotjobs.errors import ConfigError
+from riotjobs.schedule import cron
+from riotjobs.schedule import crontext as ct
 from tests.conftest import have, missing, run_riotjobs
 
 FOREIGN = """\

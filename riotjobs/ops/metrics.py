@@ -4,7 +4,7 @@ collector (``riotjobs metrics --output /var/lib/node_exporter/textfile/riotjobs.
 Per job: the last status (one-hot over every status), the last success time, the last run's
 duration, runs by status and API requests over the last 24 h. Pipeline: players tracked,
 discovered, analyzed, flagged as smurfs and banned; open incidents and undelivered
-notifications. The execution queries are the status module's (``riotjobs._queries``).
+notifications. The execution queries are the status module's (``riotjobs.runs.queries``).
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ def render(*, engine: Engine, job_ids: Sequence[str], now: datetime | None = Non
 
 
 def _families(conn: Connection, configured: Sequence[str], now: datetime) -> Iterable[str]:
-    from riotjobs import _queries
-    from riotjobs.db.models import EXECUTION_STATUSES
+    from riotjobs.db.vocab import Status
+    from riotjobs.runs import queries as _queries
 
     window = _queries.window_stats(conn, since=now - WINDOW, until=now + timedelta(seconds=1))
     job_ids = sorted(set(configured) | set(window))
@@ -105,7 +105,7 @@ def _families(conn: Connection, configured: Sequence[str], now: datetime) -> Ite
     for job in job_ids:
         newest = latest.get(job)
         if newest is not None:
-            for status in EXECUTION_STATUSES:
+            for status in Status:
                 last_status.add(1 if newest.status == status else 0, job=job, status=status)
         success = _queries.history(conn, job_id=job, limit=1, status="success")
         if success and success[0].finished_at is not None:
@@ -114,7 +114,7 @@ def _families(conn: Connection, configured: Sequence[str], now: datetime) -> Ite
         if done is not None and done.duration_ms is not None:
             last_duration.add(done.duration_ms / 1000, job=job)
         stats = window.get(job)
-        for status in EXECUTION_STATUSES:
+        for status in Status:
             runs.add(stats.by_status.get(status, 0) if stats else 0, job=job, status=status)
         api.add(stats.api_requests if stats else 0, job=job)
     families = [last_status, last_success, last_duration, runs, api]

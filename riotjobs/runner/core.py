@@ -1,14 +1,15 @@
 """Run one job to completion and record it: the lifecycle behind ``riotjobs run``.
 
 1. Open the database; a disabled job (jobs.yaml or ``riotjobs jobs disable``) returns at once.
-2. Take the job's advisory lock on a dedicated connection (``_lock``); if another run holds it,
+2. Take the job's advisory lock on a dedicated connection (``runs.lock``); if another run holds it,
    record a ``skipped`` row naming the holder. Holding the lock proves that any ``running`` row of
    the job is an orphan, so those become ``abandoned`` first.
 3. Insert the ``running`` row, then run the tasks in order in the main thread, guarded by the
-   watchdog (``_watchdog``: deadline, SIGTERM/SIGINT, lost database).
+   watchdog (``watchdog``: deadline, SIGTERM/SIGINT, lost database).
 4. Aggregate the task outcomes, write status, exit code, counters and log tail, release the lock.
 
-The runner knows nothing about terminals: the CLI passes a progress factory and log handlers.
+The runner knows nothing about terminals or alerts: the CLI passes a progress factory, log
+handlers and ``RunHooks`` (the alerts layer's ``on_finished`` and ``on_abandoned``).
 """
 
 from __future__ import annotations
@@ -16,37 +17,66 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from riotjobs import _executions as rows
-from riotjobs._lock import JobLock, exec_application_name, hostname
-from riotjobs._logcapture import LogTail, capture
-from riotjobs._outcome import Failure, classify, is_budget_exhausted, is_operational, line, verdict
-from riotjobs._watchdog import Abort, RunAborted, Watchdog
 from riotjobs.counters import Counters
+from riotjobs.db.vocab import Trigger
 from riotjobs.errors import (
     ConfigError,
     DatabaseUnavailableError,
     ExitCode,
     UsageError,
 )
+from riotjobs.runner.logcapture import LogTail, capture
+from riotjobs.runner.outcome import (
+    Failure,
+    classify,
+    is_budget_exhausted,
+    is_operational,
+    line,
+    verdict,
+)
+from riotjobs.runner.watchdog import Abort, RunAborted, Watchdog
+from riotjobs.runs import executions as rows
+from riotjobs.runs.lock import JobLock, exec_application_name, hostname
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
     from sqlalchemy.engine import Engine
 
     from riotjobs.config import Job, Settings
-    from riotjobs.progress import Progress
     from riotjobs.riot.client import RiotClient
-    from riotjobs.tasks.base import TaskContext
+    from riotjobs.tasks.base import Event, TaskContext
+    from riotjobs.tasks.progress import Progress
 
 log = logging.getLogger("riotjobs.runner")
 
-TRIGGERS = ("cron", "manual")
+
+@dataclass(frozen=True)
+class FinishedRun:
+    """What ``RunHooks.on_finished`` hears once the run's row is final."""
+
+    db_url: str
+    job: Job
+    execution_id: int
+    events: list[Event]
+    abandoned: list[int]  # earlier runs of the job this run found orphaned
+    budget_s: float  # how long the hook may take
+
+
+@dataclass(frozen=True)
+class RunHooks:
+    """Callbacks from the layers above (alerts). Each is bounded by the caller and must not
+    raise; the runner logs and ignores a failure rather than change the run's outcome."""
+
+    on_finished: Callable[[FinishedRun], None] | None = None
+    on_abandoned: Callable[[Engine, list[int]], None] | None = None
+
+
+NO_HOOKS = RunHooks()
 
 
 @dataclass(frozen=True)
@@ -68,15 +98,16 @@ def run_job(
     progress_factory: Callable[[], Progress] | None = None,
     on_forced_exit: Callable[[RunResult], None] | None = None,
     log_handlers: Sequence[logging.Handler] = (),
+    hooks: RunHooks = NO_HOOKS,
 ) -> RunResult:
     """Run ``job`` once and record it. Returns how it ended; raises ``DatabaseUnavailableError``
     when the database cannot be reached or is lost (the row then stays ``running`` until the next
     command reaps it). ``on_forced_exit`` is called just before the watchdog ends a stuck process.
     """
-    from riotjobs.jobstate import resolve_state
+    from riotjobs.runs.jobstate import resolve_state
 
-    if trigger not in TRIGGERS:
-        raise UsageError(f"trigger must be one of {', '.join(TRIGGERS)}")
+    if trigger not in set(Trigger):
+        raise UsageError(f"trigger must be one of {', '.join(Trigger)}")
     started = time.monotonic()
     lock, url = _open(settings, job)
     try:
@@ -93,7 +124,7 @@ def run_job(
         with capture(tail, *log_handlers):
             if not lock.try_acquire():
                 return _skip(lock, job, trigger)
-            return _Run(settings, job, trigger, url, lock, tail, started).execute(
+            return _Run(settings, job, trigger, url, lock, tail, started, hooks).execute(
                 config, progress_factory, on_forced_exit
             )
     finally:
@@ -109,13 +140,13 @@ def _open(settings: Settings, job: Job) -> tuple[JobLock, str]:
     from riotjobs.db.engine import open_database, resolve_url
     from riotjobs.db.migrate import HEAD
 
-    url, _ = resolve_url(settings)
+    url, _ = resolve_url(**settings.database())
     lock = JobLock(url, job.id)
     if lock.schema_revision() == HEAD:
         return lock, url
     lock.close()
     # Let open_database upgrade the embedded database or explain what is wrong (exit 78/69).
-    engine, url = open_database(settings, application_name=f"riotjobs run {job.id}")
+    engine, url = open_database(**settings.database(), application_name=f"riotjobs run {job.id}")
     engine.dispose()
     return JobLock(url, job.id), url
 
@@ -144,8 +175,10 @@ class _Run:
         lock: JobLock,
         tail: LogTail,
         started: float,
+        hooks: RunHooks,
     ) -> None:
         self.settings, self.job, self.trigger, self.url = settings, job, trigger, url
+        self.hooks = hooks
         self.lock, self.tail = lock, tail
         self.deadline = started + job.timeout
         self.counters = Counters()
@@ -159,8 +192,8 @@ class _Run:
         on_forced_exit: Callable[[RunResult], None] | None,
     ) -> RunResult:
         from riotjobs.db.engine import create_engine
-        from riotjobs.progress import Progress
         from riotjobs.tasks.base import TaskContext
+        from riotjobs.tasks.progress import Progress
 
         holder: list[TaskContext] = []  # the context, once built (the watchdog may need it)
 
@@ -214,6 +247,7 @@ class _Run:
                 log=log,
                 progress=progress_factory() if progress_factory else Progress(),
                 riot_factory=self._riot_factory(),
+                on_abandoned=self.hooks.on_abandoned,
             )
             holder.append(ctx)
             partial, failure, abort = self._guarded_tasks(ctx, config, watchdog)
@@ -237,19 +271,20 @@ class _Run:
         return self._result(status, code, error)
 
     def _alerts(self, ctx: TaskContext, budget_s: float = 5.0) -> None:
-        """Incidents, alerts and banned-player messages for the finalized row (riotjobs.alerts).
-        Bounded to ``budget_s`` and never allowed to change the run's outcome."""
+        """The ``on_finished`` hook for the finalized row (incidents, alerts, banned-player
+        messages). Bounded to ``budget_s`` and never allowed to change the run's outcome."""
+        if self.hooks.on_finished is None:
+            return
         try:
-            from riotjobs import alerts
-
-            alerts.run_finished(
-                settings=self.settings,
-                db_url=self.url,
-                job=self.job,
-                execution_id=self.execution_id,
-                events=list(ctx.events),
-                abandoned=self.orphans,
-                budget_s=budget_s,
+            self.hooks.on_finished(
+                FinishedRun(
+                    db_url=self.url,
+                    job=self.job,
+                    execution_id=self.execution_id,
+                    events=list(ctx.events),
+                    abandoned=list(self.orphans),
+                    budget_s=budget_s,
+                )
             )
         except Exception as exc:  # never traceback: the message could echo the webhook URL
             log.warning("alerting failed: %s", type(exc).__name__)
@@ -270,7 +305,7 @@ class _Run:
 
     def _tasks(self, ctx: TaskContext, config: BaseModel) -> tuple[str | None, Failure | None]:
         """Run the tasks in order. Returns (why the run is partial, why it failed)."""
-        from riotjobs.tasks import load_task
+        from riotjobs.tasks.registry import load_task
 
         partial: str | None = None
         values = config.model_dump()
@@ -307,7 +342,8 @@ class _Run:
             from riotjobs.riot.client import RiotClient
 
             return RiotClient(
-                self.settings,
+                **self.settings.riot(),
+                app_limits=self.settings.riot_app_limits,
                 db_url=self.url,
                 counters=self.counters,
                 deadline=self.deadline,
@@ -336,59 +372,3 @@ class _Run:
             f"lost the database connection during job {self.job.id} (execution "
             f"{self.execution_id}){reason}; the next riotjobs command marks the run abandoned"
         )
-
-
-def _command() -> str:
-    args = [a for a in sys.argv[1:] if not a.startswith("-")][:2]
-    return "riotjobs " + " ".join(args) if args else "riotjobs"
-
-
-def reap_orphans(
-    engine: Engine, job_ids: Iterable[str] | None = None, *, found_by: str | None = None
-) -> int:
-    """Mark ``running`` rows whose job lock nobody holds as ``abandoned``; return how many.
-
-    A job whose lock is held by a live run is left alone. ``found_by`` names the command in the
-    error text (default: this process's command line).
-    """
-    from riotjobs._lock import TRY_LOCK_SQL, UNLOCK_SQL
-
-    finder = found_by or f"`{_command()}` (pid {os.getpid()} on {hostname()})"
-    wanted = list(job_ids) if job_ids is not None else None
-    raw = engine.raw_connection()
-    try:
-        conn: Any = raw.driver_connection
-        with conn.cursor() as cur:
-            candidates = rows.running_job_ids(cur, wanted)
-        conn.commit()
-        total = 0
-        abandoned: list[int] = []
-        for job_id in candidates:
-            with conn.cursor() as cur:
-                got = cur.execute(TRY_LOCK_SQL, (job_id,)).fetchone()
-                if not (got and got[0]):
-                    conn.commit()
-                    continue
-                try:
-                    reaped = rows.abandon_running(cur, job_id=job_id, found_by=finder)
-                    conn.commit()
-                except BaseException:
-                    conn.rollback()
-                    raise
-                finally:
-                    # A pooled connection must not keep the lock: that would block the job.
-                    cur.execute(UNLOCK_SQL, (job_id,))
-                    conn.commit()
-            for old in reaped:  # info: `status` reaps too, and must stay quiet on stderr
-                log.info("execution %d of %s was orphaned; marked abandoned", old, job_id)
-            total += len(reaped)
-            abandoned.extend(reaped)
-        if abandoned:
-            # Abandoned runs open/extend incidents; the alerts are queued (not sent: `status`
-            # reaps too) and go out with the next run. Bounded and never raises.
-            from riotjobs import alerts
-
-            alerts.after_reap(engine=engine, execution_ids=abandoned)
-        return total
-    finally:
-        raw.close()

@@ -10,8 +10,8 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from riotjobs._lock import hostname
 from riotjobs.counters import COUNTER_NAMES
+from riotjobs.runs.lock import hostname
 
 if TYPE_CHECKING:
     import psycopg

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from riotjobs.errors import RiotJobsError, UsageError
-from riotjobs.ingest import RANKED_SOLO_QUEUE_ID
+from riotjobs.pipeline.ingest import RANKED_SOLO_QUEUE_ID
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -213,7 +213,7 @@ def track_player(
                 raise PlayerNotFoundError(f"no summoner with puuid {puuid} on {platform}") from None
 
     # One tracker at a time, so two concurrent `track` commands cannot both pass the cap.
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('riotjobs.players.track'))"))
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('riotjobs.ops.players.track'))"))
     existing = session.execute(
         text("SELECT is_tracked FROM players WHERE puuid = :puuid"), {"puuid": puuid}
     ).first()
@@ -326,6 +326,7 @@ def track(
     from sqlmodel import Session
 
     from riotjobs.config import PLATFORMS, load_jobs_for
+    from riotjobs.tasks.registry import REGISTRY
 
     where = (platform or settings.platform).lower()
     if where not in PLATFORMS:
@@ -335,10 +336,14 @@ def track(
     if needs_key or settings.riot_api_key is not None:
         from riotjobs.riot.client import RiotClient
 
-        client = RiotClient(settings, db_url=db_url)  # raises ConfigError without a key
+        client = RiotClient(
+            **settings.riot(), app_limits=settings.riot_app_limits, db_url=db_url
+        )  # raises ConfigError without a key
     try:
         with Session(engine, expire_on_commit=False) as session:
-            limit = max_tracked_players(session=session, jobs=load_jobs_for(settings))
+            limit = max_tracked_players(
+                session=session, jobs=load_jobs_for(settings, registry=REGISTRY)
+            )
             session.rollback()
             return track_player(
                 session=session, identifier=identifier, platform=where, limit=limit, client=client

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from riotjobs import _queries as q
-from riotjobs._queries import Execution, WindowStats
+from riotjobs.db.vocab import FAILURES, Status
 from riotjobs.errors import UsageError
+from riotjobs.runs import queries as q
+from riotjobs.runs.queries import Execution, WindowStats
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
-    from riotjobs._jobdetail import JobDetail
     from riotjobs.config import JobsConfig
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "build_status",
     "execution_detail",
     "history",
-    "job_detail",
     "job_rows",
     "parse_since",
     "run_stats",
@@ -104,7 +103,7 @@ class JobRow:
             return "disabled"
         if self.overdue_since is not None:
             return "overdue"
-        if self.last_outcome is not None and self.last_outcome.status in q.FAILURES:
+        if self.last_outcome is not None and self.last_outcome.status in FAILURES:
             return "failing"
         return "never run" if self.last_run is None else "ok"
 
@@ -155,7 +154,7 @@ def problems_of(rows: list[JobRow]) -> list[Problem]:
                 )
             )
         last = row.last_outcome
-        if last is not None and last.status in q.FAILURES:
+        if last is not None and last.status in FAILURES:
             error = (last.error or "").strip().splitlines()
             detail = f": {error[0][:200]}" if error else ""
             found.append(
@@ -172,7 +171,7 @@ def problems_of(rows: list[JobRow]) -> list[Problem]:
 def _states(conn: Connection, jobs: JobsConfig) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
-    from riotjobs.jobstate import load_states
+    from riotjobs.runs.jobstate import load_states
 
     with Session(bind=conn) as session:
         return dict(load_states(session=session, jobs=jobs))
@@ -182,7 +181,7 @@ def _day(conn: Connection, now: datetime) -> dict[str, WindowStats]:
     return q.window_stats(conn, since=now - DAY, until=now + timedelta(seconds=1))
 
 
-def _rows(
+def rows_at(
     conn: Connection,
     jobs: JobsConfig,
     now: datetime,
@@ -225,7 +224,7 @@ def _rows(
 def job_rows(*, engine: Engine, jobs: JobsConfig, now: datetime | None = None) -> list[JobRow]:
     """Every job of jobs.yaml with its effective enabled state, last run and next run."""
     with engine.connect() as conn:
-        return _rows(conn, jobs, now or utcnow())
+        return rows_at(conn, jobs, now or utcnow())
 
 
 @dataclass(frozen=True)
@@ -286,7 +285,7 @@ def _total(stats: dict[str, WindowStats]) -> WindowStats:
         runs=sum(by.values()),
         successes=by.get("success", 0),
         partial=by.get("partial", 0),
-        failures=sum(by.get(s, 0) for s in q.FAILURES),
+        failures=sum(by.get(s, 0) for s in FAILURES),
         skipped=by.get("skipped", 0),
         running=by.get("running", 0),
         by_status=dict(sorted(by.items())),
@@ -305,15 +304,16 @@ def build_status(
 ) -> StatusReport:
     """Reap orphaned runs first (so a dead process shows as abandoned), then gather it all."""
     if reap:
-        from riotjobs.runner import reap_orphans
+        from riotjobs.ops.alerts import queue_for_abandoned
+        from riotjobs.runs.orphans import reap_orphans
 
-        reaped = reap_orphans(engine)
+        reaped = reap_orphans(engine, on_abandoned=queue_for_abandoned)
     else:
         reaped = 0
     now = now or utcnow()
     with engine.connect() as conn:
         day = _day(conn, now)
-        rows = _rows(conn, jobs, now, day)
+        rows = rows_at(conn, jobs, now, day)
         totals = _total(day)
         return StatusReport(
             generated_at=now,
@@ -338,8 +338,8 @@ def history(
     now: datetime | None = None,
 ) -> list[Execution]:
     """A job's executions, newest first. A job removed from jobs.yaml keeps its history."""
-    if status is not None and status not in q.STATUSES:
-        raise UsageError(f"unknown status {status!r}; one of {', '.join(q.STATUSES)}")
+    if status is not None and status not in set(Status):
+        raise UsageError(f"unknown status {status!r}; one of {', '.join(Status)}")
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     start = None if since is None else (now or utcnow()) - since
@@ -385,12 +385,3 @@ def run_stats(
         until=now,
         jobs=[stats.get(i, WindowStats(job=i)) for i in ids],
     )
-
-
-def job_detail(
-    *, engine: Engine, jobs: JobsConfig, job_id: str, recent: int = 10, now: datetime | None = None
-) -> JobDetail:
-    """`riotjobs jobs show`: merged config with sources, 24 h stats, recent runs."""
-    from riotjobs._jobdetail import job_detail as detail
-
-    return detail(engine=engine, jobs=jobs, job_id=job_id, recent=recent, now=now)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from riotjobs.riot._headers import Limits, parse_limits
+from riotjobs.riot.headers import Limits, parse_limits
 
 DEFAULT_APP_LIMITS = "20:1,100:120"  # a development key
 # Method limits are learned from the first response (one probe at a time until then); this

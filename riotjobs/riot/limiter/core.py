@@ -58,10 +58,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from riotjobs.riot._combine import CompletionQueue, SlotQueue
-from riotjobs.riot._headers import Limits, format_limits
-from riotjobs.riot._pool import ConnectionPool
-from riotjobs.riot._slots import (
+from riotjobs.riot.headers import Limits, format_limits
+from riotjobs.riot.limiter._combine import CompletionQueue, SlotQueue
+from riotjobs.riot.limiter._pool import ConnectionPool
+from riotjobs.riot.limiter._slots import (
     COUNT_SLACK,
     DEFAULT_APP_LIMITS,
     DEFAULT_METHOD_LIMITS,
@@ -73,7 +73,14 @@ from riotjobs.riot._slots import (
     phantoms,
     stored_limits,
 )
-from riotjobs.riot._sql import BLOCK_SQL, DONE_SQL, ENSURE_SQL, LOCK_SQL, TAKE_SQL, WRITE_SQL
+from riotjobs.riot.limiter._sql import (
+    BLOCK_SQL,
+    DONE_SQL,
+    ENSURE_SQL,
+    LOCK_SQL,
+    TAKE_SQL,
+    WRITE_SQL,
+)
 
 __all__ = [
     "DEFAULT_APP_LIMITS",

@@ -15,16 +15,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from riotjobs.counters import COUNTER_NAMES
+from riotjobs.db.vocab import FAILURES, NO_OUTCOME
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-# The CHECK constraint's list (riotjobs.db.models.EXECUTION_STATUSES; a test keeps them equal),
-# repeated here so the read commands need not import the ORM models (a third of a second).
-STATUSES = ("running", "success", "partial", "failed", "timeout", "abandoned", "skipped")
-# A run that did nothing but find the lock taken, or is still going, has no outcome yet.
-NO_OUTCOME = ("running", "skipped")
-FAILURES = ("failed", "timeout", "abandoned")
 
 _BASE_COLUMNS = (
     "id",

@@ -1,4 +1,4 @@
-"""riotjobs.status against real Postgres: figures, overdue rule, problems, history and stats.
+"""riotjobs.ops.status against real Postgres: figures, overdue rule, problems, history and stats.
 
 Executions are inserted directly, relative to a fixed "now", so every figure is exact.
 """
@@ -14,6 +14,7 @@ import pytest
 from riotjobs.config import load_jobs
 from riotjobs.counters import COUNTER_NAMES
 from riotjobs.errors import UnknownJobError, UsageError
+from riotjobs.tasks.registry import REGISTRY
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -107,7 +108,7 @@ MIX = [
 
 @pytest.fixture
 def jobs(jobs_file: Any) -> Any:
-    return load_jobs(Path(jobs_file(JOBS_YAML)))
+    return load_jobs(Path(jobs_file(JOBS_YAML)), registry=REGISTRY)
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def mixed(engine: Any) -> Any:
 
 
 def test_status_figures(mixed: Any, jobs: Any) -> None:
-    from riotjobs.status import build_status
+    from riotjobs.ops.status import build_status
 
     report = build_status(engine=mixed, jobs=jobs, database="db", now=NOW, reap=False)
     doc = report.to_json()
@@ -152,7 +153,7 @@ def test_status_figures(mixed: Any, jobs: Any) -> None:
 
 
 def test_overdue_boundary_is_two_ticks_plus_grace(engine: Any, jobs: Any) -> None:
-    from riotjobs.status import build_status
+    from riotjobs.ops.status import build_status
 
     add_runs(engine, [{"job": "beta", "status": "success", "ago": timedelta(hours=1)}])
     # Last start 11:00; ticks 12:00 and 13:00 pass without a start; overdue after 13:05.
@@ -177,7 +178,7 @@ def test_overdue_boundary_is_two_ticks_plus_grace(engine: Any, jobs: Any) -> Non
     ],
 )
 def test_last_outcome_problems(engine: Any, jobs: Any, status: str, problem: str | None) -> None:
-    from riotjobs.status import build_status
+    from riotjobs.ops.status import build_status
 
     add_runs(
         engine,
@@ -196,7 +197,7 @@ def test_last_outcome_problems(engine: Any, jobs: Any, status: str, problem: str
 
 
 def test_disabled_and_never_run_jobs_are_not_problems(engine: Any, jobs: Any) -> None:
-    from riotjobs.status import build_status
+    from riotjobs.ops.status import build_status
 
     add_runs(engine, [{"job": "gamma", "status": "failed", "ago": timedelta(days=3)}])
     report = build_status(engine=engine, jobs=jobs, database="db", now=NOW, reap=False)
@@ -205,7 +206,7 @@ def test_disabled_and_never_run_jobs_are_not_problems(engine: Any, jobs: Any) ->
 
 
 def test_database_override_changes_enabled_state(mixed: Any, jobs: Any) -> None:
-    from riotjobs.status import build_status
+    from riotjobs.ops.status import build_status
 
     with mixed.begin() as conn:
         from sqlalchemy import text
@@ -229,7 +230,7 @@ def test_database_override_changes_enabled_state(mixed: Any, jobs: Any) -> None:
 
 
 def test_history_filters(mixed: Any, jobs: Any) -> None:
-    from riotjobs.status import history
+    from riotjobs.ops.status import history
 
     all_runs = history(engine=mixed, jobs=jobs, job_id="alpha", now=NOW)
     assert [e.status for e in all_runs] == ["success", "timeout", "skipped", "failed", "success"]
@@ -245,14 +246,14 @@ def test_history_filters(mixed: Any, jobs: Any) -> None:
 
 
 def test_history_of_a_removed_job_is_still_readable(engine: Any, jobs: Any) -> None:
-    from riotjobs.status import history
+    from riotjobs.ops.status import history
 
     add_runs(engine, [{"job": "retired", "status": "success", "ago": timedelta(days=1)}])
     assert len(history(engine=engine, jobs=jobs, job_id="retired")) == 1
 
 
 def test_execution_detail_has_log(mixed: Any) -> None:
-    from riotjobs.status import execution_detail
+    from riotjobs.ops.status import execution_detail
 
     add_runs(mixed, [{"job": "alpha", "status": "success", "ago": timedelta(0), "log": "a\nb"}])
     found = execution_detail(engine=mixed, execution_id=9)
@@ -263,7 +264,7 @@ def test_execution_detail_has_log(mixed: Any) -> None:
 
 
 def test_stats(mixed: Any, jobs: Any) -> None:
-    from riotjobs.status import run_stats
+    from riotjobs.ops.status import run_stats
 
     report = run_stats(engine=mixed, jobs=jobs, since=timedelta(hours=24), now=NOW)
     stats = {s.job: s.to_json() for s in report.jobs}
@@ -284,7 +285,7 @@ def test_stats(mixed: Any, jobs: Any) -> None:
 def test_job_detail_marks_overrides(mixed: Any, jobs: Any) -> None:
     from sqlalchemy import text
 
-    from riotjobs.status import job_detail
+    from riotjobs.ops.jobdetail import job_detail
 
     with mixed.begin() as conn:
         conn.execute(
@@ -319,21 +320,14 @@ def test_job_detail_marks_overrides(mixed: Any, jobs: Any) -> None:
     ],
 )
 def test_parse_since(text: str, expected: timedelta) -> None:
-    from riotjobs.status import parse_since
+    from riotjobs.ops.status import parse_since
 
     assert parse_since(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "h", "24", "0h", "-1h", "1y", "24 hours"])
 def test_parse_since_rejects(text: str) -> None:
-    from riotjobs.status import parse_since
+    from riotjobs.ops.status import parse_since
 
     with pytest.raises(UsageError):
         parse_since(text)
-
-
-def test_status_list_matches_the_schema() -> None:
-    from riotjobs._queries import STATUSES
-    from riotjobs.db.models import EXECUTION_STATUSES
-
-    assert STATUSES == EXECUTION_STATUSES

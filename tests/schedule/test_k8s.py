@@ -8,7 +8,8 @@ from typing import Any
 import yaml
 
 from riotjobs.config import load_jobs
-from riotjobs.k8s import ExportOptions, manifests, resource_name, starting_deadline
+from riotjobs.schedule.k8s import ExportOptions, manifests, resource_name, starting_deadline
+from riotjobs.tasks.registry import REGISTRY
 from tests.conftest import run_riotjobs
 
 JOBS = """
@@ -34,7 +35,7 @@ def _docs(text: str) -> list[dict[str, Any]]:
 
 
 def test_manifests_have_every_field(jobs_file: Any) -> None:
-    jobs = load_jobs(Path(jobs_file(JOBS)))
+    jobs = load_jobs(Path(jobs_file(JOBS)), registry=REGISTRY)
     opts = ExportOptions(image="ghcr.io/acme/riotjobs:1.4", namespace="lol", secret="rj-secrets")
     docs = _docs(manifests(jobs=jobs, enabled={}, opts=opts))
     config_map, *cronjobs = docs
@@ -74,7 +75,7 @@ def test_manifests_have_every_field(jobs_file: Any) -> None:
 
 
 def test_database_state_decides_enabled(jobs_file: Any) -> None:
-    jobs = load_jobs(Path(jobs_file(JOBS)))
+    jobs = load_jobs(Path(jobs_file(JOBS)), registry=REGISTRY)
     enabled = {"tracked_player_updater": False, "nightly": True, "parked": True}
     docs = _docs(manifests(jobs=jobs, enabled=enabled, opts=ExportOptions()))
     assert [d["metadata"]["name"] for d in docs[1:]] == ["riotjobs-nightly", "riotjobs-parked"]

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from riotjobs import _crontext as ct
 from riotjobs.errors import RiotJobsError, UsageError
+from riotjobs.schedule import crontext as ct
 
 DAEMON_NAMES = ("cron", "crond")
 

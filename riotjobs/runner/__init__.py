@@ -1,0 +1,5 @@
+"""Running one job: the lock, the run record, the watchdog and the task, from start to exit code."""
+
+from riotjobs.runner.core import NO_HOOKS, FinishedRun, RunHooks, RunResult, run_job
+
+__all__ = ["NO_HOOKS", "FinishedRun", "RunHooks", "RunResult", "run_job"]
