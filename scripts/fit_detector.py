@@ -22,16 +22,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from riotjobs.analysis.combine import CONTEXT, EVIDENCE  # noqa: E402
+from riotjobs.analysis.combine import CONTEXT, EVIDENCE, SAMPLE_K  # noqa: E402
 from riotjobs.analysis.scores import SCORES  # noqa: E402
 
 
-def design(values: dict[str, float]) -> list[float]:
+def design(values: dict[str, float], sample_size: int) -> list[float]:
     """One player's regressors, in the order of ``names()``."""
     young, low = values["account_level"], values["low_rank"]
+    sure = sample_size / (sample_size + SAMPLE_K)
     row = []
     for name in EVIDENCE:
-        s = values[name]
+        s = values[name] * sure
         row += [s, s * young, s * low]
     row += [values[name] for name in CONTEXT]
     return row
@@ -79,7 +80,7 @@ def main() -> None:
     xs, ys = [], []
     for puuid, features in doc["features"].items():
         values = {name: fn(features).value for name, fn in SCORES.items()}
-        xs.append(design(values))
+        xs.append(design(values, features.sample_size))
         ys.append(int(doc["truth"][puuid]["smurf"]))
     beta, b0 = fit(xs, ys, args.l2, args.steps)
     print(f"# fitted on {args.dump.name}: {len(ys)} players, {sum(ys)} smurfs, l2 {args.l2}")

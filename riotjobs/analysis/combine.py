@@ -32,20 +32,20 @@ CONTEXT = ("account_level", "low_rank")
 # score -> (base, young, low): log-odds per unit of score, plus how much a young account
 # (account_level = 1) and a low rank (low_rank = 1) add to that. Fitted on seed 11.
 EVIDENCE: dict[str, tuple[float, float, float]] = {
-    "win_rate": (0.43, 0.2, 0.25),
-    "kda": (0.9, 0.34, 0.57),
-    "rank_discrepancy": (0.12, 0.13, 0.14),
+    "win_rate": (0.46, 0.22, 0.26),
+    "kda": (0.94, 0.36, 0.59),
+    "rank_discrepancy": (0.17, 0.16, 0.17),
     "rank_progression": (0.0, 0.0, 0.0),
     "win_rate_trend": (0.0, 0.0, 0.0),
-    "performance_consistency": (0.37, 0.32, 0.3),
-    "performance_trends": (0.16, 0.12, 0.13),
-    "role_performance": (1.14, 0.74, 1.14),
-    "standout_games": (1.52, 1.48, 1.36),
+    "performance_consistency": (0.41, 0.34, 0.32),
+    "performance_trends": (0.2, 0.14, 0.14),
+    "role_performance": (1.21, 0.78, 1.17),
+    "standout_games": (1.56, 1.49, 1.37),
 }
 # context score -> log-odds per unit on its own (young, low-ranked accounts are more often
 # smurfs before any performance is seen). Fitted on seed 11.
-CONTEXT_TERMS: dict[str, float] = {"account_level": 1.72, "low_rank": 0.58}
-INTERCEPT = -5.45
+CONTEXT_TERMS: dict[str, float] = {"account_level": 1.72, "low_rank": 0.55}
+INTERCEPT = -5.37
 
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(SCORES, 1.0)
 
@@ -67,22 +67,32 @@ def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
     return merged
 
 
-def terms(scores: Mapping[str, float], weights: Mapping[str, float]) -> dict[str, float]:
+# Evidence from n games counts n / (n + SAMPLE_K): every score is already shrunk, but eleven
+# mildly shrunk scores of the same three games would still add up to a verdict.
+SAMPLE_K = 5.0
+
+
+def terms(
+    scores: Mapping[str, float], weights: Mapping[str, float], sample_size: int = 100
+) -> dict[str, float]:
     """Each score's log-odds term (its contribution to the verdict); context scores included."""
     w = {name: weights.get(name, 1.0) for name in SCORES}
     young = scores["account_level"] * w["account_level"]
     low = scores["low_rank"] * w["low_rank"]
+    sure = sample_size / (sample_size + SAMPLE_K)
     out = {}
     for name, (base, by_young, by_low) in EVIDENCE.items():
-        out[name] = w[name] * scores[name] * (base + by_young * young + by_low * low)
+        out[name] = sure * w[name] * scores[name] * (base + by_young * young + by_low * low)
     for name, coef in CONTEXT_TERMS.items():
         out[name] = w[name] * scores[name] * coef
     return out
 
 
-def confidence(scores: Mapping[str, float], weights: Mapping[str, float]) -> float:
+def confidence(
+    scores: Mapping[str, float], weights: Mapping[str, float], sample_size: int = 100
+) -> float:
     """The calibrated probability ``1 / (1 + e^-(INTERCEPT + Σ terms))``, in [0, 1]."""
-    logit = INTERCEPT + sum(terms(scores, weights).values())
+    logit = INTERCEPT + sum(terms(scores, weights, sample_size).values())
     if logit >= 0:
         return 1.0 / (1.0 + math.exp(-logit))
     e = math.exp(logit)  # the stable branch: no overflow for very negative logits
@@ -103,7 +113,8 @@ class Verdict:
 
     def contributions(self) -> dict[str, float]:
         """Each score's log-odds term, largest first (positive: towards smurf)."""
-        parts = terms({n: s.value for n, s in self.scores.items()}, self.weights)
+        values = {n: s.value for n, s in self.scores.items()}
+        parts = terms(values, self.weights, self.sample_size)
         return dict(sorted(parts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def details(self) -> dict[str, object]:
@@ -123,7 +134,7 @@ def analyze(player: PlayerFeatures, *, weights: Mapping[str, float], threshold: 
     """Run every score and combine them. Raises ``DetectionError`` on unscorable data."""
     scores = {name: fn(player) for name, fn in SCORES.items()}
     w = dict(weights)
-    conf = confidence({n: s.value for n, s in scores.items()}, w)
+    conf = confidence({n: s.value for n, s in scores.items()}, w, player.sample_size)
     return Verdict(
         puuid=player.puuid,
         scores=scores,

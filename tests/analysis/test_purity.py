@@ -99,11 +99,11 @@ def test_the_combination_is_pure_and_calibrated_output_is_a_probability(
     assert 0.0 <= verdict.confidence <= 1.0
     assert verdict.is_smurf == (verdict.confidence >= 0.5)
     values = {n: s.value for n, s in verdict.scores.items()}
-    assert confidence(values, w) == verdict.confidence
+    assert confidence(values, w, player.sample_size) == verdict.confidence
     # The contributions are the whole story: intercept + Σ terms is the logit.
     logit = INTERCEPT + sum(verdict.contributions().values())
     assert math.isclose(1 / (1 + math.exp(-logit)), verdict.confidence, abs_tol=1e-9)
-    assert verdict.contributions() == terms(values, w)
+    assert verdict.contributions() == terms(values, w, player.sample_size)
 
 
 @settings(max_examples=50, deadline=None)
