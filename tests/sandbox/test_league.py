@@ -153,4 +153,4 @@ def test_a_boosted_account_plays_most_games_on_its_partners_team() -> None:
                 mine = g.teams[g.players.index(player.index)]
                 assert g.teams[g.players.index(player.partner)] == mine
                 together += 1
-        assert together >= 0.4 * len(games)
+        assert together >= 0.3 * len(games)  # again and again: a third of their games or more
