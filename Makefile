@@ -33,8 +33,9 @@ fmt: install
 bench: install
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
+# Detection quality on the confounded sandbox league: EVAL_ARGS="--seeds 7,8,9 --plot pr.png"
 eval: install
-	$(BIN)/python scripts/eval_detection.py
+	$(BIN)/python scripts/eval_detection.py $(EVAL_ARGS)
 
 # Autogenerate a migration from the models: make migration MSG="add x"
 migration: install

@@ -6,10 +6,16 @@ the local server on 127.0.0.1:5432, else an embedded cluster), a few sandbox pla
 tracked, and the pipeline's jobs run until every discovered player has its ranked history:
 ``tracked_player_updater`` discovers the players, ``fetch_discovered_matches`` builds their
 history (twice, a few sandbox days apart, so rank snapshots move), and ``analyze_players``
-scores them. The flags in ``player_analysis`` are then compared with ``/sandbox/truth``:
-precision, recall and F1 at the default threshold, plus a small threshold sweep.
+scores them. The confidences in ``player_analysis`` are then compared with ``/sandbox/truth``
+(``evalreport`` prints the tables: per kind, confusion matrix, threshold sweep, calibration).
 
-    .venv/bin/python scripts/eval_detection.py [--players 1000] [--seed 7] [--json]
+The default league is the confounded one (bursty smurfs, hot-streaking veterans, honest new
+accounts, boosted duo accounts); ``--league easy`` is the original league of dominant smurfs.
+``--dump FILE`` also saves the analysed players' features and labels, and ``--from-dump FILE``
+re-scores such a file with the current detector in seconds (no pipeline run).
+
+    .venv/bin/python scripts/eval_detection.py [--players 1000] [--seeds 7,8,9] [--json]
+    .venv/bin/python scripts/eval_detection.py --league easy --plot pr.png
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -28,6 +35,9 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from evalreport import Row, render, summary  # noqa: E402
 
 from tests.pgharness import find_server  # noqa: E402  (dev helper shared with the tests)
 
@@ -52,24 +62,6 @@ jobs:
 """
 
 
-def _metrics(rows: list[tuple[bool, float]], threshold: float) -> dict[str, float | int]:
-    tp = sum(1 for smurf, c in rows if smurf and c >= threshold)
-    fp = sum(1 for smurf, c in rows if not smurf and c >= threshold)
-    fn = sum(1 for smurf, c in rows if smurf and c < threshold)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "threshold": threshold,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "precision": round(precision, 3),
-        "recall": round(recall, 3),
-        "f1": round(f1, 3),
-    }
-
-
 def _riotjobs(env: dict[str, str], *args: str) -> None:
     result = subprocess.run([RIOTJOBS, *args], env=env, capture_output=True, text=True)
     if result.returncode not in (0, 3):
@@ -77,15 +69,39 @@ def _riotjobs(env: dict[str, str], *args: str) -> None:
                          f"{result.stderr}")  # fmt: skip
 
 
-def evaluate(players: int, seed: int, target: int) -> dict[str, Any]:
+def _dump_features(url: str, puuids: list[str], path: Path, truth: dict[str, Any]) -> None:
+    from riotjobs.analysis import load_features
+    from riotjobs.db.engine import create_engine, to_sqlalchemy
+
+    engine = create_engine(to_sqlalchemy(url), application_name="riotjobs eval dump")
+    try:
+        from sqlmodel import Session
+
+        with Session(engine) as session:
+            features = load_features(session=session, puuids=puuids, max_matches=100)
+    finally:
+        engine.dispose()
+    labels = {p: truth[p] for p in features if p in truth}
+    path.write_bytes(pickle.dumps({"features": features, "truth": labels}))
+
+
+def evaluate(
+    players: int, seed: int, target: int, league: str, dump: Path | None
+) -> dict[str, Any]:
     import httpx
 
     from riotjobs.sandbox import ENDPOINTS, SandboxConfig, serve_in_thread
+    from riotjobs.sandbox.config import EASY_MIX
 
     server = find_server("RIOTJOBS_EVAL_DATABASE_URL")
     name = f"rj_eval_{os.getpid()}"
+    mix: dict[str, Any] = dict(EASY_MIX) if league == "easy" else {}
     config = SandboxConfig(
-        seed=seed, players=players, app_limit="none", method_limits=dict.fromkeys(ENDPOINTS, "none")
+        seed=seed,
+        players=players,
+        app_limit="none",
+        method_limits=dict.fromkeys(ENDPOINTS, "none"),
+        **mix,
     )
     started = time.perf_counter()
     with serve_in_thread(config) as sb, tempfile.TemporaryDirectory() as tmp:
@@ -122,54 +138,66 @@ def evaluate(players: int, seed: int, target: int) -> dict[str, Any]:
                 ).fetchall()
                 matches = conn.execute("SELECT count(*) FROM matches").fetchone()
                 known = conn.execute("SELECT count(*) FROM players").fetchone()
+            truth = {p["puuid"]: p for p in sb.truth()["players"]}
+            if dump is not None:
+                _dump_features(url, [p for p, _ in scored], dump, truth)
         finally:
             server.drop(name)
-        truth = {p["puuid"]: p for p in sb.truth()["players"]}
-    rows = [(bool(truth[p]["smurf"]), float(c)) for p, c in scored if p in truth]
+    rows = [
+        Row(truth[p]["kind"], bool(truth[p]["smurf"]), float(c)) for p, c in scored if p in truth
+    ]
     return {
+        "seed": seed,
+        "league": league,
         "players_in_league": len(truth),
         "smurfs_in_league": sum(1 for p in truth.values() if p["smurf"]),
         "players_discovered": known[0] if known else 0,
         "matches_stored": matches[0] if matches else 0,
-        "analysed": len(rows),
-        "smurfs_analysed": sum(1 for s, _ in rows if s),
         "seconds": round(time.perf_counter() - started, 1),
         "ingest_seconds": round(ingested, 1),
-        "default": _metrics(rows, 0.5),
-        "sweep": [_metrics(rows, t) for t in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)],
+        **summary(rows),
     }
+
+
+def rescore(path: Path) -> dict[str, Any]:
+    """Score a ``--dump`` file with the current detector (default weights and threshold)."""
+    from riotjobs.analysis import DEFAULT_WEIGHTS, analyze
+
+    doc = pickle.loads(path.read_bytes())
+    rows = []
+    for puuid, features in doc["features"].items():
+        label = doc["truth"][puuid]
+        verdict = analyze(features, weights=DEFAULT_WEIGHTS, threshold=0.5)
+        rows.append(Row(label["kind"], bool(label["smurf"]), verdict.confidence))
+    return {"dump": str(path), **summary(rows)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--players", type=int, default=1000, help="players in the sandbox league")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seeds", default="7", help="comma-separated league seeds, e.g. 7,8,9")
+    parser.add_argument("--seed", type=int, help="one seed (same as --seeds N)")
+    parser.add_argument("--league", choices=("confounded", "easy"), default="confounded")
     parser.add_argument("--target", type=int, default=30, help="ranked matches per player")
+    parser.add_argument("--dump", type=Path, help="also save features and labels (one seed)")
+    parser.add_argument("--from-dump", type=Path, nargs="+", help="re-score saved dumps")
+    parser.add_argument("--plot", type=Path, help="save the precision-recall curve as a PNG")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    doc = evaluate(args.players, args.seed, args.target)
+    if args.from_dump:
+        docs = [rescore(path) for path in args.from_dump]
+    else:
+        seeds = [args.seed] if args.seed is not None else [int(s) for s in args.seeds.split(",")]
+        docs = [evaluate(args.players, seed, args.target, args.league, args.dump) for seed in seeds]
+    if args.plot is not None:
+        from evalplot import plot_pr
+
+        plot_pr(docs, args.plot)
     if args.json:
-        print(json.dumps(doc, indent=2))
+        print(json.dumps(docs if len(docs) > 1 else docs[0], indent=2))
         return
-    print(
-        f"league: {doc['players_in_league']} players, {doc['smurfs_in_league']} smurfs; "
-        f"pipeline discovered {doc['players_discovered']} and stored {doc['matches_stored']} "
-        f"matches in {doc['ingest_seconds']} s"
-    )
-    print(
-        f"analysed {doc['analysed']} players ({doc['smurfs_analysed']} smurfs), {doc['seconds']} s"
-    )
-    d = doc["default"]
-    print(
-        f"default threshold 0.5: precision {d['precision']:.3f}  recall {d['recall']:.3f}  "
-        f"F1 {d['f1']:.3f}  (tp {d['tp']}, fp {d['fp']}, fn {d['fn']})"
-    )
-    print("threshold  precision  recall  f1     tp   fp   fn")
-    for m in doc["sweep"]:
-        print(
-            f"{m['threshold']:<9}  {m['precision']:<9.3f}  {m['recall']:<6.3f}  {m['f1']:<5.3f}"
-            f"  {m['tp']:<4} {m['fp']:<4} {m['fn']}"
-        )
+    for doc in docs:
+        print(render(doc))
 
 
 if __name__ == "__main__":

@@ -10,13 +10,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from riotjobs.analysis.combine import DEFAULT_WEIGHTS
-from riotjobs.analysis.scores import SCORES
+from riotjobs.analysis.combine import ANALYSIS_VERSION
+from riotjobs.analysis.scores import STORED_SCORES
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-_SCORE_COLUMNS = ", ".join(f"a.{n}_score" for n in SCORES)
+_SCORE_COLUMNS = ", ".join(f"a.{n}_score" for n in STORED_SCORES)
 
 _LATEST_SQL = f"""
 SELECT DISTINCT ON (a.puuid) a.puuid, a.analysis_version, a.analyzed_at, a.sample_size,
@@ -43,7 +43,9 @@ class Contribution:
     score: str
     value: float  # the score, 0..1
     weight: float
-    contribution: float  # weight * score / Σ weights: its share of the confidence
+    # How much the score moved the verdict: log-odds added (analysis 2.x), or its share of the
+    # weighted-mean confidence (weight * score / Σ weights) in rows of analysis 1.x.
+    contribution: float
 
 
 @dataclass(frozen=True)
@@ -73,28 +75,60 @@ class LatestAnalysis:
     total_matches: int
     confidence: float
     is_smurf: bool
-    scores: dict[str, float]  # the nine scores by name
+    scores: dict[str, float]  # every score by name (the nine columns plus details["scores"])
     details: dict[str, Any]
+    contributions: list[Contribution]  # every score, largest push towards "smurf" first
+    outdated: bool  # made by an older ANALYSIS_VERSION: re-analysis will pick the player up
+    current_version: str
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def _scores(row: Any) -> dict[str, float]:
-    return {n: float(getattr(row, f"{n}_score")) for n in SCORES}
+    stored = {n: float(getattr(row, f"{n}_score")) for n in STORED_SCORES}
+    extra = (row.details or {}).get("scores") or {}
+    return {**stored, **{n: float(v) for n, v in extra.items() if n not in stored}}
+
+
+def contributions(row: Any) -> list[Contribution]:
+    """Every score's contribution to the verdict, largest push towards "smurf" first.
+
+    Rows of analysis 2.x store each score's log-odds term in ``details``; for older rows the
+    weighted-mean share is recomputed from their stored weights (the 1.x defaults if none).
+    """
+    details = row.details or {}
+    weights = {**_V1_WEIGHTS, **(details.get("weights") or {})}
+    values = _scores(row)
+    stored = details.get("contributions") if details.get("combination") == "logistic" else None
+    if stored is not None:
+        parts = [
+            Contribution(n, round(values.get(n, 0.0), 4), weights.get(n, 1.0), float(v))
+            for n, v in stored.items()
+        ]
+    else:
+        total = sum(weights.get(n, 0.0) for n in values) or 1.0
+        parts = [
+            Contribution(
+                n, round(v, 4), weights.get(n, 0.0), round(weights.get(n, 0.0) * v / total, 4)
+            )
+            for n, v in values.items()
+        ]
+    parts.sort(key=lambda c: (-c.contribution, c.score))
+    return parts
 
 
 def top_contributions(row: Any, count: int = 3) -> list[Contribution]:
-    """The ``count`` scores that added most to the confidence, using the stored weights."""
-    details = row.details or {}
-    weights = {**DEFAULT_WEIGHTS, **(details.get("weights") or {})}
-    total = sum(weights.values()) or 1.0
-    parts = [
-        Contribution(n, round(v, 4), weights[n], round(weights[n] * v / total, 4))
-        for n, v in _scores(row).items()
-    ]
-    parts.sort(key=lambda c: (-c.contribution, c.score))
-    return parts[:count]
+    """The ``count`` scores that pushed the verdict most towards "smurf"."""
+    return contributions(row)[:count]
+
+
+# The default weights of analysis 1.x (a weighted mean), to explain rows stored by it.
+_V1_WEIGHTS = {
+    "win_rate": 1.5, "kda": 1.5, "account_level": 0.75, "rank_discrepancy": 1.0,
+    "rank_progression": 1.0, "win_rate_trend": 1.0, "performance_consistency": 1.5,
+    "performance_trends": 1.0, "role_performance": 1.0,
+}  # fmt: skip
 
 
 def smurf_report(
@@ -143,7 +177,8 @@ def smurf_report(
 
 
 def latest_analysis(*, session: Session, puuid: str) -> LatestAnalysis | None:
-    """The newest analysis of one player with its nine scores, or None if never analysed."""
+    """The newest analysis of one player with its scores and what drove the verdict, or None
+    if never analysed. ``outdated`` says it predates the current ``ANALYSIS_VERSION``."""
     from sqlalchemy import text
 
     row = session.execute(
@@ -161,4 +196,7 @@ def latest_analysis(*, session: Session, puuid: str) -> LatestAnalysis | None:
         is_smurf=bool(row.is_smurf),
         scores=_scores(row),
         details=dict(row.details or {}),
+        contributions=contributions(row),
+        outdated=row.analysis_version != ANALYSIS_VERSION,
+        current_version=ANALYSIS_VERSION,
     )

@@ -2,8 +2,10 @@
 
 A candidate is an untracked, active player with at least ``min_matches`` queue-420 matches who
 is either not analysed yet or has ``reanalyze_after`` more matches than their latest analysis
-counted. Each batch is one transaction, so a run cut short by its timeout keeps every batch it
-finished. A player whose data breaks a score is logged, reported back and skipped.
+counted; after those, up to ``reanalyze_per_run`` players whose latest analysis was made by an
+older ``ANALYSIS_VERSION``. Each batch is one transaction, so a run cut short by its timeout
+keeps every batch it finished. A player whose data breaks a score is logged, reported back
+and skipped.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from riotjobs.analysis.combine import ANALYSIS_VERSION, Verdict, analyze, check_weights
 from riotjobs.analysis.load import RANKED_SOLO_QUEUE, load_features
-from riotjobs.analysis.scores import SCORES
+from riotjobs.analysis.scores import STORED_SCORES
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -43,6 +45,25 @@ ORDER BY p.is_analyzed, p.updated_at, p.id
 LIMIT :limit
 """
 
+# Players whose latest analysis was made by an older ANALYSIS_VERSION and who are not due for
+# another reason: re-analysed a few per run (oldest analysis first) so a version bump does not
+# turn one run into a re-analysis of the whole table.
+_OUTDATED_SQL = f"""
+SELECT p.puuid
+FROM players p
+JOIN LATERAL (
+    SELECT a.analysis_version, a.analyzed_at FROM player_analysis a
+    WHERE a.puuid = p.puuid ORDER BY a.analyzed_at DESC, a.id DESC LIMIT 1
+) last ON true
+WHERE NOT p.is_tracked AND p.is_active AND p.is_analyzed
+  AND last.analysis_version <> :version
+  AND (SELECT count(*) FROM match_participants mp JOIN matches m ON m.match_id = mp.match_id
+       WHERE mp.puuid = p.puuid AND m.queue_id = {RANKED_SOLO_QUEUE}) >= :min_matches
+  AND NOT p.puuid = ANY(:taken)
+ORDER BY last.analyzed_at, p.id
+LIMIT :limit
+"""
+
 
 @dataclass(frozen=True)
 class AnalysisOptions:
@@ -55,6 +76,7 @@ class AnalysisOptions:
     weights: Mapping[str, float] = field(default_factory=dict)  # missing names: defaults
     max_matches: int = 100
     batch_size: int = 1000
+    reanalyze_per_run: int = 50  # players analysed by an older ANALYSIS_VERSION, per run
 
 
 @dataclass
@@ -66,7 +88,9 @@ class RunResult:
 
 
 def select_candidates(*, session: Session, options: AnalysisOptions) -> list[str]:
-    """The puuids due for analysis, never-analysed players first, at most ``options.limit``."""
+    """The puuids due for analysis, never-analysed players first, at most ``options.limit``;
+    then, in the room left, at most ``options.reanalyze_per_run`` players whose latest analysis
+    predates ``ANALYSIS_VERSION``."""
     from sqlalchemy import text
 
     rows = session.execute(
@@ -77,7 +101,20 @@ def select_candidates(*, session: Session, options: AnalysisOptions) -> list[str
             "limit": options.limit,
         },
     )
-    return [r.puuid for r in rows]
+    due = [r.puuid for r in rows]
+    room = min(options.reanalyze_per_run, options.limit - len(due))
+    if room <= 0:
+        return due
+    outdated = session.execute(
+        text(_OUTDATED_SQL),
+        {
+            "version": ANALYSIS_VERSION,
+            "min_matches": options.min_matches,
+            "taken": due,
+            "limit": room,
+        },
+    )
+    return due + [r.puuid for r in outdated]
 
 
 def _row(verdict: Verdict) -> dict[str, object]:
@@ -90,7 +127,7 @@ def _row(verdict: Verdict) -> dict[str, object]:
         "is_smurf": verdict.is_smurf,
         "details": verdict.details(),
     }
-    for name in SCORES:
+    for name in STORED_SCORES:
         row[f"{name}_score"] = verdict.scores[name].value
     return row
 

@@ -1,4 +1,4 @@
-"""The nine smurf-detection scores: pure functions from ``PlayerFeatures`` to a ``Score``.
+"""The smurf-detection scores: pure functions from ``PlayerFeatures`` to a ``Score``.
 
 Every score is in [0, 1]: 0 means "no evidence of smurfing", 1 means "as strong as this signal
 gets". Scores never flag on a handful of games: each underlying metric is shrunk toward the
@@ -236,6 +236,45 @@ def rank_progression(p: PlayerFeatures) -> Score:
     )
 
 
+# --- scores added in analysis 2.0 (stored in ``details``; the table has columns for the nine) ---
+
+
+def standout_games(p: PlayerFeatures) -> Score:
+    """Share of games *far* above the lobby (performance index ≥ 0.5, about 1.65 times the
+    lobby on KDA/damage/gold/CS), shrunk toward a 3% base rate with K=20:
+    ``ramp(share, 0.07, 0.25)``.
+
+    ``performance_consistency`` asks for most games; a smurf who tries only in some sessions
+    plays ordinary games in between, so mean and majority signals dilute. A game this far
+    above nine players of the same visible rank is rare for anyone playing at their own level:
+    about 1 game in 70 for an average player and 1 in 16 for a veteran in a long hot streak
+    (sandbox, seed 11), against 1 in 3 for a smurf who tries in a third of their sessions.
+    0.07 keeps an honest player's lucky run at 0; 0.25 (a fifth of 60 games) is clear. The
+    K=20 pseudo-games keep three standout games out of three below 0.5.
+    """
+    hits = [1.0 if m.performance_index >= 0.5 else 0.0 for m in p.matches]
+    share = shrunk_mean(hits, prior=0.03, k=20)
+    return Score(ramp(share, 0.07, 0.25), {"standout_games": int(sum(hits)), "share": _r(share)})
+
+
+def low_rank(p: PlayerFeatures) -> Score:
+    """How low the latest visible solo rank is: 1 at Gold IV (1200 ladder points) or below,
+    0 at Diamond IV (2400) or above, linear between. No snapshot scores 0.5: the pipeline
+    stores none both for an unranked account and for one whose league entry was never
+    fetched, so a missing rank is unknown, not low.
+
+    Not evidence by itself (most low-ranked players are honest); the combination uses it as
+    context: outperforming a Silver lobby is what a smurf does, outperforming a Diamond lobby
+    is what a strong player on a good run does. Smurf accounts live below Diamond because
+    that is where the hidden skill gap is widest.
+    """
+    tier = p.ranks[-1] if p.ranks else None
+    points = None if tier is None else ladder_points(tier.tier, tier.rank, tier.league_points)
+    if points is None:
+        return Score(0.5, {"ladder_points": None})
+    return Score(ramp(-points, -2400.0, -1200.0), {"ladder_points": points})
+
+
 def _mean(values: Sequence[float]) -> float | None:
     return fmean(values) if values else None
 
@@ -250,4 +289,12 @@ SCORES: dict[str, Callable[[PlayerFeatures], Score]] = {
     "performance_consistency": performance_consistency,
     "performance_trends": performance_trends,
     "role_performance": role_performance,
+    "standout_games": standout_games,
+    "low_rank": low_rank,
 }
+# The nine scores with a column of their own in ``player_analysis``; the others are stored in
+# ``details`` (``details["scores"]``) so adding a score needs no migration.
+STORED_SCORES = (
+    "win_rate", "kda", "account_level", "rank_discrepancy", "rank_progression",
+    "win_rate_trend", "performance_consistency", "performance_trends", "role_performance",
+)  # fmt: skip

@@ -127,10 +127,11 @@ def show(
     identifier: str = typer.Argument(..., metavar="NAME#TAG|PUUID", help="Riot ID or puuid."),
     as_json: bool = _JSON,
 ) -> None:
-    """Show one player: matches stored, rank history and the latest analysis's nine scores.
+    """Show one player: matches stored, rank history and the latest analysis.
 
     Flags, match counts (all queues and ranked solo), last update, rank snapshots (newest
-    first) and the latest analysis as a table of its nine scores.
+    first) and the latest analysis as a table of its scores with how much each drove the
+    verdict; says when that analysis predates the current analysis version.
 
     Example:  riotjobs players show 'Hide on bush#KR1'
     """
@@ -228,12 +229,27 @@ def _detail(d: PlayerDetail) -> None:
         out.print("analysis:       not analysed yet", markup=False)
         return
     verdict = "smurf" if a["is_smurf"] else "not flagged"
+    if a["outdated"]:
+        out.print(
+            f"analysis:       made by analysis version {a['analysis_version']}, which predates "
+            f"the current {a['current_version']}; re-analysis picks it up "
+            "(reanalyze_per_run players per run)",
+            markup=False,
+            highlight=False,
+        )
     scores = Table(
-        title=f"Latest analysis ({_when(a['analyzed_at'])}, {a['sample_size']} matches): "
-        f"{verdict}, confidence {a['confidence']:.2f}"
+        title=f"Latest analysis ({_when(a['analyzed_at'])}, {a['sample_size']} matches, "
+        f"version {a['analysis_version']}): {verdict}, confidence {a['confidence']:.2f}"
     )
     scores.add_column("score")
     scores.add_column("value", justify="right")
-    for name, value in a["scores"].items():
-        scores.add_row(name, f"{value:.2f}")
+    scores.add_column("drove the verdict by", justify="right")
+    for c in a["contributions"]:
+        scores.add_row(c["score"], f"{c['value']:.2f}", f"{c['contribution']:+.2f}")
     out.print(scores)
+    if not a["outdated"]:
+        out.print(
+            "(contribution: log-odds added towards 'smurf'; 0 means no evidence)",
+            markup=False,
+            highlight=False,
+        )

@@ -35,7 +35,7 @@ def parse_age(value: str) -> timedelta:
 
 
 def _top(row: SmurfRow) -> str:
-    return ", ".join(f"{c.score} {c.value:.2f}" for c in row.top_scores)
+    return ", ".join(f"{c.score} {c.value:.2f} ({c.contribution:+.2f})" for c in row.top_scores)
 
 
 def _ban(row: SmurfRow) -> str:
@@ -80,7 +80,7 @@ def smurfs(
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV for spreadsheets."),
 ) -> None:
     """List flagged players (latest analysis each): riot id, confidence, the three scores that
-    contributed most (weight * score) and their ban state.
+    drove the verdict most (value and log-odds added) and their ban state.
 
     Example:  riotjobs report smurfs --since 7d --min-confidence 0.7 --json
     """

@@ -25,7 +25,19 @@ def serve(
     port: int = typer.Option(8089, help="Port to listen on; 0 picks a free one."),
     seed: int = typer.Option(7, help="Seed of the synthetic league (same seed, same league)."),
     players: int = typer.Option(1000, help="Number of players in the league."),
-    smurf_share: float = typer.Option(0.1, help="Share of players who are smurfs."),
+    smurf_share: float = typer.Option(0.12, help="Share of players who are smurfs."),
+    bursty_share: float = typer.Option(
+        0.5, help="Share of the smurfs who dominate only in some sessions."
+    ),
+    veteran_share: float = typer.Option(
+        0.08, help="Share of players who are strong old accounts on a long hot streak."
+    ),
+    new_account_share: float = typer.Option(
+        0.15, help="Share of players who are honest new accounts (low level and rank)."
+    ),
+    duo_share: float = typer.Option(
+        0.03, help="Share of players boosted by a smurf duo partner on their team."
+    ),
     ban_share: float = typer.Option(0.3, help="Share of smurfs who get banned."),
     platforms: str = typer.Option("na1", help="Comma-separated platforms the league plays on."),
     start: float = typer.Option(
@@ -71,6 +83,10 @@ def serve(
         seed=seed,
         players=players,
         smurf_share=smurf_share,
+        bursty_share=bursty_share,
+        veteran_share=veteran_share,
+        new_account_share=new_account_share,
+        duo_share=duo_share,
         ban_share=ban_share,
         platforms=tuple(p.strip().lower() for p in platforms.split(",") if p.strip()),
         start=start,

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from riotjobs.errors import UsageError
+from riotjobs.sandbox.players import Mix
 
 # Short endpoint name -> Riot's published dev-key method limit for it.
 ENDPOINTS: dict[str, str] = {
@@ -26,6 +27,15 @@ SLOT_SECONDS = 300  # a round of lobbies starts every five sandbox minutes
 HISTORY_DAYS = 60  # the league has been playing this long before `start`
 
 Limit = tuple[int, int]  # (requests, window seconds)
+_MIX_FIELDS = ("bursty_share", "veteran_share", "new_account_share", "duo_share")
+# The original league: dominant smurfs only, no confounders beyond the mild hard negatives.
+EASY_MIX = {
+    "smurf_share": 0.1,
+    "bursty_share": 0.0,
+    "veteran_share": 0.0,
+    "new_account_share": 0.12,
+    "duo_share": 0.0,
+}
 
 
 def parse_limits(spec: str) -> tuple[Limit, ...]:
@@ -80,8 +90,14 @@ class SandboxConfig:
 
     seed: int = 7
     players: int = 1000
-    smurf_share: float = 0.1
+    smurf_share: float = 0.12
     ban_share: float = 0.3
+    # The confounders (see ``players``); the defaults make detection a hard test. The old,
+    # easy league is EASY_MIX: every confounder at 0 and new accounts at 12 %.
+    bursty_share: float = 0.5
+    veteran_share: float = 0.08
+    new_account_share: float = 0.15
+    duo_share: float = 0.03
     platforms: tuple[str, ...] = ("na1",)
     # Sandbox epoch seconds at server start; the history reaches HISTORY_DAYS before it.
     # None = the current time, rounded down to a slot.
@@ -101,8 +117,10 @@ class SandboxConfig:
     def __post_init__(self) -> None:
         if self.players < 20:
             raise UsageError(f"players must be at least 20, got {self.players}")
-        for name in ("smurf_share", "ban_share", "slow_rate", "fault_rate"):
+        for name in ("smurf_share", "ban_share", "slow_rate", "fault_rate", *_MIX_FIELDS):
             _share(name, getattr(self, name))
+        if self.new_account_share + 0.25 > 1.0:
+            raise UsageError("new_account_share must not exceed 0.75")
         _share("service_429_rate", self.service_429_rate)
         _share("malformed_rate", self.malformed_rate)
         if self.fault_rate + self.service_429_rate + self.malformed_rate > 1.0:
@@ -122,6 +140,9 @@ class SandboxConfig:
         parse_method_limits([f"{k}={v}" for k, v in self.method_limits.items()])
         if self.start is None:
             object.__setattr__(self, "start", _default_start())
+
+    def mix(self) -> Mix:
+        return Mix(**{name: getattr(self, name) for name in ("smurf_share", *_MIX_FIELDS)})
 
     @property
     def start_time(self) -> float:

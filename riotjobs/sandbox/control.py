@@ -31,6 +31,8 @@ def truth(league: League, now: float) -> dict[str, Any]:
                 "role": p.role,
                 "created_at": round(p.created_at, 3),
                 "games_per_day": round(p.games_per_day, 2),
+                "partner": None if p.partner is None else league.players[p.partner].puuid,
+                "on_share": round(p.on_share, 3),
             }
         )
     smurfs = [p for p in league.players if p.smurf]
@@ -44,9 +46,14 @@ def truth(league: League, now: float) -> dict[str, Any]:
             "banned": sum(1 for p in smurfs if p.banned(now)),
             "banned_eventually": sum(1 for p in smurfs if p.banned_at is not None),
             "matches": sum(1 for lobby in league.matches.values() if lobby.end <= now),
+            "kinds": {k: sum(1 for p in league.players if p.kind == k) for k in _kinds(league)},
         },
         "players": players,
     }
+
+
+def _kinds(league: League) -> list[str]:
+    return sorted({p.kind for p in league.players})
 
 
 def sample_players(league: League, now: float, limit: int) -> dict[str, Any]:

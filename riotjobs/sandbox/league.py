@@ -12,9 +12,13 @@ Model (the README and the sandbox report describe it in prose):
 * Queue mix: 86 % ranked solo (420, 10 players, roles TOP..UTILITY by preference), 10 % ARAM
   (450), 4 % Arena (1700, 16 players in 8 pairs).
 * Outcome (computed on demand from the match's own seed): each participant's performance is
-  ``skill + N(0, 230) + 450 during a hot streak - off-role penalty`` (180 for normal players,
-  50 for smurfs). Team 100 wins with ``sigmoid((mean_100 - mean_200) / 110)``. Arena places
-  pairs by performance plus noise; places 1-4 win. ``rel`` = (performance - lobby mean) / 400
+  ``skill + N(0, 230) + streak boost - off-role penalty``. The boost is 450 during a hot
+  streak (550-800 for veterans); the penalty 180 for normal players, 50 for smurfs. A bursty
+  smurf outside a trying session plays at their visible rating instead of their skill. A
+  premade duo (a boosted account and its booster) is picked into the same lobby with the
+  pair's ``duo_rate`` and put on the same team. Team 100 wins with
+  ``sigmoid((mean_100 - mean_200) / 110)``. Arena places pairs by performance plus noise;
+  places 1-4 win. ``rel`` = (performance - lobby mean) / 400
   drives the per-player stats in ``matches``.
 """
 
@@ -82,7 +86,7 @@ class League:
         self.players: list[Player] = make_players(
             seed=config.seed,
             count=config.players,
-            smurf_share=config.smurf_share,
+            mix=config.mix(),
             ban_share=config.ban_share,
             platforms=config.platforms,
             start=self.start,
@@ -170,10 +174,28 @@ class League:
                 continue
             used.add(index)
             picks.append(index)
+            mate = player.partner
+            if (
+                mate is not None
+                and len(picks) < size
+                and rng.random() < player.duo_rate
+                and self._free(mate, used, begin)
+            ):  # a premade duo queues together
+                used.add(mate)
+                picks.append(mate)
             if len(picks) == size:
                 return picks
         used.difference_update(picks)
         return None
+
+    def _free(self, index: int, used: set[int], begin: float) -> bool:
+        player = self.players[index]
+        return not (
+            index in used
+            or self._busy[index] > begin
+            or player.created_at > begin
+            or player.banned(begin)
+        )
 
     def _lobby(
         self,
@@ -198,6 +220,7 @@ class League:
             sides: list[list[int]] = [[], []]
             for i, index in enumerate(ranked):
                 sides[snake[i]].append(index)
+            self._keep_duos_together(begin, sides)
             if queue == RANKED:
                 sides = [self._assign_roles(rng, side) for side in sides]
                 positions = ROLES * 2
@@ -218,6 +241,33 @@ class League:
             positions=positions,
             teams=teams,
         )
+
+    def _keep_duos_together(self, begin: float, sides: list[list[int]]) -> None:
+        """Premade duos play on one team. Lobbies without one keep the snake draft; otherwise
+        pairs, strongest first, then single players go to the side with room and the lower
+        total rating."""
+        members = set(sides[0] + sides[1])
+        pairs = {
+            frozenset((i, mate))
+            for i in members
+            if (mate := self.players[i].partner) is not None and mate in members
+        }
+        if not pairs:
+            return
+        units = [sorted(pair) for pair in pairs]
+        units += [[i] for i in members if not any(i in pair for pair in pairs)]
+        units.sort(key=lambda u: (-max(self.players[i].rating(begin) for i in u), u))
+        units.sort(key=lambda u: -len(u))  # pairs first so they always fit
+        new: list[list[int]] = [[], []]
+        total = [0.0, 0.0]
+        if len(pairs) == 5:  # five duos cannot be kept together: split the last one
+            units = [*units[:4], units[4][:1], units[4][1:]]
+        for unit in units:
+            room = [side for side in (0, 1) if len(new[side]) + len(unit) <= 5]
+            side = min(room, key=lambda s: (total[s], s))
+            new[side].extend(unit)
+            total[side] += sum(self.players[i].rating(begin) for i in unit)
+        sides[0], sides[1] = new
 
     def _assign_roles(self, rng: Random, side: list[int]) -> list[int]:
         """Order five players TOP..UTILITY: preferences first (random priority), then fill."""
@@ -248,9 +298,14 @@ class League:
         power: list[float] = []
         for index, position in zip(lobby.players, lobby.positions, strict=True):
             player = self.players[index]
-            value = player.skill + rng.gauss(0, FORM_SD) + STREAK_BOOST * player.streak(lobby.start)
+            trying = player.smurf and player.trying(lobby.start)
+            value = (
+                player.power(lobby.start)
+                + rng.gauss(0, FORM_SD)
+                + player.streak_boost * player.streak(lobby.start)
+            )
             if position and position != player.role:
-                value -= 50.0 if player.smurf else 180.0
+                value -= 50.0 if trying else 180.0
             power.append(value)
         mean = sum(power) / len(power)
         rel = tuple((p - mean) / REL_SCALE for p in power)

@@ -2,7 +2,8 @@
 
 Candidates are untracked, active players with at least ``min_matches`` queue-420 matches that
 are not analysed yet, or that gained ``reanalyze_after_matches`` matches since their latest
-analysis. Each gets the nine scores, a weighted ``confidence`` and ``is_smurf = confidence >=
+analysis, then up to ``reanalyze_per_run`` players analysed by an older analysis version. Each
+gets every score, a calibrated ``confidence`` and ``is_smurf = confidence >=
 min_smurf_confidence``, stored as a new ``player_analysis`` row (history is kept). Work is
 committed per batch; a player whose data breaks a score is logged and skipped (partial run).
 """
@@ -28,6 +29,7 @@ class Config(TaskConfig):
     min_smurf_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     reanalyze_after_matches: int = Field(default=10, ge=1, le=10_000)
     max_matches_considered: int = Field(default=100, ge=1, le=1000)
+    reanalyze_per_run: int = Field(default=50, ge=0, le=1_000_000)
     score_weights: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("score_weights")
@@ -49,6 +51,7 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
         reanalyze_after=config.reanalyze_after_matches,
         weights=config.score_weights,
         max_matches=config.max_matches_considered,
+        reanalyze_per_run=config.reanalyze_per_run,
     )
 
     def counted(analyzed: int, smurfs: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -66,13 +67,41 @@ def test_since_filters_by_analysis_age(session: Any, engine: Any) -> None:
     assert len(smurf_report(session=session, since=timedelta(days=30))) == 2
 
 
-def test_latest_analysis_returns_nine_scores(session: Any, engine: Any) -> None:
+def test_latest_analysis_returns_every_score_and_what_drove_it(session: Any, engine: Any) -> None:
+    from riotjobs.analysis import SCORES
+    from riotjobs.analysis.combine import ANALYSIS_VERSION, INTERCEPT
+
     _seed(session, engine)
     latest = latest_analysis(session=session, puuid="SMURF1")
-    assert latest is not None and latest.is_smurf
-    assert set(latest.scores) == set(_names())
+    assert latest is not None and latest.is_smurf and not latest.outdated
+    assert set(latest.scores) == set(SCORES)
     assert all(0.0 <= v <= 1.0 for v in latest.scores.values())
+    parts = latest.contributions
+    assert {c.score for c in parts} == set(SCORES)
+    assert [c.contribution for c in parts] == sorted((c.contribution for c in parts), reverse=True)
+    logit = INTERCEPT + sum(c.contribution for c in parts)
+    assert abs(1 / (1 + math.exp(-logit)) - latest.confidence) < 1e-3
     assert latest_analysis(session=session, puuid="NOBODY") is None
+    # A row of an older version is explained by its own weighted mean and marked outdated.
+    session.execute(text("UPDATE player_analysis SET analysis_version = '1.0', details = '{}'"))
+    session.commit()
+    old = latest_analysis(session=session, puuid="SMURF1")
+    assert old is not None and old.outdated and old.current_version == ANALYSIS_VERSION
+    assert {c.score for c in old.contributions} == set(_names())
+
+
+def test_players_show_says_when_the_analysis_is_outdated(
+    session: Any, engine: Any, cli_env: dict[str, str]
+) -> None:
+    _seed(session, engine)
+    shown = run_riotjobs("players", "show", "Fast#EUW", env=cli_env)
+    assert shown.returncode == 0, shown.stderr
+    assert "drove the verdict" in shown.stdout and "standout_games" in shown.stdout
+    assert "predates" not in shown.stdout
+    session.execute(text("UPDATE player_analysis SET analysis_version = '1.0'"))
+    session.commit()
+    shown = run_riotjobs("players", "show", "Fast#EUW", env=cli_env)
+    assert "version 1.0, which predates the current" in shown.stdout
 
 
 def test_cli_table_json_and_csv(session: Any, engine: Any, cli_env: dict[str, str]) -> None:
@@ -100,6 +129,6 @@ def test_cli_table_json_and_csv(session: Any, engine: Any, cli_env: dict[str, st
 
 
 def _names() -> tuple[str, ...]:
-    from riotjobs.analysis import SCORES
+    from riotjobs.analysis.scores import STORED_SCORES
 
-    return tuple(SCORES)
+    return STORED_SCORES

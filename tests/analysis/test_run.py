@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import text
 
 from riotjobs.analysis import SCORES, AnalysisOptions, DetectionError, analyze_players
 from riotjobs.analysis import scores as scores_module
-from riotjobs.analysis.combine import ANALYSIS_VERSION
+from riotjobs.analysis.combine import ANALYSIS_VERSION, INTERCEPT
 from tests.analysis.factories import League
 
 
@@ -81,14 +82,46 @@ def test_reanalysis_after_new_matches_keeps_history(session: Any, engine: Any) -
 
 def test_threshold_and_weights_come_from_options(session: Any, engine: Any) -> None:
     _league(session)
-    only_level = dict.fromkeys(SCORES, 0.0) | {"account_level": 1.0}
+    only_kda = dict.fromkeys(SCORES, 0.0) | {"kda": 1.0}
     result = analyze_players(
-        engine=engine, options=AnalysisOptions(limit=50, weights=only_level, threshold=0.9)
+        engine=engine, options=AnalysisOptions(limit=50, weights=only_kda, threshold=0.0)
     )
     rows = {r.puuid: r for r in _analyses(session)}
-    assert rows["SMURF"].confidence == pytest.approx(1.0)  # level 42 -> account_level 1
-    assert rows["MAIN"].confidence == 0.0
-    assert result.smurfs == 1
+    assert result.smurfs == 2  # threshold 0 flags everyone
+    parts = rows["SMURF"].details["contributions"]
+    assert parts["kda"] > 0 and all(v == 0 for n, v in parts.items() if n != "kda")
+    # With every other score switched off, MAIN (no kda evidence) sits at the prior.
+    assert rows["MAIN"].confidence == pytest.approx(1 / (1 + math.exp(-INTERCEPT)))
+
+
+def test_analyses_of_an_older_version_are_redone_a_few_per_run(session: Any, engine: Any) -> None:
+    league = _league(session)
+    for name in ("A", "B", "C"):
+        league.player(name, level=300)
+        league.history(name, 22, wins=11)
+    analyze_players(engine=engine, options=AnalysisOptions(limit=50))
+    session.execute(text("UPDATE player_analysis SET analysis_version = '1.0'"))
+    session.commit()
+    options = AnalysisOptions(limit=50, reanalyze_per_run=2)
+    assert analyze_players(engine=engine, options=options).analyzed == 2
+    assert analyze_players(engine=engine, options=options).analyzed == 2
+    assert analyze_players(engine=engine, options=options).analyzed == 1
+    assert analyze_players(engine=engine, options=options).analyzed == 0
+    latest = session.execute(
+        text(
+            "SELECT DISTINCT ON (puuid) puuid, analysis_version FROM player_analysis"
+            " ORDER BY puuid, analyzed_at DESC, id DESC"
+        )
+    ).all()
+    assert {v for _, v in latest} == {ANALYSIS_VERSION}
+    # Players due for a normal reason come first and count against the run's limit.
+    league.player("NEW", level=300)
+    league.history("NEW", 22, wins=11)
+    session.execute(text("UPDATE player_analysis SET analysis_version = '1.0'"))
+    session.commit()
+    result = analyze_players(engine=engine, options=AnalysisOptions(limit=2, reanalyze_per_run=5))
+    assert result.analyzed == 2
+    assert "NEW" in {r.puuid for r in _analyses(session) if r.analysis_version == ANALYSIS_VERSION}
 
 
 def test_a_player_whose_data_breaks_a_score_is_skipped(

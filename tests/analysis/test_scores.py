@@ -20,10 +20,29 @@ def conf(p: PlayerFeatures) -> float:
     return analyze(p, weights=DEFAULT_WEIGHTS, threshold=0.5).confidence
 
 
-@pytest.mark.parametrize("name", list(SCORES))
+@pytest.mark.parametrize("name", [n for n in SCORES if n != "low_rank"])
 def test_empty_history_scores_zero(name: str) -> None:
     empty = PlayerFeatures(puuid="P", summoner_level=None, total_matches=0)
     assert SCORES[name](empty).value == 0.0
+
+
+def test_an_unknown_rank_is_neither_low_nor_high() -> None:
+    empty = PlayerFeatures(puuid="P", summoner_level=None, total_matches=0)
+    assert s.low_rank(empty).value == 0.5
+    assert s.low_rank(features(ranks=[snapshot("SILVER", "I", 50, 10)])).value == 1.0
+    assert s.low_rank(features(ranks=[snapshot("PLATINUM", "IV", 0, 10)])).value == pytest.approx(
+        2 / 3
+    )
+    assert s.low_rank(features(ranks=[snapshot("DIAMOND", "II", 0, 10)])).value == 0.0
+
+
+def test_standout_games_count_games_far_above_the_lobby() -> None:
+    assert s.standout_games(features(n=30, factor=1.3)).value == 0.0  # good, not far above
+    bursty = features(n=30, factor=1.0)
+    for i in range(0, 30, 3):  # a third of the games at twice the lobby
+        bursty.matches[i] = match(i, win=True, factor=2.0)
+    assert s.standout_games(bursty).value >= 0.7
+    assert s.standout_games(features(n=3, factor=3.0)).value < 0.5  # three games prove little
 
 
 @pytest.mark.parametrize("name", list(SCORES))
@@ -39,8 +58,17 @@ def test_three_lucky_games_are_not_a_smurf() -> None:
 
 def test_average_player_scores_zero_everywhere() -> None:
     p = features(n=40, wins=20, factor=1.0, opp_factor=1.0, level=400)
-    assert {n: SCORES[n](p).value for n in SCORES} == dict.fromkeys(SCORES, 0.0)
-    assert conf(p) == 0.0
+    evidence = {n: SCORES[n](p).value for n in SCORES if n != "low_rank"}
+    assert evidence == dict.fromkeys(evidence, 0.0)
+    assert conf(p) < 0.02
+
+
+def test_the_same_performance_counts_for_more_on_a_young_low_ranked_account() -> None:
+    young = [snapshot("SILVER", "II", 0, 30)]
+    old = [snapshot("DIAMOND", "I", 0, 30)]
+    strong = {"n": 30, "wins": 19, "factor": 1.6, "opp_factor": 1.6}
+    assert conf(features(level=45, ranks=young, **strong)) >= 0.9  # type: ignore[arg-type]
+    assert conf(features(level=450, ranks=old, **strong)) < 0.5  # type: ignore[arg-type]
 
 
 def test_smurf_profile_is_flagged_and_normal_hot_streak_is_not() -> None:
