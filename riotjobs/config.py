@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from riotjobs import dburl, envfile
 from riotjobs.errors import ConfigError, UnknownJobError, UsageError
 
 JOB_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -44,7 +45,14 @@ DEFAULT_BASE_URL = "https://{routing}.api.riotgames.com"
 
 
 def default_env_file() -> Path:
-    return Path("~/.config/riotjobs/env").expanduser()
+    """``$XDG_CONFIG_HOME/riotjobs/env`` (``~/.config/riotjobs/env`` when that is unset)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path("~/.config").expanduser())
+    return Path(base) / "riotjobs" / "env"
+
+
+def env_file() -> Path:
+    """The env file in force: ``RIOTJOBS_ENV_FILE``, else the default."""
+    return Path(os.environ.get("RIOTJOBS_ENV_FILE") or default_env_file()).expanduser()
 
 
 def data_dir() -> Path:
@@ -81,6 +89,17 @@ class Settings(BaseSettings):
     alert_webhook_url: SecretStr | None = Field(default=None, alias="RIOTJOBS_ALERT_WEBHOOK_URL")
     # What the limiter assumes before Riot's headers announce the key's real application limits.
     riot_app_limits: str = Field(default="20:1,100:120", alias="RIOTJOBS_RIOT_APP_LIMITS")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                dburl.check(value.get_secret_value())
+            except dburl.DatabaseURLError as exc:
+                # Re-raised without the value: pydantic would otherwise keep it as the input.
+                raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("riot_base_url")
     @classmethod
@@ -127,15 +146,19 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: Any) -> Settings:
     """Read settings from the environment and the env file. Raises ``ConfigError`` (exit 78)."""
-    env_file = Path(os.environ.get("RIOTJOBS_ENV_FILE") or default_env_file()).expanduser()
+    path = env_file()
+    # The environment wins over the file: only variables it does not set come from the file.
+    from_file = {k: v for k, v in envfile.read(path).items() if k not in os.environ}
+    fields = {f.alias for f in Settings.model_fields.values() if f.alias}
     try:
-        source = env_file if env_file.is_file() else None
-        return Settings(_env_file=source, **overrides)
+        return Settings(_env_file=None, **{k: v for k, v in from_file.items() if k in fields},
+                        **overrides)  # fmt: skip
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             var = str(err["loc"][0]) if err["loc"] else "settings"
-            problems.append(f"{var}: {err['msg']}")
+            origin = f" (from {path})" if var in from_file else ""
+            problems.append(f"{var}{origin}: {err['msg'].removeprefix('Value error, ')}")
         raise ConfigError("invalid settings: " + "; ".join(problems)) from None
 
 
