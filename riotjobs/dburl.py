@@ -15,8 +15,7 @@ SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 # libpq's connection keywords (PostgreSQL 16-18); a query parameter outside this set is a typo
 # that libpq would reject at connect time with a message quoting the URL.
-LIBPQ_KEYWORDS = frozenset(
-    """host hostaddr port dbname user password passfile require_auth channel_binding
+_KEYWORDS = """host hostaddr port dbname user password passfile require_auth channel_binding
     connect_timeout client_encoding options application_name fallback_application_name
     keepalives keepalives_idle keepalives_interval keepalives_count tcp_user_timeout
     replication gssencmode sslmode requiressl sslnegotiation sslcompression sslcert sslkey
@@ -24,8 +23,8 @@ LIBPQ_KEYWORDS = frozenset(
     requirepeer ssl_min_protocol_version ssl_max_protocol_version krbsrvname gsslib
     gssdelegation service target_session_attrs load_balance_hosts max_protocol_version
     min_protocol_version scram_client_key scram_server_key oauth_issuer oauth_client_id
-    oauth_client_secret oauth_scope""".split()
-)
+    oauth_client_secret oauth_scope"""
+LIBPQ_KEYWORDS = frozenset(_KEYWORDS.split())
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _INT_KEYWORDS = ("connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
                  "keepalives_count", "tcp_user_timeout")  # fmt: skip
