@@ -14,7 +14,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol, TypedDict
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -25,11 +24,10 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from riotjobs import dburl, envfile
+from riotjobs import dburl, envfile, yamlfile
 from riotjobs.errors import ConfigError, UnknownJobError, UsageError
 
 JOB_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -85,7 +83,7 @@ class Settings(BaseSettings):
     riot_base_url: str = Field(default=DEFAULT_BASE_URL, alias="RIOTJOBS_RIOT_BASE_URL")
     config_path: Path | None = Field(default=None, alias="RIOTJOBS_CONFIG")
     platform: str = Field(default="na1", alias="RIOTJOBS_PLATFORM")
-    job_timeout: PositiveInt = Field(default=90, alias="RIOTJOBS_JOB_TIMEOUT")
+    job_timeout: int = Field(default=90, gt=0, le=24 * 3600, alias="RIOTJOBS_JOB_TIMEOUT")
     alert_webhook_url: SecretStr | None = Field(default=None, alias="RIOTJOBS_ALERT_WEBHOOK_URL")
     # What the limiter assumes before Riot's headers announce the key's real application limits.
     riot_app_limits: str = Field(default="20:1,100:120", alias="RIOTJOBS_RIOT_APP_LIMITS")
@@ -172,8 +170,13 @@ class _Strict(BaseModel):
 AlertFormat = Literal["slack", "discord", "generic"]
 
 
+# A run longer than a day is a stuck run, and larger values overflowed the database's integer.
+MAX_TIMEOUT_S = 24 * 3600
+Timeout = Annotated[int, Field(gt=0, le=MAX_TIMEOUT_S)]
+
+
 class Defaults(_Strict):
-    timeout: PositiveInt | None = None
+    timeout: Timeout | None = None
     # Webhook body shape and how many consecutive bad runs open an alert (riotjobs.ops.alerts).
     alert_format: AlertFormat = "slack"
     alert_after_failures: PositiveInt = Field(default=1, le=1000)
@@ -207,7 +210,7 @@ class JobSpec(_Strict):
     description: str | None = Field(default=None, max_length=500)
     schedule: str
     enabled: bool = True
-    timeout: PositiveInt | None = None
+    timeout: Timeout | None = None
     alert_format: AlertFormat | None = None  # None: defaults.alert_format
     alert_after_failures: PositiveInt | None = Field(default=None, le=1000)
     tasks: list[TaskName] = Field(min_length=1)
@@ -228,19 +231,16 @@ class JobSpec(_Strict):
         value = value.strip()
         if not CRON_RE.match(value) or not croniter.is_valid(value):
             raise ValueError(f"invalid cron expression {value!r}: five fields, e.g. '*/2 * * * *'")
+        try:
+            croniter(value).get_next()
+        except Exception:  # CroniterBadDateError: no such day, e.g. 31 February
+            raise ValueError(f"the schedule {value!r} never fires (no such date)") from None
         return value
 
 
 class JobsFile(_Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     jobs: dict[str, JobSpec]
-
-    @model_validator(mode="after")
-    def _ids(self) -> JobsFile:
-        for job_id in self.jobs:
-            if not JOB_ID_RE.match(job_id):
-                raise ValueError(f"job id {job_id!r} must match {JOB_ID_RE.pattern}")
-        return self
 
 
 class Job:
@@ -314,27 +314,63 @@ def _describe(exc: ValidationError, allowed: list[str]) -> str:
 
 
 def load_jobs(path: Path, *, registry: TaskRegistry, default_timeout: int = 90) -> JobsConfig:
-    """Parse and validate a jobs.yaml against the given tasks. Every problem raises
-    ``ConfigError`` with file:line: key."""
+    """Parse and validate a jobs.yaml against the given tasks. Raises ``ConfigError`` listing
+    every problem at once, one ``file:line: key: message`` line each."""
+    text = yamlfile.read_text(path, "jobs file")
+    raw, lines, problems = yamlfile.load(path, text)
+    if not isinstance(raw, dict):
+        what = "empty" if raw is None else "not a mapping"
+        raise ConfigError(
+            f"{path}:1: the jobs file is {what}; it needs a top-level 'jobs:' mapping"
+        )
+    context = {"registry": registry}
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read jobs file: {exc.strerror}") from None
-    raw, lines = _parse_with_lines(path, text)
-    try:
-        parsed = JobsFile.model_validate(raw, context={"registry": registry})
+        JobsFile.model_validate({**raw, "defaults": {}, "jobs": {}}, context=context)
     except ValidationError as exc:
-        raise _located(path, exc, lines, prefix=()) from None
+        problems += _located(path, exc, lines, prefix=())
+    defaults = _valid(Defaults, raw.get("defaults") or {}, path, lines, ("defaults",), problems)
+    entries = raw.get("jobs")
+    if not isinstance(entries, dict):
+        line = _nearest_line(lines, ("jobs",))
+        problems.append(f"{path}:{line}: jobs: required: a mapping of job id to job")
     jobs: dict[str, Job] = {}
-    for job_id, spec in parsed.jobs.items():
-        timeout = spec.timeout or parsed.defaults.timeout or default_timeout
-        job = Job(job_id, spec, timeout, registry=registry, defaults=parsed.defaults)
-        try:
-            job.config_model.model_validate(spec.config)
-        except ValidationError as exc:
-            raise _located(path, exc, lines, prefix=("jobs", job_id, "config")) from None
-        jobs[job_id] = job
-    return JobsConfig(path, jobs, parsed.defaults)
+    for job_id, spec_raw in (entries if isinstance(entries, dict) else {}).items():
+        where = ("jobs", str(job_id))
+        if not JOB_ID_RE.match(str(job_id)):
+            line = _nearest_line(lines, where)
+            problems.append(f"{path}:{line}: jobs.{job_id}: job id must match {JOB_ID_RE.pattern}")
+        spec = _valid(JobSpec, spec_raw, path, lines, where, problems, context)
+        if spec is None:
+            continue
+        timeout = spec.timeout or (defaults.timeout if defaults else None) or default_timeout
+        job = Job(str(job_id), spec, timeout, registry=registry, defaults=defaults)
+        if _valid(job.config_model, spec.config, path, lines, (*where, "config"), problems):
+            jobs[str(job_id)] = job
+    if problems:
+        raise ConfigError("\n".join(sorted(set(problems), key=_line_order)))
+    return JobsConfig(path, jobs, defaults)
+
+
+def _valid(
+    model: type[BaseModel],
+    value: Any,
+    path: Path,
+    lines: dict[Path_, int],
+    prefix: Path_,
+    problems: list[str],
+    context: dict[str, Any] | None = None,
+) -> Any:
+    """``model`` validated from ``value``, or None after adding its problems to ``problems``."""
+    try:
+        return model.model_validate(value, context=context)
+    except ValidationError as exc:
+        problems += _located(path, exc, lines, prefix=prefix)
+        return None
+
+
+def _line_order(message: str) -> tuple[int, str]:
+    match = re.match(r".*?:(\d+): ", message)
+    return (int(match.group(1)) if match else 0, message)
 
 
 def load_jobs_for(settings: Settings, *, registry: TaskRegistry) -> JobsConfig:
@@ -344,9 +380,7 @@ def load_jobs_for(settings: Settings, *, registry: TaskRegistry) -> JobsConfig:
 Path_ = tuple[str, ...]
 
 
-def _located(
-    path: Path, exc: ValidationError, lines: dict[Path_, int], prefix: Path_
-) -> ConfigError:
+def _located(path: Path, exc: ValidationError, lines: dict[Path_, int], prefix: Path_) -> list[str]:
     messages = []
     for err in exc.errors():
         loc = prefix + tuple(str(p) for p in err["loc"])
@@ -360,47 +394,10 @@ def _located(
         elif err["type"] == "missing":
             msg = "required key is missing"
         messages.append(f"{path}:{line}: {key}: {msg}")
-    return ConfigError("\n".join(messages))
+    return messages
 
 
 def _nearest_line(lines: dict[Path_, int], loc: Path_) -> int:
     while loc and loc not in lines:
         loc = loc[:-1]
     return lines.get(loc, 1)
-
-
-def _parse_with_lines(path: Path, text: str) -> tuple[Any, dict[Path_, int]]:
-    """Load YAML and record the 1-based line of every mapping key and sequence item."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}:{line}: invalid YAML: {problem}") from None
-    if root is None:
-        raise ConfigError(f"{path}:1: jobs file is empty; it needs a top-level 'jobs:' mapping")
-    lines: dict[Path_, int] = {(): root.start_mark.line + 1}
-
-    def walk(node: yaml.Node, loc: Path_) -> None:
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                if key in seen:
-                    line = key_node.start_mark.line + 1
-                    dotted = ".".join((*loc, key))
-                    raise ConfigError(f"{path}:{line}: {dotted}: duplicate key")
-                seen.add(key)
-                lines[(*loc, key)] = key_node.start_mark.line + 1
-                walk(value_node, (*loc, key))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                lines[(*loc, str(index))] = item.start_mark.line + 1
-                walk(item, (*loc, str(index)))
-
-    walk(root, ())
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: the top level must be a mapping with a 'jobs:' key")
-    return data, lines
