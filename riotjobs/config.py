@@ -296,9 +296,13 @@ class JobsConfig:
         try:
             return self.jobs[job_id]
         except KeyError:
+            from difflib import get_close_matches
+
+            close = get_close_matches(job_id[:100], self.jobs, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             known = ", ".join(sorted(self.jobs)) or "none"
             raise UnknownJobError(
-                f"unknown job {job_id!r} (jobs in {self.path}: {known})"
+                f"unknown job {job_id[:100]!r}: {hint}(jobs in {self.path}: {known})"
             ) from None
 
 

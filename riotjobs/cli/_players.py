@@ -99,7 +99,7 @@ def list_(
     tracked: bool = typer.Option(False, "--tracked", help="Only tracked players."),
     smurfs: bool = typer.Option(False, "--smurfs", help="Only players flagged as smurfs."),
     banned: bool = typer.Option(False, "--banned", help="Only players found banned."),
-    limit: int = typer.Option(100, "--limit", min=1, help="At most this many rows."),
+    limit: int = typer.Option(100, "--limit", max=100_000, min=1, help="At most this many rows."),
     as_json: bool = _JSON,
 ) -> None:
     """List players: tracked ones first, then the most recently updated.

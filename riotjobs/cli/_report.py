@@ -75,7 +75,7 @@ def smurfs(
         max=1.0,
         help="List players at or above this confidence instead of the stored smurf flag.",
     ),
-    limit: int = typer.Option(1000, "--limit", min=1, help="At most this many rows."),
+    limit: int = typer.Option(1000, "--limit", max=100_000, min=1, help="At most this many rows."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV for spreadsheets."),
 ) -> None:

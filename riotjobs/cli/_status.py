@@ -204,7 +204,9 @@ def status(
         "stderr and exit 1. A problem is an enabled job that is overdue or whose last run "
         "failed, timed out or was abandoned.",
     ),
-    recent: int = typer.Option(20, "--recent", min=0, help="How many recent runs to list."),
+    recent: int = typer.Option(
+        20, "--recent", max=100_000, min=0, help="How many recent runs to list."
+    ),
 ) -> None:
     """The overview: jobs, what runs now, the last 24 h, overdue jobs and the latest runs.
 
@@ -232,7 +234,9 @@ def status(
 @app.command("history")
 def history(
     job: str = typer.Argument(..., metavar="JOB", help="Job id from jobs.yaml."),
-    limit: int = typer.Option(20, "--limit", "-n", min=1, help="At most this many runs."),
+    limit: int = typer.Option(
+        20, "--limit", "-n", max=100_000, min=1, help="At most this many runs."
+    ),
     status: str | None = typer.Option(
         None, "--status", "-s", help="Only runs with this status (success, failed, …)."
     ),
@@ -269,7 +273,11 @@ def history(
 @app.command("show")
 def show(
     execution_id: int = typer.Argument(
-        ..., metavar="EXECUTION_ID", help="Execution id (see `status` or `history`)."
+        ...,
+        metavar="EXECUTION_ID",
+        min=1,
+        max=2**63 - 1,
+        help="Execution id (see `status` or `history`).",
     ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
