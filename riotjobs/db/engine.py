@@ -178,11 +178,7 @@ def open_database(
             migrate.upgrade(engine)
         else:
             engine.dispose()
-            state = "empty" if current is None else f"at revision {current}"
-            raise SchemaOutdatedError(
-                f"the database schema is {state}, this riotjobs needs {migrate.HEAD}: "
-                "run `riotjobs db upgrade`"
-            )
+            raise SchemaOutdatedError("the database schema is " + migrate.describe(current))
     return engine, url
 
 
