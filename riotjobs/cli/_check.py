@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from riotjobs.cli import _common
+from riotjobs.cli import output
 from riotjobs.cli._app import app
+from riotjobs.errors import ExitCode
 
 
 @app.command("check")
@@ -13,20 +14,34 @@ def check(
     skip_database: bool = typer.Option(
         False, "--skip-database", help="Validate the files only; do not connect."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON document for scripts."),
 ) -> None:
-    """Validate settings, jobs.yaml and the database schema; exit 78 on a configuration error.
+    """Validate everything a run needs; list every problem at once and exit 78 if any.
 
-    Every problem in jobs.yaml is reported with its file, line and key.
+    \b
+    Checked:
+      - settings and the env file (RIOTJOBS_ENV_FILE must exist when set)
+      - RIOT_API_KEY is set; RIOTJOBS_ALERT_WEBHOOK_URL, when set, is an http(s) URL
+      - jobs.yaml: every problem with its file, line and key (unknown keys or tasks,
+        timeouts outside 1..86400 s, schedules that never fire, ...)
+      - the database answers and its schema is what this riotjobs needs
 
     Example:  RIOTJOBS_CONFIG=/etc/riotjobs/jobs.yaml riotjobs check
     """
-    cfg = _common.settings()
-    jobs = _common.jobs(cfg)
-    enabled = sum(1 for job in jobs.jobs.values() if job.spec.enabled)
-    typer.echo(f"{jobs.path}: {len(jobs.jobs)} jobs ({enabled} enabled) are valid")
-    if not skip_database:
-        from riotjobs.db.engine import masked
+    from riotjobs.ops.check import run_checks
+    from riotjobs.tasks.registry import REGISTRY
 
-        engine, url = _common.database(cfg)
-        engine.dispose()
-        typer.echo(f"database {masked(url)}: reachable, schema current")
+    report = run_checks(registry=REGISTRY, database=not skip_database)
+    if as_json:
+        output.print_json(report.to_json())
+    else:
+        for problem in report.problems:
+            output.error(problem)
+        if report.ok:
+            typer.echo(
+                f"{report.jobs_file}: {report.jobs} jobs ({report.enabled} enabled) are valid"
+            )
+            if report.database:
+                typer.echo(f"database {report.database}: reachable, schema current")
+    if not report.ok:
+        raise typer.Exit(ExitCode.CONFIG)

@@ -1,0 +1,121 @@
+"""What `riotjobs check` verifies before a deployment: every problem that would make a later
+run fail, collected in one pass so that an operator fixes them all at once.
+
+Checked: the settings and the env file they come from, the Riot API key, the alert webhook URL,
+jobs.yaml (every problem, with file and line: unknown keys and tasks, timeouts out of range,
+schedules that never fire) and the database (reachable, schema exactly what this code needs).
+Problems never quote a secret: the key, the webhook URL and the database password stay out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from riotjobs.config import JobsConfig, Settings, TaskRegistry, env_file, load_jobs, load_settings
+from riotjobs.errors import RiotJobsError
+
+
+@dataclass
+class CheckReport:
+    """The outcome of `riotjobs check`: problems (empty when all is well) and what was seen."""
+
+    problems: list[str] = field(default_factory=list)
+    env_file: str = ""
+    jobs_file: str | None = None
+    jobs: int = 0
+    enabled: int = 0
+    database: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "problems": self.problems,
+            "env_file": self.env_file,
+            "jobs_file": self.jobs_file,
+            "jobs": self.jobs,
+            "enabled": self.enabled,
+            "database": self.database,
+        }
+
+
+def run_checks(*, registry: TaskRegistry, database: bool = True) -> CheckReport:
+    """Check everything; never raises a riotjobs error, it becomes a problem instead."""
+    report = CheckReport(env_file=str(env_file()))
+    if os.environ.get("RIOTJOBS_ENV_FILE") and not Path(report.env_file).exists():
+        report.problems.append(f"RIOTJOBS_ENV_FILE names {report.env_file}, which does not exist")
+    settings = _attempt(report, load_settings)
+    loaded = settings is not None
+    if settings is None:
+        # Keep going with what the environment says, so jobs.yaml is still checked.
+        settings = Settings.model_construct(
+            config_path=Path(os.environ["RIOTJOBS_CONFIG"])
+            if os.environ.get("RIOTJOBS_CONFIG")
+            else None
+        )
+    else:
+        _check_secrets(report, settings)
+    jobs = _attempt(
+        report,
+        lambda: load_jobs(
+            settings.jobs_file(),
+            registry=registry,
+            default_timeout=settings.job_timeout if loaded else 90,
+        ),
+    )
+    report.jobs_file = str(settings.jobs_file())
+    if isinstance(jobs, JobsConfig):
+        report.jobs = len(jobs.jobs)
+        report.enabled = sum(1 for job in jobs.jobs.values() if job.spec.enabled)
+    if database and loaded:
+        report.database = _attempt(report, lambda: _database(settings))
+    return report
+
+
+def _attempt(report: CheckReport, step: Callable[[], Any]) -> Any:
+    try:
+        return step()
+    except RiotJobsError as exc:
+        report.problems.extend(str(exc).splitlines())
+        return None
+
+
+def _check_secrets(report: CheckReport, settings: Settings) -> None:
+    key = settings.riot_api_key.get_secret_value().strip() if settings.riot_api_key else ""
+    if not key:
+        report.problems.append(
+            f"RIOT_API_KEY is not set: put it in {report.env_file} (mode 0600) or the environment"
+        )
+    hook = (
+        settings.alert_webhook_url.get_secret_value().strip() if settings.alert_webhook_url else ""
+    )
+    if hook and not _parses(hook):
+        report.problems.append(
+            "RIOTJOBS_ALERT_WEBHOOK_URL is not an http(s) URL with a host "
+            "(not shown: it may hold a token)"
+        )
+
+
+def _parses(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a bad port)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in url
+
+
+def _database(settings: Settings) -> str:
+    from riotjobs.db.engine import masked, open_database
+
+    engine, url = open_database(**settings.database(), application_name="riotjobs check")
+    engine.dispose()
+    return masked(url)
