@@ -32,6 +32,7 @@ def upgrade(
     from riotjobs.db import migrate
     from riotjobs.db.engine import open_database
 
+    migrate.check_revision(revision)
     engine, _ = open_database(**_common.settings().database(), check_schema=False)
     try:
         before, after = migrate.upgrade(engine, revision)

@@ -55,6 +55,13 @@ def describe(revision: str | None) -> str:
     return f"behind (this riotjobs needs {HEAD}): run `riotjobs db upgrade`"
 
 
+def check_revision(revision: str) -> None:
+    """Raise ``ConfigError`` unless ``revision`` is ``head`` or one this code ships."""
+    if revision != "head" and revision not in known_revisions():
+        known = ", ".join(known_revisions())
+        raise ConfigError(f"unknown revision {revision[:40]!r}: choose head or one of {known}")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
     """Bring the schema to ``revision`` and return (before, after), both read under the lock.
     Concurrent callers serialise on an advisory lock, so only the first reports a change.
@@ -64,9 +71,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     from alembic.util import CommandError
     from sqlalchemy import text
 
-    if revision != "head" and revision not in known_revisions():
-        known = ", ".join(known_revisions())
-        raise ConfigError(f"unknown revision {revision[:40]!r}: choose head or one of {known}")
+    check_revision(revision)
     with engine.connect() as conn:
         # Two cron jobs may start on a fresh embedded database at the same moment.
         conn.execute(text("SELECT pg_advisory_lock(hashtext('riotjobs:migrate'))"))

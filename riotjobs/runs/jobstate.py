@@ -95,7 +95,11 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"expected KEY=VALUE, got {pair!r}")
+            raise UsageError(f"expected KEY=VALUE, got {pair[:60]!r}")
+        if len(value) > MAX_VALUE_CHARS:
+            raise UsageError(
+                f"{key.strip()[:60]}: the value is longer than {MAX_VALUE_CHARS} characters"
+            )
         result[key.strip()] = value
     return result
 
