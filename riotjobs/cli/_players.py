@@ -71,7 +71,8 @@ def track(
         output.print_json({"status": result.status, "player": result.player.as_dict()})
         return
     p = result.player
-    output.info(f"{result.status}: {p.riot_id or p.puuid} ({p.platform}, puuid {p.puuid})")
+    who = output.clean(p.riot_id or p.puuid)
+    output.info(f"{result.status}: {who} ({p.platform}, puuid {p.puuid})")
 
 
 @players_app.command("untrack")
@@ -91,7 +92,7 @@ def untrack(
     if as_json:
         output.print_json({"status": "untracked", "player": row.as_dict()})
         return
-    output.info(f"untracked: {row.riot_id or row.puuid}")
+    output.info(f"untracked: {output.clean(row.riot_id or row.puuid)}")
 
 
 @players_app.command("list")
@@ -150,31 +151,21 @@ def _when(value: Any) -> str:
 
 
 def _list_table(rows: list[PlayerRow], which: str) -> None:
-    from rich.table import Table
-
     from riotjobs.cli import output
 
     if not rows:
         output.info("no players" if which == "all" else f"no {which} players")
         return
-    table = Table(title=f"Players ({len(rows)})")
-    for column in (
-        "player",
-        "platform",
-        "level",
-        "ranked",
-        "tracked",
-        "smurf",
-        "banned",
-        "updated",
-    ):
-        table.add_column(column, justify="right" if column in {"level", "ranked"} else "left")
+    table = output.table(
+        "player", "platform", "level>", "ranked>", "tracked", "smurf", "banned", "updated",
+        title=f"Players ({len(rows)})",
+    )  # fmt: skip
     for r in rows:
         smurf = (
             "-" if r.confidence is None else f"{'yes' if r.is_smurf else 'no'} {r.confidence:.2f}"
         )
         table.add_row(
-            r.riot_id or r.puuid,
+            output.escape(r.riot_id or r.puuid),
             r.platform,
             "" if r.summoner_level is None else str(r.summoner_level),
             str(r.ranked_matches),
@@ -187,14 +178,12 @@ def _list_table(rows: list[PlayerRow], which: str) -> None:
 
 
 def _detail(d: PlayerDetail) -> None:
-    from rich.table import Table
-
     from riotjobs.cli import output
 
     p = d.player
     out = output.console()
     lines = [
-        ("player", p.riot_id or "-"),
+        ("player", output.clean(p.riot_id or "-")),
         ("puuid", p.puuid),
         ("platform", p.platform),
         ("summoner level", "-" if p.summoner_level is None else str(p.summoner_level)),
@@ -208,9 +197,7 @@ def _detail(d: PlayerDetail) -> None:
     for label, value in lines:
         out.print(f"{label + ':':<16} {value}", markup=False, highlight=False)
     if d.ranks:
-        ranks = Table(title="Rank history")
-        for column in ("recorded", "queue", "rank", "LP", "W-L"):
-            ranks.add_column(column)
+        ranks = output.table("recorded", "queue", "rank", "LP>", "W-L", title="Rank history")
         for r in d.ranks:
             tier = " ".join(x for x in (r["tier"], r["rank"]) if x) or "-"
             ranks.add_row(
@@ -228,12 +215,12 @@ def _detail(d: PlayerDetail) -> None:
         out.print("analysis:       not analysed yet", markup=False)
         return
     verdict = "smurf" if a["is_smurf"] else "not flagged"
-    scores = Table(
+    scores = output.table(
+        "score",
+        "value>",
         title=f"Latest analysis ({_when(a['analyzed_at'])}, {a['sample_size']} matches): "
-        f"{verdict}, confidence {a['confidence']:.2f}"
+        f"{verdict}, confidence {a['confidence']:.2f}",
     )
-    scores.add_column("score")
-    scores.add_column("value", justify="right")
     for name, value in a["scores"].items():
         scores.add_row(name, f"{value:.2f}")
     out.print(scores)

@@ -47,7 +47,7 @@ def opened() -> Iterator[tuple[Engine, JobsConfig, str]]:
 
 def executions_table(runs: list[Execution], now: datetime, title: str | None = None) -> Any:
     t = output.table(
-        "ID>", "Job", "Status", "Trigger", "Started (UTC)", "Took>", "API>", "Error~",
+        "ID>", "Job", "Status", "Trigger?", "Started (UTC)?", "Took>?", "API>?", "Error~",
         title=title,
     )  # fmt: skip
     for e in runs:
@@ -79,7 +79,7 @@ def note_text(row: JobRow) -> str:
 
 def jobs_table(rows: list[JobRow], now: datetime) -> Any:
     t = output.table(
-        "Job", "On", "Schedule", "Last", "Ago", "Took>", "Next (UTC)", "API>", "Note~",
+        "Job", "On", "Schedule?", "Last", "Ago", "Took>?", "Next (UTC)?", "API>?", "Note~",
     )  # fmt: skip
     for r in rows:
         last = r.last_run
@@ -125,14 +125,16 @@ def render_status(report: StatusReport, console: Console) -> None:
     if report.reaped:
         console.print(f"marked {report.reaped} orphaned run(s) as abandoned")
     console.print()
-    console.print(jobs_table(report.jobs, now))
+    console.print(output.fit(jobs_table(report.jobs, now), console))
     if any(r.enabled_overridden for r in report.jobs):
         console.print(
             "[dim]* enabled state set in the database (riotjobs jobs enable/disable)[/dim]"
         )
     console.print()
     if report.recent:
-        console.print(executions_table(report.recent, now, title="Recent runs"))
+        console.print(
+            output.fit(executions_table(report.recent, now, title="Recent runs"), console)
+        )
     else:
         console.print("no runs recorded yet")
 
@@ -265,7 +267,7 @@ def history(
             }
         )
     elif runs:
-        output.console().print(executions_table(runs, now))
+        output.console().print(output.fit(executions_table(runs, now)))
     else:
         output.console().print("no runs match")
 
