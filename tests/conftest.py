@@ -82,6 +82,18 @@ def session(engine: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def server_dir() -> Iterator[Path]:
+    """A folder for a test that starts an embedded Postgres. Not ``tmp_path``: a concurrent pytest
+    session of the same user prunes old ``pytest-N`` folders, and with them a running cluster's
+    data. The test stops its server; the folder is removed afterwards."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="rj-srv-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
 def jobs_file(tmp_path: Path) -> Any:
     """Write a jobs.yaml and return its path: ``jobs_file('jobs: ...')``."""
 
