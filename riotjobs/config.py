@@ -148,9 +148,9 @@ def load_settings(**overrides: Any) -> Settings:
     # The environment wins over the file: only variables it does not set come from the file.
     from_file = {k: v for k, v in envfile.read(path).items() if k not in os.environ}
     fields = {f.alias for f in Settings.model_fields.values() if f.alias}
+    values: dict[str, Any] = {k: v for k, v in from_file.items() if k in fields}
     try:
-        return Settings(_env_file=None, **{k: v for k, v in from_file.items() if k in fields},
-                        **overrides)  # fmt: skip
+        return Settings(_env_file=None, **values, **overrides)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -62,19 +62,18 @@ def load(path: Path, text: str) -> tuple[Any, dict[Loc, int], list[str]]:
 def _screen(path: Path, text: str) -> None:
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise ConfigError(
-                    f"{path}:{event.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep"
-                )
+                raise ConfigError(f"{path}:{line}: nested more than {MAX_DEPTH} levels deep")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
         tag = getattr(event, "tag", None)
-        if tag and not getattr(event, "implicit", True) and not _standard(tag):
+        # The parser reports only tags written in the text; untagged nodes carry None.
+        if tag is not None and not _standard(tag):
             raise ConfigError(
-                f"{path}:{event.start_mark.line + 1}: the tag {tag[:60]!r} is not allowed "
-                "(plain YAML only)"
+                f"{path}:{line}: the tag {tag[:60]!r} is not allowed (plain YAML only)"
             )
 
 

@@ -6,6 +6,7 @@ import inspect
 import os
 import re
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -23,10 +24,11 @@ class _Group(TyperGroup):
 
     def main(
         self,
-        args: Any = None,
+        args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         """Click's usage errors as one ``riotjobs:`` line and exit 2, instead of a framed
@@ -36,7 +38,7 @@ class _Group(TyperGroup):
         from riotjobs.cli import output
 
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except click.NoArgsIsHelpError as exc:  # `riotjobs db` alone: its help
             sys.stderr.write((exc.ctx.get_help() if exc.ctx else "") + "\n")
             code = ExitCode.USAGE

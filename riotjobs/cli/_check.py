@@ -6,7 +6,6 @@ import typer
 
 from riotjobs.cli import output
 from riotjobs.cli._app import app
-from riotjobs.errors import ExitCode
 
 
 @app.command("check")
@@ -16,7 +15,8 @@ def check(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON document for scripts."),
 ) -> None:
-    """Validate everything a run needs; list every problem at once and exit 78 if any.
+    """Validate everything a run needs; list every problem at once and exit 78 if any (69 when
+    the only problem is an unreachable database).
 
     \b
     Checked:
@@ -44,4 +44,4 @@ def check(
             if report.database:
                 typer.echo(f"database {report.database}: reachable, schema current")
     if not report.ok:
-        raise typer.Exit(ExitCode.CONFIG)
+        raise typer.Exit(report.exit_code)

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from riotjobs.config import JobsConfig, Settings, TaskRegistry, env_file, load_jobs, load_settings
-from riotjobs.errors import RiotJobsError
+from riotjobs.errors import ExitCode, RiotJobsError
 
 
 @dataclass
@@ -30,6 +30,9 @@ class CheckReport:
     jobs: int = 0
     enabled: int = 0
     database: str | None = None
+    # 78 when any problem is a configuration error; otherwise the code of the first problem
+    # (69: the database is unreachable).
+    exit_code: int = 0
 
     @property
     def ok(self) -> bool:
@@ -44,6 +47,7 @@ class CheckReport:
             "jobs": self.jobs,
             "enabled": self.enabled,
             "database": self.database,
+            "exit_code": self.exit_code,
         }
 
 
@@ -84,23 +88,31 @@ def _attempt(report: CheckReport, step: Callable[[], Any]) -> Any:
     try:
         return step()
     except RiotJobsError as exc:
-        report.problems.extend(str(exc).splitlines())
+        _problem(report, *str(exc).splitlines(), code=int(exc.exit_code))
         return None
+
+
+def _problem(report: CheckReport, *lines: str, code: int = ExitCode.CONFIG) -> None:
+    report.problems.extend(lines)
+    if code == ExitCode.CONFIG or not report.exit_code:
+        report.exit_code = code
 
 
 def _check_secrets(report: CheckReport, settings: Settings) -> None:
     key = settings.riot_api_key.get_secret_value().strip() if settings.riot_api_key else ""
     if not key:
-        report.problems.append(
-            f"RIOT_API_KEY is not set: put it in {report.env_file} (mode 0600) or the environment"
+        _problem(
+            report,
+            f"RIOT_API_KEY is not set: put it in {report.env_file} (mode 0600) or the environment",
         )
     hook = (
         settings.alert_webhook_url.get_secret_value().strip() if settings.alert_webhook_url else ""
     )
     if hook and not _parses(hook):
-        report.problems.append(
+        _problem(
+            report,
             "RIOTJOBS_ALERT_WEBHOOK_URL is not an http(s) URL with a host "
-            "(not shown: it may hold a token)"
+            "(not shown: it may hold a token)",
         )
 
 

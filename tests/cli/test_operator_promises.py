@@ -15,6 +15,7 @@ from riotjobs.cli import app
 from tests.conftest import run_riotjobs, spawn_riotjobs
 from tests.pgharness import PgServer
 
+PUUID = "p-esc-0123456789abcdefghij"
 BOX = set("─│┌┐└┘├┤┬┴┼━┃┏┓┗┛╭╮╰╯═║")
 
 
@@ -84,8 +85,8 @@ def _player(engine: Any, riot_name: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             text("INSERT INTO players (puuid, platform, game_name, tag_line, is_tracked,"
-                 " is_analyzed) VALUES ('p-esc', 'na1', :n, 'TAG', true, false)"),
-            {"n": riot_name},
+                 " is_analyzed) VALUES (:p, 'na1', :n, 'TAG', true, false)"),
+            {"n": riot_name, "p": PUUID},
         )  # fmt: skip
 
 
@@ -94,7 +95,7 @@ def test_tables_are_borderless_and_escape_sequences_are_not_echoed(
 ) -> None:
     _player(engine, "Evil\x1b[2J[bold]x")
     listed = invoke("players", "list")
-    shown = invoke("players", "show", "p-esc")
+    shown = invoke("players", "show", PUUID)
     report = invoke("report", "smurfs")
     for result in (listed, shown, report):
         assert result.exit_code == 0, result.stderr
