@@ -335,13 +335,13 @@ def load_jobs(path: Path, *, registry: TaskRegistry, default_timeout: int = 90) 
     defaults = _valid(Defaults, raw.get("defaults") or {}, path, lines, ("defaults",), problems)
     entries = raw.get("jobs")
     if not isinstance(entries, dict):
-        line = _nearest_line(lines, ("jobs",))
+        line = yamlfile.line_of(lines, ("jobs",))
         problems.append(f"{path}:{line}: jobs: required: a mapping of job id to job")
     jobs: dict[str, Job] = {}
     for job_id, spec_raw in (entries if isinstance(entries, dict) else {}).items():
         where = ("jobs", str(job_id))
         if not JOB_ID_RE.match(str(job_id)):
-            line = _nearest_line(lines, where)
+            line = yamlfile.line_of(lines, where)
             problems.append(f"{path}:{line}: jobs.{job_id}: job id must match {JOB_ID_RE.pattern}")
         spec = _valid(JobSpec, spec_raw, path, lines, where, problems, context)
         if spec is None:
@@ -351,7 +351,7 @@ def load_jobs(path: Path, *, registry: TaskRegistry, default_timeout: int = 90) 
         if _valid(job.config_model, spec.config, path, lines, (*where, "config"), problems):
             jobs[str(job_id)] = job
     if problems:
-        raise ConfigError("\n".join(sorted(set(problems), key=_line_order)))
+        raise ConfigError("\n".join(sorted(set(problems), key=yamlfile.by_line)))
     return JobsConfig(path, jobs, defaults)
 
 
@@ -372,11 +372,6 @@ def _valid(
         return None
 
 
-def _line_order(message: str) -> tuple[int, str]:
-    match = re.match(r".*?:(\d+): ", message)
-    return (int(match.group(1)) if match else 0, message)
-
-
 def load_jobs_for(settings: Settings, *, registry: TaskRegistry) -> JobsConfig:
     return load_jobs(settings.jobs_file(), registry=registry, default_timeout=settings.job_timeout)
 
@@ -390,7 +385,7 @@ def _located(path: Path, exc: ValidationError, lines: dict[Path_, int], prefix: 
         loc = prefix + tuple(str(p) for p in err["loc"])
         if loc and loc[-1] in {"function-after", "function-before"}:
             loc = loc[:-1]
-        line = _nearest_line(lines, loc)
+        line = yamlfile.line_of(lines, loc)
         key = ".".join(loc) or "(top level)"
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
@@ -399,9 +394,3 @@ def _located(path: Path, exc: ValidationError, lines: dict[Path_, int], prefix: 
             msg = "required key is missing"
         messages.append(f"{path}:{line}: {key}: {msg}")
     return messages
-
-
-def _nearest_line(lines: dict[Path_, int], loc: Path_) -> int:
-    while loc and loc not in lines:
-        loc = loc[:-1]
-    return lines.get(loc, 1)

@@ -9,6 +9,7 @@ alias expansion, so that a document is either small enough to validate or refuse
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,19 @@ def load(path: Path, text: str) -> tuple[Any, dict[Loc, int], list[str]]:
     except yaml.YAMLError as exc:
         raise _syntax(path, exc) from None
     return data, lines, problems
+
+
+def line_of(lines: dict[Loc, int], loc: Loc) -> int:
+    """The line of ``loc``, or of its nearest ancestor that has one."""
+    while loc and loc not in lines:
+        loc = loc[:-1]
+    return lines.get(loc, 1)
+
+
+def by_line(message: str) -> tuple[int, str]:
+    """Sort key of ``file:line: message`` texts: by line, then text."""
+    match = re.match(r".*?:(\d+): ", message)
+    return (int(match.group(1)) if match else 0, message)
 
 
 def _screen(path: Path, text: str) -> None:
