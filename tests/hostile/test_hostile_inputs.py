@@ -369,7 +369,7 @@ def test_bad_stored_overrides(tmp_path: Path, db_url: str, engine: Any, override
     check_in_process(["status"], env, {0})
 
 
-@FAST
+@settings(FAST, max_examples=10)  # each example is two commands on a real database
 @given(value=_env_text)
 def test_any_override_value(tmp_path: Path, db_url: str, value: str) -> None:
     password_url = db_url.replace("postgres@", f"postgres:{PASSWORD}@", 1)
