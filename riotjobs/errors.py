@@ -39,6 +39,7 @@ class ExitCode(IntEnum):
     CONFIG = 78
     TIMEOUT = 124
     SIGINT = 130
+    CANCELLED = 130  # `riotjobs cancel` (an alias of SIGINT: a person stopped the run)
     SIGTERM = 143
 
 

@@ -5,7 +5,7 @@
    record a ``skipped`` row naming the holder. Holding the lock proves that any ``running`` row of
    the job is an orphan, so those become ``abandoned`` first.
 3. Insert the ``running`` row, then run the tasks in order in the main thread, guarded by the
-   watchdog (``watchdog``: deadline, SIGTERM/SIGINT, lost database).
+   watchdog (``watchdog``: deadline, SIGTERM/SIGINT, `riotjobs cancel`, lost database).
 4. Aggregate the task outcomes, write status, exit code, counters and log tail, release the lock.
 
 The runner knows nothing about terminals or alerts: the CLI passes a progress factory, log
@@ -41,6 +41,7 @@ from riotjobs.runner.outcome import (
 )
 from riotjobs.runner.watchdog import Abort, RunAborted, Watchdog
 from riotjobs.runs import executions as rows
+from riotjobs.runs.cancel import CHANNEL, CancelWatch
 from riotjobs.runs.lock import JobLock, exec_application_name, hostname
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class RunResult:
 
     job_id: str
     execution_id: int | None
-    status: str  # success, partial, failed, timeout, skipped, or "disabled"
+    status: str  # success, partial, failed, timeout, cancelled, skipped, or "disabled"
     exit_code: int
     error: str | None = None
 
@@ -208,6 +209,7 @@ class _Run:
             for ctx in holder:
                 ctx.close()
 
+        watch: list[CancelWatch] = []  # once the row exists: `riotjobs cancel` requests for it
         watchdog = Watchdog(
             deadline=self.deadline,
             timeout_s=self.job.timeout,
@@ -217,9 +219,11 @@ class _Run:
             ping=self.lock.ping,
             on_abort=close_client,
             finalize_stuck=forced,
+            cancelled=lambda: watch[0].poll() if watch else None,
         )
         watchdog.install()
         try:
+            self.lock.listen(CHANNEL)  # before the row exists: no request can come earlier
             with self.lock.cursor() as cur:
                 found_by = f"`riotjobs run {self.job.id}` (pid {os.getpid()} on {hostname()})"
                 for old in rows.abandon_running(cur, job_id=self.job.id, found_by=found_by):
@@ -230,6 +234,7 @@ class _Run:
                 self.execution_id = rows.insert_running(
                     cur, job_id=self.job.id, trigger=self.trigger, timeout_s=self.job.timeout
                 )
+            watch.append(CancelWatch(self.lock, self.execution_id))
             log.info(
                 "run %d of %s started (trigger %s, timeout %d s, pid %d on %s)",
                 self.execution_id, self.job.id, self.trigger, self.job.timeout,

@@ -51,6 +51,11 @@ def exec_application_name(execution_id: int) -> str:
     return f"riotjobs exec {execution_id}"
 
 
+def lock_application_name(pid: int, host: str) -> str:
+    """The application_name of a run's lock connection, as Postgres stores it (63 bytes)."""
+    return f"riotjobs lock {pid}@{host}"[:63]
+
+
 @dataclass(frozen=True)
 class Holder:
     """Who holds a job's lock, as far as the database can tell."""
@@ -77,7 +82,7 @@ class JobLock:
         # host and pid in application_name let a skipped run name the holder even before the
         # holder's row exists.
         self.conn: psycopg.Connection[Any] = connect(
-            url, application_name=f"riotjobs lock {os.getpid()}@{hostname()}", autocommit=True
+            url, application_name=lock_application_name(os.getpid(), hostname()), autocommit=True
         )
         self.held = False
 
@@ -141,6 +146,24 @@ class JobLock:
                 cur.execute("SELECT 1")
         except TimeoutError:
             return  # busy with a row write: it is alive
+
+    def listen(self, channel: str) -> None:
+        """LISTEN on ``channel`` (a constant identifier) from now on."""
+        with self.cursor() as cur:
+            cur.execute(f"LISTEN {channel}")
+
+    def notified(self, channel: str, payload: str) -> bool:
+        """Whether ``payload`` was notified on ``channel`` since the last call. Never waits:
+        while the main thread uses the connection this answers False, and what its statement
+        receives stays queued for the next call. It drains every notification of the
+        connection: another feature listening here must share this reader."""
+        if not self.guard.acquire(blocking=False):
+            return False
+        try:  # notifies(timeout=...) needs psycopg 3.2
+            got = list(self.conn.notifies(timeout=0))
+        finally:
+            self.guard.release()
+        return any(n.channel == channel and n.payload == payload for n in got)
 
     def terminate_backends(self, execution_id: int) -> int:
         """End every backend of the run's engine; Postgres rolls their transactions back."""
