@@ -14,7 +14,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol, TypedDict
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -25,10 +24,10 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from riotjobs import dburl, envfile, yamlfile
 from riotjobs.errors import ConfigError, UnknownJobError, UsageError
 
 JOB_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -44,7 +43,14 @@ DEFAULT_BASE_URL = "https://{routing}.api.riotgames.com"
 
 
 def default_env_file() -> Path:
-    return Path("~/.config/riotjobs/env").expanduser()
+    """``$XDG_CONFIG_HOME/riotjobs/env`` (``~/.config/riotjobs/env`` when that is unset)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path("~/.config").expanduser())
+    return Path(base) / "riotjobs" / "env"
+
+
+def env_file() -> Path:
+    """The env file in force: ``RIOTJOBS_ENV_FILE``, else the default."""
+    return Path(os.environ.get("RIOTJOBS_ENV_FILE") or default_env_file()).expanduser()
 
 
 def data_dir() -> Path:
@@ -77,10 +83,21 @@ class Settings(BaseSettings):
     riot_base_url: str = Field(default=DEFAULT_BASE_URL, alias="RIOTJOBS_RIOT_BASE_URL")
     config_path: Path | None = Field(default=None, alias="RIOTJOBS_CONFIG")
     platform: str = Field(default="na1", alias="RIOTJOBS_PLATFORM")
-    job_timeout: PositiveInt = Field(default=90, alias="RIOTJOBS_JOB_TIMEOUT")
+    job_timeout: int = Field(default=90, gt=0, le=24 * 3600, alias="RIOTJOBS_JOB_TIMEOUT")
     alert_webhook_url: SecretStr | None = Field(default=None, alias="RIOTJOBS_ALERT_WEBHOOK_URL")
     # What the limiter assumes before Riot's headers announce the key's real application limits.
     riot_app_limits: str = Field(default="20:1,100:120", alias="RIOTJOBS_RIOT_APP_LIMITS")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                dburl.check(value.get_secret_value())
+            except dburl.DatabaseURLError as exc:
+                # Re-raised without the value: pydantic would otherwise keep it as the input.
+                raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("riot_base_url")
     @classmethod
@@ -127,15 +144,19 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: Any) -> Settings:
     """Read settings from the environment and the env file. Raises ``ConfigError`` (exit 78)."""
-    env_file = Path(os.environ.get("RIOTJOBS_ENV_FILE") or default_env_file()).expanduser()
+    path = env_file()
+    # The environment wins over the file: only variables it does not set come from the file.
+    from_file = {k: v for k, v in envfile.read(path).items() if k not in os.environ}
+    fields = {f.alias for f in Settings.model_fields.values() if f.alias}
+    values: dict[str, Any] = {k: v for k, v in from_file.items() if k in fields}
     try:
-        source = env_file if env_file.is_file() else None
-        return Settings(_env_file=source, **overrides)
+        return Settings(_env_file=None, **values, **overrides)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             var = str(err["loc"][0]) if err["loc"] else "settings"
-            problems.append(f"{var}: {err['msg']}")
+            origin = f" (from {path})" if var in from_file else ""
+            problems.append(f"{var}{origin}: {err['msg'].removeprefix('Value error, ')}")
         raise ConfigError("invalid settings: " + "; ".join(problems)) from None
 
 
@@ -149,8 +170,13 @@ class _Strict(BaseModel):
 AlertFormat = Literal["slack", "discord", "generic"]
 
 
+# A run longer than a day is a stuck run, and larger values overflowed the database's integer.
+MAX_TIMEOUT_S = 24 * 3600
+Timeout = Annotated[int, Field(gt=0, le=MAX_TIMEOUT_S)]
+
+
 class Defaults(_Strict):
-    timeout: PositiveInt | None = None
+    timeout: Timeout | None = None
     # Webhook body shape and how many consecutive bad runs open an alert (riotjobs.ops.alerts).
     alert_format: AlertFormat = "slack"
     alert_after_failures: PositiveInt = Field(default=1, le=1000)
@@ -184,7 +210,7 @@ class JobSpec(_Strict):
     description: str | None = Field(default=None, max_length=500)
     schedule: str
     enabled: bool = True
-    timeout: PositiveInt | None = None
+    timeout: Timeout | None = None
     alert_format: AlertFormat | None = None  # None: defaults.alert_format
     alert_after_failures: PositiveInt | None = Field(default=None, le=1000)
     tasks: list[TaskName] = Field(min_length=1)
@@ -205,19 +231,16 @@ class JobSpec(_Strict):
         value = value.strip()
         if not CRON_RE.match(value) or not croniter.is_valid(value):
             raise ValueError(f"invalid cron expression {value!r}: five fields, e.g. '*/2 * * * *'")
+        try:
+            croniter(value).get_next()
+        except Exception:  # CroniterBadDateError: no such day, e.g. 31 February
+            raise ValueError(f"the schedule {value!r} never fires (no such date)") from None
         return value
 
 
 class JobsFile(_Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     jobs: dict[str, JobSpec]
-
-    @model_validator(mode="after")
-    def _ids(self) -> JobsFile:
-        for job_id in self.jobs:
-            if not JOB_ID_RE.match(job_id):
-                raise ValueError(f"job id {job_id!r} must match {JOB_ID_RE.pattern}")
-        return self
 
 
 class Job:
@@ -273,9 +296,13 @@ class JobsConfig:
         try:
             return self.jobs[job_id]
         except KeyError:
+            from difflib import get_close_matches
+
+            close = get_close_matches(job_id[:100], self.jobs, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             known = ", ".join(sorted(self.jobs)) or "none"
             raise UnknownJobError(
-                f"unknown job {job_id!r} (jobs in {self.path}: {known})"
+                f"unknown job {job_id[:100]!r}: {hint}(jobs in {self.path}: {known})"
             ) from None
 
 
@@ -291,27 +318,58 @@ def _describe(exc: ValidationError, allowed: list[str]) -> str:
 
 
 def load_jobs(path: Path, *, registry: TaskRegistry, default_timeout: int = 90) -> JobsConfig:
-    """Parse and validate a jobs.yaml against the given tasks. Every problem raises
-    ``ConfigError`` with file:line: key."""
+    """Parse and validate a jobs.yaml against the given tasks. Raises ``ConfigError`` listing
+    every problem at once, one ``file:line: key: message`` line each."""
+    text = yamlfile.read_text(path, "jobs file")
+    raw, lines, problems = yamlfile.load(path, text)
+    if not isinstance(raw, dict):
+        what = "empty" if raw is None else "not a mapping"
+        raise ConfigError(
+            f"{path}:1: the jobs file is {what}; it needs a top-level 'jobs:' mapping"
+        )
+    context = {"registry": registry}
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read jobs file: {exc.strerror}") from None
-    raw, lines = _parse_with_lines(path, text)
-    try:
-        parsed = JobsFile.model_validate(raw, context={"registry": registry})
+        JobsFile.model_validate({**raw, "defaults": {}, "jobs": {}}, context=context)
     except ValidationError as exc:
-        raise _located(path, exc, lines, prefix=()) from None
+        problems += _located(path, exc, lines, prefix=())
+    defaults = _valid(Defaults, raw.get("defaults") or {}, path, lines, ("defaults",), problems)
+    entries = raw.get("jobs")
+    if not isinstance(entries, dict):
+        line = yamlfile.line_of(lines, ("jobs",))
+        problems.append(f"{path}:{line}: jobs: required: a mapping of job id to job")
     jobs: dict[str, Job] = {}
-    for job_id, spec in parsed.jobs.items():
-        timeout = spec.timeout or parsed.defaults.timeout or default_timeout
-        job = Job(job_id, spec, timeout, registry=registry, defaults=parsed.defaults)
-        try:
-            job.config_model.model_validate(spec.config)
-        except ValidationError as exc:
-            raise _located(path, exc, lines, prefix=("jobs", job_id, "config")) from None
-        jobs[job_id] = job
-    return JobsConfig(path, jobs, parsed.defaults)
+    for job_id, spec_raw in (entries if isinstance(entries, dict) else {}).items():
+        where = ("jobs", str(job_id))
+        if not JOB_ID_RE.match(str(job_id)):
+            line = yamlfile.line_of(lines, where)
+            problems.append(f"{path}:{line}: jobs.{job_id}: job id must match {JOB_ID_RE.pattern}")
+        spec = _valid(JobSpec, spec_raw, path, lines, where, problems, context)
+        if spec is None:
+            continue
+        timeout = spec.timeout or (defaults.timeout if defaults else None) or default_timeout
+        job = Job(str(job_id), spec, timeout, registry=registry, defaults=defaults)
+        if _valid(job.config_model, spec.config, path, lines, (*where, "config"), problems):
+            jobs[str(job_id)] = job
+    if problems:
+        raise ConfigError("\n".join(sorted(set(problems), key=yamlfile.by_line)))
+    return JobsConfig(path, jobs, defaults)
+
+
+def _valid(
+    model: type[BaseModel],
+    value: Any,
+    path: Path,
+    lines: dict[Path_, int],
+    prefix: Path_,
+    problems: list[str],
+    context: dict[str, Any] | None = None,
+) -> Any:
+    """``model`` validated from ``value``, or None after adding its problems to ``problems``."""
+    try:
+        return model.model_validate(value, context=context)
+    except ValidationError as exc:
+        problems += _located(path, exc, lines, prefix=prefix)
+        return None
 
 
 def load_jobs_for(settings: Settings, *, registry: TaskRegistry) -> JobsConfig:
@@ -321,15 +379,13 @@ def load_jobs_for(settings: Settings, *, registry: TaskRegistry) -> JobsConfig:
 Path_ = tuple[str, ...]
 
 
-def _located(
-    path: Path, exc: ValidationError, lines: dict[Path_, int], prefix: Path_
-) -> ConfigError:
+def _located(path: Path, exc: ValidationError, lines: dict[Path_, int], prefix: Path_) -> list[str]:
     messages = []
     for err in exc.errors():
         loc = prefix + tuple(str(p) for p in err["loc"])
         if loc and loc[-1] in {"function-after", "function-before"}:
             loc = loc[:-1]
-        line = _nearest_line(lines, loc)
+        line = yamlfile.line_of(lines, loc)
         key = ".".join(loc) or "(top level)"
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
@@ -337,47 +393,4 @@ def _located(
         elif err["type"] == "missing":
             msg = "required key is missing"
         messages.append(f"{path}:{line}: {key}: {msg}")
-    return ConfigError("\n".join(messages))
-
-
-def _nearest_line(lines: dict[Path_, int], loc: Path_) -> int:
-    while loc and loc not in lines:
-        loc = loc[:-1]
-    return lines.get(loc, 1)
-
-
-def _parse_with_lines(path: Path, text: str) -> tuple[Any, dict[Path_, int]]:
-    """Load YAML and record the 1-based line of every mapping key and sequence item."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}:{line}: invalid YAML: {problem}") from None
-    if root is None:
-        raise ConfigError(f"{path}:1: jobs file is empty; it needs a top-level 'jobs:' mapping")
-    lines: dict[Path_, int] = {(): root.start_mark.line + 1}
-
-    def walk(node: yaml.Node, loc: Path_) -> None:
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                if key in seen:
-                    line = key_node.start_mark.line + 1
-                    dotted = ".".join((*loc, key))
-                    raise ConfigError(f"{path}:{line}: {dotted}: duplicate key")
-                seen.add(key)
-                lines[(*loc, key)] = key_node.start_mark.line + 1
-                walk(value_node, (*loc, key))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                lines[(*loc, str(index))] = item.start_mark.line + 1
-                walk(item, (*loc, str(index)))
-
-    walk(root, ())
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: the top level must be a mapping with a 'jobs:' key")
-    return data, lines
+    return messages

@@ -111,9 +111,10 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> dic
 
     It is also applied to this process (for CliRunner tests)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RIOTJOBS_", "RIOT_API"))}
+    (tmp_path / "empty.env").touch()  # `check` reports a named env file that does not exist
     env.update(
         RIOTJOBS_DATABASE_URL=db_url,
-        RIOTJOBS_ENV_FILE=str(tmp_path / "no-env-file"),
+        RIOTJOBS_ENV_FILE=str(tmp_path / "empty.env"),
         XDG_DATA_HOME=str(tmp_path / "xdg-data"),
         NO_COLOR="1",
         COLUMNS="120",

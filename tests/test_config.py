@@ -80,13 +80,13 @@ BAD_CASES = [
     (
         "job id with capitals",
         'jobs:\n  BadJob:\n    schedule: "* * * * *"\n    tasks: [sleep]\n',
-        1,
+        2,
         "BadJob",
     ),
     (
         "job id with shell characters",
         'jobs:\n  "a;rm -rf /":\n    schedule: "* * * * *"\n    tasks: [sleep]\n',
-        1,
+        2,
         "a;rm -rf /",
     ),
     (

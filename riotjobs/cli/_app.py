@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import os
+import re
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -19,6 +22,42 @@ class _Group(TyperGroup):
         super().__init__(*args, **kwargs)
         _reflow_tree(self)
 
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Click's usage errors as one ``riotjobs:`` line and exit 2, instead of a framed
+        block of several lines."""
+        from typer._click import exceptions as click
+
+        from riotjobs.cli import output
+
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except click.NoArgsIsHelpError as exc:  # `riotjobs db` alone: its help
+            sys.stderr.write((exc.ctx.get_help() if exc.ctx else "") + "\n")
+            code = ExitCode.USAGE
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "riotjobs"
+            text = " ".join(exc.format_message().replace("Value error, ", "").split())
+            output.error(f"{text} (see `{where} --help`)")
+            code = exc.exit_code
+        except click.ClickException as exc:
+            output.error(" ".join(exc.format_message().split()))
+            code = exc.exit_code
+        except typer.Abort:
+            output.error("aborted")
+            code = ExitCode.FAILED
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
     def invoke(self, ctx: Any) -> Any:
         from riotjobs.cli import output
 
@@ -30,14 +69,30 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             output.error("interrupted")
             raise typer.Exit(ExitCode.SIGINT) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
         except Exception as exc:
+            from typer._click import exceptions as click
+
+            if isinstance(exc, click.ClickException):
+                raise
             if _is_database_error(exc):
                 # A server that answered (a statement timeout, say) is a database error: exit 1;
                 # one that did not, or went away, is unavailable: 69.
                 gone = _connection_lost(exc)
                 output.error(f"database {'unavailable' if gone else 'error'}: {_first_line(exc)}")
                 raise typer.Exit(ExitCode.UNAVAILABLE if gone else ExitCode.FAILED) from None
-            raise
+            if _is_sql_error(exc):
+                output.error(f"database error: {_first_line(exc)}")
+                raise typer.Exit(ExitCode.FAILED) from None
+            if os.environ.get("RIOTJOBS_DEBUG"):
+                raise
+            # Never a traceback in cron mail: one line, the traceback on request.
+            output.error(
+                f"internal error: {type(exc).__name__}: {_first_line(exc)} "
+                "(set RIOTJOBS_DEBUG=1 for the traceback)"
+            )
+            raise typer.Exit(ExitCode.FAILED) from None
 
 
 def reflow(text: str | None) -> str | None:
@@ -81,9 +136,22 @@ def _connection_lost(exc: BaseException) -> bool:
     return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
 
 
+def _is_sql_error(exc: BaseException) -> bool:
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    pg = sys.modules.get("psycopg")
+    kinds: list[type[BaseException]] = []
+    if sa_exc is not None:
+        kinds.append(sa_exc.DBAPIError)
+    if pg is not None:
+        kinds.append(pg.Error)
+    return bool(kinds) and isinstance(exc, tuple(kinds))
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
-    return (text.splitlines() or [type(exc).__name__])[0][:300]
+    line = (text.splitlines() or [type(exc).__name__])[0][:300]
+    # Driver messages may quote a connection string: never its credentials.
+    return re.sub(r"://[^@/\s]*@", "://***@", re.sub(r"(?i)password=\S+", "password=***", line))
 
 
 app = typer.Typer(

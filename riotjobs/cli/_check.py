@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import typer
 
-from riotjobs.cli import _common, output
+from riotjobs.cli import output
 from riotjobs.cli._app import app
-from riotjobs.errors import ExitCode
 
 
 @app.command("check")
@@ -23,61 +19,37 @@ def check(
         help="Check what cron would see even with no riotjobs entry in your crontab "
         "(e.g. for /etc/cron.d).",
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON document for scripts."),
 ) -> None:
-    """Validate settings, jobs.yaml and the database schema; exit 78 on a configuration error.
+    """Validate everything a run needs; list every problem at once and exit 78 if any (69 when
+    the only problem is an unreachable database).
 
-    Every problem in jobs.yaml is reported with its file, line and key. Settings that this
-    shell exports but cron would not see (they are not in the env file) are problems too.
+    \b
+    Checked:
+      - settings and the env file (RIOTJOBS_ENV_FILE must exist when set)
+      - RIOT_API_KEY is set; RIOTJOBS_ALERT_WEBHOOK_URL, when set, is an http(s) URL
+      - jobs.yaml: every problem with its file, line and key (unknown keys or tasks,
+        timeouts outside 1..86400 s, schedules that never fire, ...)
+      - the database answers and its schema is what this riotjobs needs
+      - settings this shell exports that cron would not see (not in the env file), and an
+        env file readable by others; when your crontab has riotjobs entries, or with --cron
 
-    Example:  RIOTJOBS_CONFIG=/etc/riotjobs/jobs.yaml riotjobs check --cron
+    Example:  RIOTJOBS_CONFIG=/etc/riotjobs/jobs.yaml riotjobs check
     """
-    cfg = _common.settings()
-    jobs = _common.jobs(cfg)
-    enabled = sum(1 for job in jobs.jobs.values() if job.spec.enabled)
-    typer.echo(f"{jobs.path}: {len(jobs.jobs)} jobs ({enabled} enabled) are valid")
-    problems = cron_problems(always=for_cron)
-    if not skip_database:
-        from riotjobs.db.engine import masked
+    from riotjobs.ops.check import run_checks
+    from riotjobs.tasks.registry import REGISTRY
 
-        engine, url = _common.database(cfg)
-        engine.dispose()
-        typer.echo(f"database {masked(url)}: reachable, schema current")
-    for problem in problems:
-        output.error(problem)
-    if problems:
-        raise typer.Exit(ExitCode.CONFIG)
-
-
-def cron_problems(*, always: bool) -> list[str]:
-    """Settings that cron would not see: exported in this shell but missing from (or different
-    in) the env file that crontab entries read; secrets are named, never shown. Checked when
-    ``always`` or when the user's crontab holds riotjobs entries (not, say, under Kubernetes,
-    where the environment is the configuration)."""
-    from riotjobs.schedule import cron, cronenv, crontext
-
-    if not always:
-        try:
-            installed = crontext.BEGIN in cron.Target().read()
-        except Exception:  # no crontab program, no crontab: nothing cron would run
-            installed = False
-        if not installed:
-            return []
-    env_file = Path(cron.default_env_file(None))
-    problems = []
-    for difference in cronenv.differences(
-        environ=os.environ,
-        shell_env_file=env_file,
-        cron_env_file=env_file,
-        cron_home=cron.home_of(cron.current_user()),
-        cron_data_home=cronenv.embedded_data_home(
-            environ=os.environ, env_file=env_file, cron_home=cron.home_of(cron.current_user())
-        ),
-    ):
-        problems.append(f"cron would not see this shell's setting: {difference}")
-    if problems:
-        problems.append(
-            f"fix: `riotjobs install-cron --write-env-file` copies them into {env_file} (0600)"
-        )
-    if cronenv.loose_mode(env_file):
-        problems.append(f"env file {env_file} is readable by others: run `chmod 600 {env_file}`")
-    return problems
+    report = run_checks(registry=REGISTRY, database=not skip_database, cron=for_cron)
+    if as_json:
+        output.print_json(report.to_json())
+    else:
+        for problem in report.problems:
+            output.error(problem)
+        if report.ok:
+            typer.echo(
+                f"{report.jobs_file}: {report.jobs} jobs ({report.enabled} enabled) are valid"
+            )
+            if report.database:
+                typer.echo(f"database {report.database}: reachable, schema current")
+    if not report.ok:
+        raise typer.Exit(report.exit_code)

@@ -11,6 +11,7 @@ import typer
 from riotjobs.cli import _common, output
 from riotjobs.cli._app import app
 from riotjobs.cli._status import JSON_HELP
+from riotjobs.errors import ExitCode
 
 if TYPE_CHECKING:
     from riotjobs.config import JobsConfig, Settings
@@ -205,11 +206,14 @@ def cron_status(
     user: str | None = typer.Option(None, "--user", "-u", help=USER_HELP),
     tabfile: Path | None = typer.Option(None, "--file", help=TABFILE_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    check: bool = typer.Option(
+        False, "--check", help="Exit 1 when the crontab is not in sync with jobs.yaml."
+    ),
 ) -> None:
     """Installed entries versus jobs.yaml: in-sync, drifted, missing or stray; and whether a
     cron daemon is running.
 
-    Example:  riotjobs cron status --json | jq .in_sync
+    Example:  riotjobs cron status --check || riotjobs install-cron
     """
     from riotjobs.schedule import cron
 
@@ -219,6 +223,8 @@ def cron_status(
         output.print_json(report.to_json())
     else:
         _render_status(report)
+    if check and not report.in_sync:
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @export_app.command("k8s")

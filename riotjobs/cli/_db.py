@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from riotjobs.cli import _common
+from riotjobs.cli import _common, output
 from riotjobs.cli._app import app
+from riotjobs.errors import ExitCode
 
 db_app = typer.Typer(
     no_args_is_help=True,
@@ -14,22 +15,29 @@ db_app = typer.Typer(
 app.add_typer(db_app, name="db")
 
 
+JSON_HELP = "Print a JSON document on stdout for scripts."
+
+
 @db_app.command("upgrade")
 def upgrade(
     revision: str = typer.Argument("head", help="Target revision (default: the newest)."),
 ) -> None:
     """Create or upgrade the schema. Safe to run again: a current schema is left alone.
 
+    Concurrent upgrades wait for each other; only the one that changed the schema says so.
+    A database whose schema is newer than this riotjobs is refused (exit 78).
+
     Example:  RIOTJOBS_DATABASE_URL=postgresql://app@db/riot riotjobs db upgrade
     """
     from riotjobs.db import migrate
     from riotjobs.db.engine import open_database
 
+    migrate.check_revision(revision)
     engine, _ = open_database(**_common.settings().database(), check_schema=False)
-    before = migrate.current_revision(engine)
-    migrate.upgrade(engine, revision)
-    after = migrate.current_revision(engine)
-    engine.dispose()
+    try:
+        before, after = migrate.upgrade(engine, revision)
+    finally:
+        engine.dispose()
     if before == after:
         typer.echo(f"schema already at {after}")
     else:
@@ -37,23 +45,41 @@ def upgrade(
 
 
 @db_app.command("current")
-def current() -> None:
+def current(
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    check: bool = typer.Option(
+        False, "--check", help="Exit 78 unless the schema is exactly what this riotjobs needs."
+    ),
+) -> None:
     """Print the schema revision of the database and whether it is current.
 
-    Example:  riotjobs db current
+    The schema is up to date, behind (run `riotjobs db upgrade`), or ahead of this riotjobs
+    (upgrade riotjobs).
+
+    Example:  riotjobs db current --check || riotjobs db upgrade
     """
     from riotjobs.db import migrate
     from riotjobs.db.engine import open_database
 
     engine, _ = open_database(**_common.settings().database(), check_schema=False)
-    rev = migrate.current_revision(engine)
-    engine.dispose()
-    state = "up to date" if rev == migrate.HEAD else f"behind (head is {migrate.HEAD})"
-    typer.echo(f"{rev or 'empty'} {state}")
+    try:
+        rev = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    state = migrate.describe(rev)
+    if as_json:
+        output.print_json(
+            {"revision": rev, "head": migrate.HEAD, "up_to_date": rev == migrate.HEAD,
+             "state": state}
+        )  # fmt: skip
+    else:
+        typer.echo(f"{rev or 'empty'} {state}")
+    if check and rev != migrate.HEAD:
+        raise typer.Exit(ExitCode.CONFIG)
 
 
 @db_app.command("url")
-def url() -> None:
+def url(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Print the database URL in use, with the password masked.
 
     Example:  riotjobs db url
@@ -61,4 +87,7 @@ def url() -> None:
     from riotjobs.db.engine import masked, resolve_url
 
     resolved, embedded = resolve_url(**_common.settings().database())
-    typer.echo(masked(resolved) + ("  (embedded)" if embedded else ""))
+    if as_json:
+        output.print_json({"url": masked(resolved), "embedded": embedded})
+    else:
+        typer.echo(masked(resolved) + ("  (embedded)" if embedded else ""))

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 
 def render_jobs(rows: list[JobRow], now: datetime, console: Console) -> None:
-    t = output.table("Job", "Name~", "Schedule", "On", "Last run", "Status", "Next (UTC)", "Note")
+    t = output.table(
+        "Job", "Name~?", "Schedule?", "On", "Last run?", "Status", "Next (UTC)?", "Note~",
+    )  # fmt: skip
     for r in rows:
         last = r.last_run
         t.add_row(
@@ -34,7 +36,7 @@ def render_jobs(rows: list[JobRow], now: datetime, console: Console) -> None:
             output.utc(r.next_run, short=True),
             note_text(r),
         )
-    console.print(t)
+    console.print(output.fit(t, console))
     if any(r.enabled_overridden for r in rows):
         console.print(
             "[dim]* enabled state set in the database (riotjobs jobs enable/disable)[/dim]"
@@ -82,7 +84,9 @@ def render_job(detail: JobDetail, now: datetime, console: Console) -> None:
     )
     console.print()
     if detail.recent:
-        console.print(executions_table(detail.recent, now, title="Recent runs"))
+        console.print(
+            output.fit(executions_table(detail.recent, now, title="Recent runs"), console)
+        )
     else:
         console.print("no runs recorded yet")
 

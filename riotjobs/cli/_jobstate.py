@@ -97,7 +97,7 @@ def set_config(
     assignments: list[str] | None = typer.Argument(
         None,
         metavar="KEY=VALUE",
-        help="KEY=VALUE pairs; values are YAML scalars (30, true, text).",
+        help="KEY=VALUE pairs; values are YAML (30, true, text, {kda: 2}).",
         show_default=False,
     ),
     unset: list[str] | None = typer.Option(

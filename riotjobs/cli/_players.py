@@ -71,7 +71,8 @@ def track(
         output.print_json({"status": result.status, "player": result.player.as_dict()})
         return
     p = result.player
-    output.info(f"{result.status}: {p.riot_id or p.puuid} ({p.platform}, puuid {p.puuid})")
+    who = output.clean(p.riot_id or p.puuid)
+    output.info(f"{result.status}: {who} ({p.platform}, puuid {p.puuid})")
 
 
 @players_app.command("untrack")
@@ -91,7 +92,7 @@ def untrack(
     if as_json:
         output.print_json({"status": "untracked", "player": row.as_dict()})
         return
-    output.info(f"untracked: {row.riot_id or row.puuid}")
+    output.info(f"untracked: {output.clean(row.riot_id or row.puuid)}")
 
 
 @players_app.command("list")
@@ -99,7 +100,7 @@ def list_(
     tracked: bool = typer.Option(False, "--tracked", help="Only tracked players."),
     smurfs: bool = typer.Option(False, "--smurfs", help="Only players flagged as smurfs."),
     banned: bool = typer.Option(False, "--banned", help="Only players found banned."),
-    limit: int = typer.Option(100, "--limit", min=1, help="At most this many rows."),
+    limit: int = typer.Option(100, "--limit", max=100_000, min=1, help="At most this many rows."),
     as_json: bool = _JSON,
 ) -> None:
     """List players: tracked ones first, then the most recently updated.
@@ -151,31 +152,21 @@ def _when(value: Any) -> str:
 
 
 def _list_table(rows: list[PlayerRow], which: str) -> None:
-    from rich.table import Table
-
     from riotjobs.cli import output
 
     if not rows:
         output.info("no players" if which == "all" else f"no {which} players")
         return
-    table = Table(title=f"Players ({len(rows)})")
-    for column in (
-        "player",
-        "platform",
-        "level",
-        "ranked",
-        "tracked",
-        "smurf",
-        "banned",
-        "updated",
-    ):
-        table.add_column(column, justify="right" if column in {"level", "ranked"} else "left")
+    table = output.table(
+        "player", "platform", "level>", "ranked>", "tracked", "smurf", "banned", "updated",
+        title=f"Players ({len(rows)})",
+    )  # fmt: skip
     for r in rows:
         smurf = (
             "-" if r.confidence is None else f"{'yes' if r.is_smurf else 'no'} {r.confidence:.2f}"
         )
         table.add_row(
-            r.riot_id or r.puuid,
+            output.escape(r.riot_id or r.puuid),
             r.platform,
             "" if r.summoner_level is None else str(r.summoner_level),
             str(r.ranked_matches),
@@ -188,14 +179,12 @@ def _list_table(rows: list[PlayerRow], which: str) -> None:
 
 
 def _detail(d: PlayerDetail) -> None:
-    from rich.table import Table
-
     from riotjobs.cli import output
 
     p = d.player
     out = output.console()
     lines = [
-        ("player", p.riot_id or "-"),
+        ("player", output.clean(p.riot_id or "-")),
         ("puuid", p.puuid),
         ("platform", p.platform),
         ("summoner level", "-" if p.summoner_level is None else str(p.summoner_level)),
@@ -209,9 +198,7 @@ def _detail(d: PlayerDetail) -> None:
     for label, value in lines:
         out.print(f"{label + ':':<16} {value}", markup=False, highlight=False)
     if d.ranks:
-        ranks = Table(title="Rank history")
-        for column in ("recorded", "queue", "rank", "LP", "W-L"):
-            ranks.add_column(column)
+        ranks = output.table("recorded", "queue", "rank", "LP>", "W-L", title="Rank history")
         for r in d.ranks:
             tier = " ".join(x for x in (r["tier"], r["rank"]) if x) or "-"
             ranks.add_row(
@@ -237,13 +224,13 @@ def _detail(d: PlayerDetail) -> None:
             markup=False,
             highlight=False,
         )
-    scores = Table(
+    scores = output.table(
+        "score",
+        "value>",
+        "drove the verdict by>",
         title=f"Latest analysis ({_when(a['analyzed_at'])}, {a['sample_size']} matches, "
-        f"version {a['analysis_version']}): {verdict}, confidence {a['confidence']:.2f}"
+        f"version {a['analysis_version']}): {verdict}, confidence {a['confidence']:.2f}",
     )
-    scores.add_column("score")
-    scores.add_column("value", justify="right")
-    scores.add_column("drove the verdict by", justify="right")
     for c in a["contributions"]:
         scores.add_row(c["score"], f"{c['value']:.2f}", f"{c['contribution']:+.2f}")
     out.print(scores)

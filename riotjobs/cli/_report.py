@@ -75,7 +75,7 @@ def smurfs(
         max=1.0,
         help="List players at or above this confidence instead of the stored smurf flag.",
     ),
-    limit: int = typer.Option(1000, "--limit", min=1, help="At most this many rows."),
+    limit: int = typer.Option(1000, "--limit", max=100_000, min=1, help="At most this many rows."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV for spreadsheets."),
 ) -> None:
@@ -111,19 +111,18 @@ def smurfs(
 
 
 def _table(rows: list[SmurfRow]) -> None:
-    from rich.table import Table
-
     from riotjobs.cli import output
 
     if not rows:
         output.info("no flagged players")
         return
-    table = Table(title=f"Flagged players ({len(rows)})")
-    for column in ("player", "level", "confidence", "top scores", "games", "analysed", "ban"):
-        table.add_column(column, justify="right" if column in {"level", "games"} else "left")
+    table = output.table(
+        "player", "level>", "confidence", "top scores", "games>", "analysed", "ban",
+        title=f"Flagged players ({len(rows)})",
+    )  # fmt: skip
     for r in rows:
         table.add_row(
-            r.riot_id or r.puuid[:16] + "…",
+            output.escape(r.riot_id or r.puuid[:16] + "…"),
             "" if r.summoner_level is None else str(r.summoner_level),
             f"{r.confidence:.2f}",
             _top(r),

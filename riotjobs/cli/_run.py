@@ -31,7 +31,7 @@ summary goes to stderr) or -v is given, so cron mails only failures.
 Exit codes:
     0    success (or the job is disabled: nothing runs, nothing is recorded)
     1    failed: a task raised, e.g. a database error or a rejected API key
-    2    usage error: unknown job, bad option
+    2    usage error: unknown job, bad option or value
     3    partial: some items failed, or a task ran out of rate-limit budget
     69   the database or the Riot API is unreachable (or was lost mid-run)
     75   skipped: another run holds the job's lock (recorded with its holder)

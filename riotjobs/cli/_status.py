@@ -47,7 +47,7 @@ def opened() -> Iterator[tuple[Engine, JobsConfig, str]]:
 
 def executions_table(runs: list[Execution], now: datetime, title: str | None = None) -> Any:
     t = output.table(
-        "ID>", "Job", "Status", "Trigger", "Started (UTC)", "Took>", "API>", "Error~",
+        "ID>", "Job", "Status", "Trigger?", "Started (UTC)?", "Took>?", "API>?", "Error~",
         title=title,
     )  # fmt: skip
     for e in runs:
@@ -79,7 +79,7 @@ def note_text(row: JobRow) -> str:
 
 def jobs_table(rows: list[JobRow], now: datetime) -> Any:
     t = output.table(
-        "Job", "On", "Schedule", "Last", "Ago", "Took>", "Next (UTC)", "API>", "Note~",
+        "Job", "On", "Schedule?", "Last", "Ago", "Took>?", "Next (UTC)?", "API>?", "Note~",
     )  # fmt: skip
     for r in rows:
         last = r.last_run
@@ -125,14 +125,16 @@ def render_status(report: StatusReport, console: Console) -> None:
     if report.reaped:
         console.print(f"marked {report.reaped} orphaned run(s) as abandoned")
     console.print()
-    console.print(jobs_table(report.jobs, now))
+    console.print(output.fit(jobs_table(report.jobs, now), console))
     if any(r.enabled_overridden for r in report.jobs):
         console.print(
             "[dim]* enabled state set in the database (riotjobs jobs enable/disable)[/dim]"
         )
     console.print()
     if report.recent:
-        console.print(executions_table(report.recent, now, title="Recent runs"))
+        console.print(
+            output.fit(executions_table(report.recent, now, title="Recent runs"), console)
+        )
     else:
         console.print("no runs recorded yet")
 
@@ -205,7 +207,9 @@ def status(
         "stderr and exit 1. A problem is an enabled job that is overdue or whose last run "
         "failed, timed out or was abandoned.",
     ),
-    recent: int = typer.Option(20, "--recent", min=0, help="How many recent runs to list."),
+    recent: int = typer.Option(
+        20, "--recent", max=100_000, min=0, help="How many recent runs to list."
+    ),
 ) -> None:
     """The overview: jobs, what runs now, the last 24 h, overdue jobs and the latest runs.
 
@@ -233,7 +237,9 @@ def status(
 @app.command("history")
 def history(
     job: str = typer.Argument(..., metavar="JOB", help="Job id from jobs.yaml."),
-    limit: int = typer.Option(20, "--limit", "-n", min=1, help="At most this many runs."),
+    limit: int = typer.Option(
+        20, "--limit", "-n", max=100_000, min=1, help="At most this many runs."
+    ),
     status: str | None = typer.Option(
         None, "--status", "-s", help="Only runs with this status (success, failed, …)."
     ),
@@ -262,7 +268,7 @@ def history(
             }
         )
     elif runs:
-        output.console().print(executions_table(runs, now))
+        output.console().print(output.fit(executions_table(runs, now)))
     else:
         output.console().print("no runs match")
 
@@ -270,7 +276,11 @@ def history(
 @app.command("show")
 def show(
     execution_id: int = typer.Argument(
-        ..., metavar="EXECUTION_ID", help="Execution id (see `status` or `history`)."
+        ...,
+        metavar="EXECUTION_ID",
+        min=1,
+        max=2**63 - 1,
+        help="Execution id (see `status` or `history`).",
     ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:

@@ -59,11 +59,11 @@ def print_json(document: Any) -> None:
 def error(message: str) -> None:
     """One line (or a few) on stderr, prefixed so cron mail says where it came from."""
     for line in message.splitlines() or [""]:
-        sys.stderr.write(f"riotjobs: {line}\n")
+        sys.stderr.write(f"riotjobs: {clean(line)}\n")
 
 
 def info(message: str) -> None:
-    console().print(message, markup=False)
+    console().print(clean(message), markup=False)
 
 
 # --- generic pieces of the operator tables ------------------------------------------------------
@@ -153,7 +153,8 @@ def table(*columns: str, title: str | None = None) -> Any:
 
     A column name ending in ``>`` is right-aligned, one ending in ``~`` may wrap (the marker is
     dropped); other columns stay on one line and are shortened with an ellipsis when the
-    terminal is too narrow."""
+    terminal is too narrow. A name ending in ``?`` (before those markers) is optional:
+    ``fit`` drops such columns, rightmost first, before any other column would be cut."""
     from rich.table import Table
 
     result = Table(
@@ -164,18 +165,48 @@ def table(*columns: str, title: str | None = None) -> Any:
         header_style="bold",
         title_style="bold",
     )
+    optional = []
     for name in columns:
+        if "?" in name:
+            name = name.replace("?", "")
+            optional.append(len(result.columns))
         if name.endswith(">"):
             result.add_column(name[:-1], justify="right", no_wrap=True)
         elif name.endswith("~"):
             result.add_column(name[:-1], overflow="fold", min_width=10)
         else:
             result.add_column(name, no_wrap=True, overflow="ellipsis")
+    result.optional_columns = optional  # type: ignore[attr-defined]
     return result
 
 
+def fit(table: Any, out: Console | None = None) -> Any:
+    """Drop optional columns, rightmost first, until the table fits the console's width, so
+    that status words are never cut to ``suc…``."""
+    from rich.measure import Measurement
+
+    out = out or console()
+    unbounded = out.options.update_width(10**6)  # measure what the table wants, not what fits
+    for index in reversed(getattr(table, "optional_columns", [])):
+        if Measurement.get(out, unbounded, table).maximum <= out.width:
+            break
+        del table.columns[index]
+    return table
+
+
+# C0 and C1 control characters but tab and newline: an ESC from data (a Riot ID, an error
+# text) would otherwise reach the terminal as an escape sequence.
+_CONTROL = dict.fromkeys([*range(0, 9), *range(11, 32), 127, *range(128, 160)], "\ufffd")
+
+
+def clean(text: str) -> str:
+    """Data with control characters replaced by U+FFFD, safe to print to a terminal."""
+    return text.translate(_CONTROL)
+
+
 def escape(text: str) -> str:
-    """Escape rich markup in data (job errors, hosts) before it goes into a table cell."""
+    """Escape rich markup in data (job errors, hosts, Riot IDs) and drop control characters
+    before it goes into a table cell."""
     from rich.markup import escape as rich_escape
 
-    return rich_escape(text)
+    return rich_escape(clean(text))

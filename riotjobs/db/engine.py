@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from riotjobs.errors import DatabaseUnavailableError, SchemaOutdatedError
+from riotjobs import dburl
+from riotjobs.errors import ConfigError, DatabaseUnavailableError, SchemaOutdatedError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -44,7 +45,7 @@ def to_sqlalchemy(url: str) -> str:
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
-    raise DatabaseUnavailableError(
+    raise ConfigError(
         "RIOTJOBS_DATABASE_URL must be a postgresql:// URL (riotjobs stores everything in Postgres)"
     )
 
@@ -55,17 +56,18 @@ def to_libpq(url: str) -> str:
 
 def masked(url: str) -> str:
     """The URL with its password replaced by ***."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    return dburl.masked(url)
 
 
 def _where(url: str) -> str:
     from sqlalchemy.engine import make_url
 
-    parsed = make_url(url)
-    host = parsed.host or str(parsed.query.get("host") or "local socket")
-    return f"{host}:{parsed.port or 5432}" if parsed.host else host
+    try:
+        parsed = make_url(url)
+        host = parsed.host or str(parsed.query.get("host") or "local socket")
+        return f"{host}:{parsed.port or 5432}" if parsed.host else host
+    except Exception:  # a URL SQLAlchemy cannot split: name no part of it
+        return "the configured URL"
 
 
 def unavailable(url: str, exc: BaseException) -> DatabaseUnavailableError:
@@ -151,11 +153,7 @@ def open_database(
             migrate.upgrade(engine)
         else:
             engine.dispose()
-            state = "empty" if current is None else f"at revision {current}"
-            raise SchemaOutdatedError(
-                f"the database schema is {state}, this riotjobs needs {migrate.HEAD}: "
-                "run `riotjobs db upgrade`"
-            )
+            raise SchemaOutdatedError("the database schema is " + migrate.describe(current))
     return engine, url
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from riotjobs.errors import ConfigError
+
 if TYPE_CHECKING:
     from alembic.config import Config
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
 # The newest revision in migrations/versions. Checked against Alembic by a test, and kept here
 # so that commands can compare schemas without loading Alembic.
@@ -34,22 +36,71 @@ def current_revision(engine: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``. Concurrent callers serialise on an advisory lock."""
+def known_revisions() -> list[str]:
+    """Every revision this code ships, oldest first (read from the file names: no Alembic)."""
+    return sorted(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))
+
+
+def describe(revision: str | None) -> str:
+    """Where a schema at ``revision`` stands relative to this code, in words."""
+    if revision == HEAD:
+        return "up to date"
+    if revision is None:
+        return f"empty (this riotjobs needs {HEAD}): run `riotjobs db upgrade`"
+    if revision not in known_revisions():
+        return (
+            f"ahead of this riotjobs: the database is at {revision}, which this code does not "
+            f"know (its newest is {HEAD}); upgrade riotjobs"
+        )
+    return f"behind (this riotjobs needs {HEAD}): run `riotjobs db upgrade`"
+
+
+def check_revision(revision: str) -> None:
+    """Raise ``ConfigError`` unless ``revision`` is ``head`` or one this code ships."""
+    if revision != "head" and revision not in known_revisions():
+        known = ", ".join(known_revisions())
+        raise ConfigError(f"unknown revision {revision[:40]!r}: choose head or one of {known}")
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Bring the schema to ``revision`` and return (before, after), both read under the lock.
+    Concurrent callers serialise on an advisory lock, so only the first reports a change.
+    Raises ``ConfigError`` for a revision this code does not know, or a database that is
+    ahead of it."""
     from alembic import command
+    from alembic.util import CommandError
     from sqlalchemy import text
 
+    check_revision(revision)
     with engine.connect() as conn:
         # Two cron jobs may start on a fresh embedded database at the same moment.
         conn.execute(text("SELECT pg_advisory_lock(hashtext('riotjobs:migrate'))"))
+        conn.commit()
         try:
+            before = _revision_on(conn)
+            if before is not None and before not in known_revisions():
+                raise ConfigError("the database schema is " + describe(before))
             cfg = alembic_config(engine)
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+            try:
+                command.upgrade(cfg, revision)
+            except CommandError as exc:  # e.g. a target older than the schema
+                raise ConfigError(f"cannot upgrade to {revision}: {exc}") from None
             conn.commit()
+            return before, _revision_on(conn)
         finally:
+            conn.rollback()
             conn.execute(text("SELECT pg_advisory_unlock(hashtext('riotjobs:migrate'))"))
             conn.commit()
+
+
+def _revision_on(conn: Connection) -> str | None:
+    from sqlalchemy import text
+
+    exists = conn.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar()
+    if not exists:
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def script_head() -> str | None:

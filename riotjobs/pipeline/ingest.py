@@ -163,6 +163,17 @@ _PLAYER_COLUMNS = (
 )  # fmt: skip
 
 
+# A player first stored by puuid alone (`players track PUUID`, or a discovery whose match
+# carried no Riot ID) gets the Riot ID from a later match, so `players show 'Name#TAG'`
+# finds them. Only rows still without a name are touched (and locked).
+_FILL_RIOT_IDS = (
+    "UPDATE players p SET game_name = r.game_name, tag_line = r.tag_line"
+    " FROM json_to_recordset(CAST(%s AS json)) AS r(puuid varchar, game_name varchar,"
+    " tag_line varchar)"
+    " WHERE p.puuid = r.puuid AND (p.game_name IS NULL OR p.tag_line IS NULL)"
+)
+
+
 @cache
 def _inserts() -> tuple[str, str, str]:
     """The three ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` statements, built once.
@@ -242,6 +253,9 @@ def ingest_matches(*, session: Session, matches: Sequence[MatchDto]) -> list[Ing
             # json_to_recordset yields the rows in array order, which keeps the lock order.
             found = conn.execute(participants_sql, (_json(participant_rows),))
             new = conn.execute(players_sql, (_json(people),))
+            named = [r for r in people if r["game_name"] and r["tag_line"]]
+            if named:
+                conn.execute(_FILL_RIOT_IDS, (_json(named),))
         created = {r[0] for r in made.fetchall()}
         participants = Counter(r[0] for r in found.fetchall())
         discovered = Counter(player_rows[r[0]][1] for r in new.fetchall())

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from riotjobs.errors import UsageError
+from riotjobs.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -86,26 +86,42 @@ def set_enabled(
     return load_states(session=session, jobs=targets)
 
 
+MAX_VALUE_CHARS = 1000
+
+
 def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
     """``KEY=VALUE`` arguments as a dict; a malformed one raises ``UsageError``."""
     result: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"expected KEY=VALUE, got {pair!r}")
+            raise UsageError(f"expected KEY=VALUE, got {pair[:60]!r}")
+        if len(value) > MAX_VALUE_CHARS:
+            raise UsageError(
+                f"{key.strip()[:60]}: the value is longer than {MAX_VALUE_CHARS} characters"
+            )
         result[key.strip()] = value
     return result
 
 
 def _scalar(key: str, raw: str) -> Any:
-    import yaml
+    """A YAML value: a scalar, or a flow mapping or list for keys that take one (e.g.
+    ``score_weights={kda: 2}``); the config model decides what fits."""
+    from pathlib import Path
 
+    from riotjobs import yamlfile
+
+    if len(raw) > MAX_VALUE_CHARS:
+        raise UsageError(f"{key}: the value is longer than {MAX_VALUE_CHARS} characters")
+    if not raw.strip():
+        return raw
     try:
-        value = yaml.safe_load(raw) if raw.strip() else raw
-    except yaml.YAMLError:
-        raise UsageError(f"{key}: cannot parse {raw!r} as a YAML scalar") from None
-    if isinstance(value, (dict, list)):
-        raise UsageError(f"{key}: expected a single value (number, true/false, text), got {raw!r}")
+        value, _, problems = yamlfile.load(Path(key), raw)
+    except ConfigError as exc:
+        reason = str(exc).split(": ", 1)[-1].splitlines()[0]
+        raise UsageError(f"{key}: cannot parse the value as YAML: {reason}") from None
+    if problems:
+        raise UsageError(f"{key}: the value has a duplicate key")
     return value
 
 

@@ -11,10 +11,12 @@ from tests.pgharness import PgServer
 
 
 def _env(tmp_path: Path, url: str) -> dict[str, str]:
+    # `check` wants a key and an env file that exists when one is named.
+    (tmp_path / "riotjobs.env").write_text("RIOT_API_KEY=RGAPI-test\n")
     return {
         "PATH": "/usr/bin:/bin",
         "RIOTJOBS_DATABASE_URL": url,
-        "RIOTJOBS_ENV_FILE": str(tmp_path / "none"),
+        "RIOTJOBS_ENV_FILE": str(tmp_path / "riotjobs.env"),
         "XDG_DATA_HOME": str(tmp_path / "xdg"),
     }
 
@@ -65,7 +67,8 @@ def test_schema_behind_exits_78_naming_upgrade(tmp_path: Path, pg_server: PgServ
 def test_embedded_database_is_created_and_migrated(server_dir: Path) -> None:
     env = {
         "PATH": "/usr/bin:/bin",
-        "RIOTJOBS_ENV_FILE": str(server_dir / "none"),
+        "RIOT_API_KEY": "RGAPI-test",
+        "XDG_CONFIG_HOME": str(server_dir / "config"),
         "XDG_DATA_HOME": str(server_dir / "xdg"),
     }
     try:

@@ -216,3 +216,28 @@ def test_a_failing_batch_stores_none_of_its_matches(session: Session) -> None:
         ingest_matches(session=session, matches=[good, bad])
     assert _scalar(session, "SELECT count(*) FROM matches") == 0
     assert _scalar(session, "SELECT count(*) FROM players") == 0
+
+
+def test_a_match_fills_in_the_riot_id_of_a_player_tracked_by_puuid(session: Session) -> None:
+    """Issue 21: `players track PUUID` stores no Riot ID; the player's matches carry it, and
+    then `players show 'Name#TAG'` must find them. A known Riot ID is left alone."""
+    people = [f.puuid(i) for i in range(10)]
+    session.execute(
+        text("INSERT INTO players (puuid, platform, is_tracked, is_analyzed)"
+             " VALUES (:p, 'na1', true, false)"),
+        {"p": people[0]},
+    )  # fmt: skip
+    session.execute(
+        text("INSERT INTO players (puuid, platform, game_name, tag_line, is_tracked, is_analyzed)"
+             " VALUES (:p, 'na1', 'Renamed', 'OLD', false, false)"),
+        {"p": people[1]},
+    )  # fmt: skip
+    session.commit()
+    ingest_match(session=session, match=f.match("NA1_190", people))
+    rows = dict(
+        session.execute(
+            text("SELECT puuid, game_name || '#' || tag_line FROM players WHERE puuid = ANY(:p)"),
+            {"p": people[:2]},
+        ).all()
+    )
+    assert rows == {people[0]: "Player0000#TST", people[1]: "Renamed#OLD"}

@@ -1,0 +1,171 @@
+"""What `riotjobs check` verifies before a deployment: every problem that would make a later
+run fail, collected in one pass so that an operator fixes them all at once.
+
+Checked: the settings and the env file they come from, the Riot API key, the alert webhook URL,
+jobs.yaml (every problem, with file and line: unknown keys and tasks, timeouts out of range,
+schedules that never fire) and the database (reachable, schema exactly what this code needs).
+Problems never quote a secret: the key, the webhook URL and the database password stay out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from riotjobs.config import JobsConfig, Settings, TaskRegistry, env_file, load_jobs, load_settings
+from riotjobs.errors import ExitCode, RiotJobsError
+
+
+@dataclass
+class CheckReport:
+    """The outcome of `riotjobs check`: problems (empty when all is well) and what was seen."""
+
+    problems: list[str] = field(default_factory=list)
+    env_file: str = ""
+    jobs_file: str | None = None
+    jobs: int = 0
+    enabled: int = 0
+    database: str | None = None
+    # 78 when any problem is a configuration error; otherwise the code of the first problem
+    # (69: the database is unreachable).
+    exit_code: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "problems": self.problems,
+            "env_file": self.env_file,
+            "jobs_file": self.jobs_file,
+            "jobs": self.jobs,
+            "enabled": self.enabled,
+            "database": self.database,
+            "exit_code": self.exit_code,
+        }
+
+
+def run_checks(*, registry: TaskRegistry, database: bool = True, cron: bool = False) -> CheckReport:
+    """Check everything; never raises a riotjobs error, it becomes a problem instead."""
+    report = CheckReport(env_file=str(env_file()))
+    if os.environ.get("RIOTJOBS_ENV_FILE") and not Path(report.env_file).exists():
+        report.problems.append(f"RIOTJOBS_ENV_FILE names {report.env_file}, which does not exist")
+    settings = _attempt(report, load_settings)
+    loaded = settings is not None
+    if settings is None:
+        # Keep going with what the environment says, so jobs.yaml is still checked.
+        settings = Settings.model_construct(
+            config_path=Path(os.environ["RIOTJOBS_CONFIG"])
+            if os.environ.get("RIOTJOBS_CONFIG")
+            else None
+        )
+    else:
+        _check_secrets(report, settings)
+    jobs = _attempt(
+        report,
+        lambda: load_jobs(
+            settings.jobs_file(),
+            registry=registry,
+            default_timeout=settings.job_timeout if loaded else 90,
+        ),
+    )
+    report.jobs_file = str(settings.jobs_file())
+    if isinstance(jobs, JobsConfig):
+        report.jobs = len(jobs.jobs)
+        report.enabled = sum(1 for job in jobs.jobs.values() if job.spec.enabled)
+    if database and loaded:
+        report.database = _attempt(report, lambda: _database(settings))
+    cron_lines = _attempt(report, lambda: cron_problems(always=cron))
+    if cron_lines:
+        _problem(report, *cron_lines)
+    return report
+
+
+def _attempt(report: CheckReport, step: Callable[[], Any]) -> Any:
+    try:
+        return step()
+    except RiotJobsError as exc:
+        _problem(report, *str(exc).splitlines(), code=int(exc.exit_code))
+        return None
+
+
+def _problem(report: CheckReport, *lines: str, code: int = ExitCode.CONFIG) -> None:
+    report.problems.extend(lines)
+    if code == ExitCode.CONFIG or not report.exit_code:
+        report.exit_code = code
+
+
+def _check_secrets(report: CheckReport, settings: Settings) -> None:
+    key = settings.riot_api_key.get_secret_value().strip() if settings.riot_api_key else ""
+    if not key:
+        _problem(
+            report,
+            f"RIOT_API_KEY is not set: put it in {report.env_file} (mode 0600) or the environment",
+        )
+    hook = (
+        settings.alert_webhook_url.get_secret_value().strip() if settings.alert_webhook_url else ""
+    )
+    if hook and not _parses(hook):
+        _problem(
+            report,
+            "RIOTJOBS_ALERT_WEBHOOK_URL is not an http(s) URL with a host "
+            "(not shown: it may hold a token)",
+        )
+
+
+def _parses(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a bad port)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in url
+
+
+def _database(settings: Settings) -> str:
+    from riotjobs.db.engine import masked, open_database
+
+    engine, url = open_database(**settings.database(), application_name="riotjobs check")
+    engine.dispose()
+    return masked(url)
+
+
+def cron_problems(*, always: bool) -> list[str]:
+    """Settings that cron would not see: exported in this shell but missing from (or different
+    in) the env file that crontab entries read; secrets are named, never shown. Checked when
+    ``always`` or when the user's crontab holds riotjobs entries (not, say, under Kubernetes,
+    where the environment is the configuration)."""
+    from riotjobs.schedule import cron, cronenv, crontext
+
+    if not always:
+        try:
+            installed = crontext.BEGIN in cron.Target().read()
+        except Exception:  # no crontab program, no crontab: nothing cron would run
+            installed = False
+        if not installed:
+            return []
+    env_file = Path(cron.default_env_file(None))
+    problems = []
+    for difference in cronenv.differences(
+        environ=os.environ,
+        shell_env_file=env_file,
+        cron_env_file=env_file,
+        cron_home=cron.home_of(cron.current_user()),
+        cron_data_home=cronenv.embedded_data_home(
+            environ=os.environ, env_file=env_file, cron_home=cron.home_of(cron.current_user())
+        ),
+    ):
+        problems.append(f"cron would not see this shell's setting: {difference}")
+    if problems:
+        problems.append(
+            f"fix: `riotjobs install-cron --write-env-file` copies them into {env_file} (0600)"
+        )
+    if cronenv.loose_mode(env_file):
+        problems.append(f"env file {env_file} is readable by others: run `chmod 600 {env_file}`")
+    return problems
