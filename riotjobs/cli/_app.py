@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import inspect
-import sys
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
-from riotjobs.errors import ExitCode, RiotJobsError
+from riotjobs.errors import ExitCode, RiotJobsError, first_line, is_database_error
 
 
 class _Group(TyperGroup):
@@ -31,8 +30,8 @@ class _Group(TyperGroup):
             output.error("interrupted")
             raise typer.Exit(ExitCode.SIGINT) from None
         except Exception as exc:
-            if _is_database_error(exc):
-                output.error(f"database error: {_first_line(exc)}")
+            if is_database_error(exc):
+                output.error(f"database error: {first_line(exc)}")
                 raise typer.Exit(ExitCode.UNAVAILABLE) from None
             raise
 
@@ -60,22 +59,6 @@ def _reflow_tree(command: Any) -> None:
     command.help = reflow(command.help)
     for sub in getattr(command, "commands", {}).values():
         _reflow_tree(sub)
-
-
-def _is_database_error(exc: BaseException) -> bool:
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    pg = sys.modules.get("psycopg")
-    kinds: list[type[BaseException]] = []
-    if sa_exc is not None:
-        kinds.append(sa_exc.OperationalError)
-    if pg is not None:
-        kinds.append(pg.OperationalError)
-    return bool(kinds) and isinstance(exc, tuple(kinds))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return (text.splitlines() or [type(exc).__name__])[0][:300]
 
 
 app = typer.Typer(

@@ -29,13 +29,13 @@ from riotjobs.errors import (
     DatabaseUnavailableError,
     ExitCode,
     UsageError,
+    is_database_error,
 )
 from riotjobs.runner.logcapture import LogTail, capture
 from riotjobs.runner.outcome import (
     Failure,
     classify,
     is_budget_exhausted,
-    is_operational,
     line,
     verdict,
 )
@@ -262,7 +262,7 @@ class _Run:
             try:
                 self._record(status, code, error)
             except Exception as exc:
-                if is_operational(exc) or isinstance(exc, TimeoutError):
+                if is_database_error(exc) or isinstance(exc, TimeoutError):
                     raise self._lost(exc) from None
                 raise
         finally:

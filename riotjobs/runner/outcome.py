@@ -1,4 +1,4 @@
-"""How a run ends: aggregate task outcomes and classify a task's exception (SPEC failure rules).
+"""How a run ends: aggregate task outcomes and classify a task's exception (README: Exit codes).
 
 - an item-level failure makes the run ``partial`` (exit 3);
 - ``RateLimitBudgetExhausted`` escaping a task ends that task as partial; the job goes on;
@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
-from riotjobs.errors import ExitCode, RiotJobsError
+from riotjobs.errors import ExitCode, RiotJobsError, first_line, is_database_error
+from riotjobs.riot.errors import RateLimitBudgetExhausted
 from riotjobs.runner.watchdog import Abort
 
 
@@ -34,27 +34,17 @@ def verdict(
 
 
 def line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return (text.splitlines() or [type(exc).__name__])[0][:500]
+    return first_line(exc, limit=500)
 
 
 def is_budget_exhausted(exc: BaseException) -> bool:
-    # By class name: the Riot client module must not be imported for runs that never use it.
-    return any(cls.__name__ == "RateLimitBudgetExhausted" for cls in type(exc).__mro__)
-
-
-def is_operational(exc: BaseException) -> bool:
-    for module, name in (("sqlalchemy.exc", "OperationalError"), ("psycopg", "OperationalError")):
-        kind = getattr(sys.modules.get(module), name, None)
-        if isinstance(kind, type) and isinstance(exc, kind):
-            return True
-    return False
+    return isinstance(exc, RateLimitBudgetExhausted)
 
 
 def classify(exc: Exception) -> tuple[int, str]:
     """Exit code and one-line message of a task's exception."""
     if isinstance(exc, RiotJobsError):
         return int(exc.exit_code), line(exc)
-    if is_operational(exc):
+    if is_database_error(exc):
         return int(ExitCode.UNAVAILABLE), f"database error: {line(exc)}"
     return int(ExitCode.FAILED), f"{type(exc).__name__}: {line(exc)}"

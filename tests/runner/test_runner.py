@@ -1,4 +1,4 @@
-"""The runner in-process: the SPEC's failure rules, counters, job state and orphan reaping."""
+"""The runner in-process: the failure rules of a run, counters, job state and orphan reaping."""
 
 from __future__ import annotations
 
