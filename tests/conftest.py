@@ -74,6 +74,15 @@ def engine(db_url: str) -> Iterator[Any]:
 
 
 @pytest.fixture
+def conn(db_url: str) -> Iterator[Any]:
+    """A plain psycopg connection (autocommit) to the test database: what read commands use."""
+    from riotjobs.db.engine import connect
+
+    with connect(db_url, application_name="riotjobs tests") as plain:
+        yield plain
+
+
+@pytest.fixture
 def session(engine: Any) -> Iterator[Any]:
     from sqlmodel import Session
 

@@ -27,6 +27,6 @@ def check(
     if not skip_database:
         from riotjobs.db.engine import masked
 
-        engine, url = _common.database(cfg)
-        engine.dispose()
+        with _common.connection(cfg) as (_, url):
+            pass
         typer.echo(f"database {masked(url)}: reachable, schema current")

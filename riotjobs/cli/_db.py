@@ -23,13 +23,11 @@ def upgrade(
     Example:  RIOTJOBS_DATABASE_URL=postgresql://app@db/riot riotjobs db upgrade
     """
     from riotjobs.db import migrate
-    from riotjobs.db.engine import open_database
 
-    engine, _ = open_database(**_common.settings().database(), check_schema=False)
-    before = migrate.current_revision(engine)
-    migrate.upgrade(engine, revision)
-    after = migrate.current_revision(engine)
-    engine.dispose()
+    with _common.engine(check_schema=False) as (engine, _):
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine, revision)
+        after = migrate.current_revision(engine)
     if before == after:
         typer.echo(f"schema already at {after}")
     else:
@@ -43,11 +41,9 @@ def current() -> None:
     Example:  riotjobs db current
     """
     from riotjobs.db import migrate
-    from riotjobs.db.engine import open_database
 
-    engine, _ = open_database(**_common.settings().database(), check_schema=False)
-    rev = migrate.current_revision(engine)
-    engine.dispose()
+    with _common.connection(check_schema=False) as (conn, _):
+        rev = migrate.revision_of(conn)
     state = "up to date" if rev == migrate.HEAD else f"behind (head is {migrate.HEAD})"
     typer.echo(f"{rev or 'empty'} {state}")
 

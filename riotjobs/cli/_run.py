@@ -110,7 +110,7 @@ def run(
     ),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Stream the run's log to stderr."),
 ) -> None:
-    from riotjobs.ops import alerts
+    from riotjobs.ops import alerting
     from riotjobs.runner import run_job
     from riotjobs.runner.logcapture import formatter
 
@@ -129,7 +129,7 @@ def run(
         progress_factory=progress,
         on_forced_exit=_summary,
         log_handlers=handlers,
-        hooks=alerts.hooks(cfg),
+        hooks=alerting.hooks(cfg),
     )
     if result.status in {"failed", "timeout"}:
         _summary(result)

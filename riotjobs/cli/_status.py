@@ -19,27 +19,20 @@ from riotjobs.cli._app import app
 if TYPE_CHECKING:
     from datetime import datetime
 
+    import psycopg
     from rich.console import Console
-    from sqlalchemy.engine import Engine
 
     from riotjobs.config import JobsConfig
     from riotjobs.ops.status import Execution, JobRow, StatsReport, StatusReport
 
-JSON_HELP = "Print a JSON document on stdout instead of tables (see the README for fields)."
-
 
 @contextmanager
-def opened() -> Iterator[tuple[Engine, JobsConfig, str]]:
-    """Settings, jobs.yaml (exit 78 when invalid) and the database, disposed afterwards."""
-    from riotjobs.db.engine import masked
-
+def opened() -> Iterator[tuple[psycopg.Connection[Any], JobsConfig, str]]:
+    """Settings, jobs.yaml (exit 78 when invalid) and a plain connection, closed afterwards."""
     cfg = _common.settings()
     jobs = _common.jobs(cfg)
-    engine, url = _common.database(cfg)
-    try:
-        yield engine, jobs, masked(url)
-    finally:
-        engine.dispose()
+    with _common.connection(cfg) as (conn, url):
+        yield conn, jobs, url
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -196,7 +189,7 @@ def render_stats(report: StatsReport, console: Console) -> None:
 
 @app.command("status")
 def status(
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = _common.JSON_OPTION,
     check: bool = typer.Option(
         False,
         "--check",
@@ -214,10 +207,18 @@ def status(
 
     Example:  riotjobs status --check || echo "riotjobs needs attention"
     """
+    from riotjobs.db.engine import masked
+    from riotjobs.ops.alerting import abandoned_hook
     from riotjobs.ops.status import build_status
 
-    with opened() as (engine, jobs, database):
-        report = build_status(engine=engine, jobs=jobs, database=database, recent=recent)
+    with opened() as (conn, jobs, url):
+        report = build_status(
+            conn=conn,
+            jobs=jobs,
+            database=masked(url),
+            recent=recent,
+            on_abandoned=abandoned_hook(url),
+        )
     if as_json:
         output.print_json(report.to_json())
     elif not check:
@@ -237,7 +238,7 @@ def history(
         None, "--status", "-s", help="Only runs with this status (success, failed, …)."
     ),
     since: str | None = typer.Option(None, "--since", help="Only runs started within, e.g. 24h."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """A job's runs, newest first.
 
@@ -248,9 +249,9 @@ def history(
 
     window = parse_since(since) if since else None
     now = utcnow()
-    with opened() as (engine, jobs, _):
+    with opened() as (conn, jobs, _):
         runs = load_history(
-            engine=engine, jobs=jobs, job_id=job, limit=limit, status=status, since=window, now=now
+            conn=conn, jobs=jobs, job_id=job, limit=limit, status=status, since=window, now=now
         )
     if as_json:
         output.print_json(
@@ -271,7 +272,7 @@ def show(
     execution_id: int = typer.Argument(
         ..., metavar="EXECUTION_ID", help="Execution id (see `status` or `history`)."
     ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """Every field of one execution: counters, error and its captured log.
 
@@ -279,8 +280,8 @@ def show(
     """
     from riotjobs.ops.status import execution_detail
 
-    with opened() as (engine, _, _):
-        found = execution_detail(engine=engine, execution_id=execution_id)
+    with opened() as (conn, _, _):
+        found = execution_detail(conn=conn, execution_id=execution_id)
     if as_json:
         output.print_json(found.to_json(with_log=True))
     else:
@@ -290,7 +291,7 @@ def show(
 @app.command("stats")
 def stats(
     since: str = typer.Option("24h", "--since", help="Window, e.g. 30m, 24h, 7d."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """Per job: runs, successes, failures, average and max duration and API requests.
 
@@ -302,8 +303,8 @@ def stats(
     from riotjobs.ops.status import parse_since, run_stats
 
     window = parse_since(since)
-    with opened() as (engine, jobs, _):
-        report = run_stats(engine=engine, jobs=jobs, since=window)
+    with opened() as (conn, jobs, _):
+        report = run_stats(conn=conn, jobs=jobs, since=window)
     if as_json:
         output.print_json(report.to_json())
     else:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import psycopg
     from alembic.config import Config
     from sqlalchemy.engine import Engine
 
@@ -32,6 +33,15 @@ def current_revision(engine: Engine) -> str | None:
         if not exists:
             return None
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def revision_of(conn: psycopg.Connection[Any]) -> str | None:
+    """``current_revision`` on a plain psycopg connection (no SQLAlchemy)."""
+    exists = conn.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()
+    if not (exists and exists[0]):
+        return None
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return None if row is None else str(row[0])
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
