@@ -151,6 +151,45 @@ def test_dead_running_row_is_reaped_and_fails_the_check(env: dict[str, str], eng
     assert doc["summary"]["reaped"] == 1 and doc["summary"]["running"] == 0
     assert doc["jobs"][0]["last_run"]["status"] == "abandoned"
     assert "abandoned" in result.stderr
+    # The alerts hook opened an incident for the reaped run (on an engine of its own).
+    with engine.connect() as conn:
+        (incident,) = conn.exec_driver_sql("SELECT job_id FROM job_incidents").all()
+    assert incident.job_id == "alpha"
+
+
+# What a read command imports, as a process: SQLAlchemy and the models would cost it more time
+# than its queries take on a million runs (benchmarks/b4_status_scale.py times it).
+IMPORTS_PROBE = """
+import json, sys
+from riotjobs.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["status"], ["jobs"], ["history", "alpha"], ["show", "1"], ["stats"], ["metrics"]],
+    ids=lambda a: " ".join(a),
+)
+def test_read_commands_do_not_load_sqlalchemy(
+    env: dict[str, str], engine: Any, args: list[str]
+) -> None:
+    import subprocess
+    import sys
+
+    add_runs(engine, [{**run, "at": _now()} for run in MIX])
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORTS_PROBE, *args],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stderr.strip().splitlines()[-1]))
+    assert "psycopg" in loaded  # it did read the database
+    assert loaded.isdisjoint({"sqlalchemy", "sqlmodel", "alembic"}), sorted(loaded)
 
 
 def test_human_output_is_plain_when_piped(env: dict[str, str], engine: Any) -> None:
