@@ -187,6 +187,13 @@ def render_stats(report: StatsReport, console: Console) -> None:
 # --- commands ------------------------------------------------------------------------------------
 
 
+def _open_incidents(url: str, execution_ids: list[int]) -> None:
+    # Imported only when a run was found dead: the alerts layer is not light.
+    from riotjobs.ops.alerting import abandoned_hook
+
+    abandoned_hook(url)(execution_ids)
+
+
 @app.command("status")
 def status(
     as_json: bool = _common.JSON_OPTION,
@@ -208,7 +215,6 @@ def status(
     Example:  riotjobs status --check || echo "riotjobs needs attention"
     """
     from riotjobs.db.engine import masked
-    from riotjobs.ops.alerting import abandoned_hook
     from riotjobs.ops.status import build_status
 
     with opened() as (conn, jobs, url):
@@ -217,7 +223,7 @@ def status(
             jobs=jobs,
             database=masked(url),
             recent=recent,
-            on_abandoned=abandoned_hook(url),
+            on_abandoned=lambda ids: _open_incidents(url, ids),
         )
     if as_json:
         output.print_json(report.to_json())
