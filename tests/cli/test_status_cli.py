@@ -14,7 +14,7 @@ import pytest
 
 from riotjobs.config import load_jobs
 from riotjobs.tasks.registry import REGISTRY
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 from tests.ops.test_status import JOBS_YAML, MIX, NOW, add_runs
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"

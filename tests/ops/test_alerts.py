@@ -16,7 +16,7 @@ from riotjobs.db.models import JobIncident, Notification
 from riotjobs.ops import alerting, alerts
 from riotjobs.tasks.base import Event
 from riotjobs.tasks.registry import REGISTRY
-from tests.ops.conftest import Receiver, Runs
+from tests.ops.helpers import Receiver, Runs
 
 JOBS = """
 defaults:

@@ -12,7 +12,7 @@ import pytest
 from riotjobs.riot.errors import RateLimitBudgetExhausted
 from riotjobs.riot.headers import RateHeaders, fingerprint, format_limits, parse_limits
 from riotjobs.riot.limiter import Limiter, Scope, Slot, phantoms
-from tests.riot.conftest import FP, stored, wait_of
+from tests.riot.helpers import FP, stored, wait_of
 
 
 @pytest.fixture

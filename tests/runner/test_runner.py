@@ -16,7 +16,7 @@ from riotjobs.errors import ConfigError
 from riotjobs.runner import run_job
 from riotjobs.runs.orphans import reap_orphans
 from riotjobs.tasks.registry import REGISTRY
-from tests.runner.conftest import executions
+from tests.runner.helpers import executions
 
 JOBS = """
 jobs:
