@@ -30,6 +30,7 @@ import httpx
 import psycopg
 
 LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres"
+REPO = Path(__file__).resolve().parents[1]
 RIOTJOBS = str(Path(sys.executable).with_name("riotjobs"))
 API_KEY = "RGAPI-bench-sandbox"
 # A fixed league: the same seed and start give every sandbox (and every run) the same players
@@ -152,6 +153,10 @@ class Sandbox:
     def stats(self) -> dict[str, Any]:
         result: dict[str, Any] = self._get("stats")
         return result
+
+    def arrivals(self) -> list[tuple[float, str, str, int]]:
+        """(seconds since the first request, routing value, endpoint, status) per request."""
+        return [tuple(a) for a in self._get("arrivals")["arrivals"]]  # type: ignore[misc]
 
     def reset_stats(self) -> None:
         httpx.post(f"{self.root}/sandbox/reset-stats", timeout=30).raise_for_status()
@@ -314,6 +319,65 @@ def timed(args: Sequence[str], env: dict[str, str], *, timeout: float = 600) -> 
     return took
 
 
+# --- the pulsefire peer's interpreter --------------------------------------------------------
+
+PULSEFIRE = "pulsefire>=2,<3"
+PULSEFIRE_VENV = REPO / ".bench" / "pulsefire"
+
+
+def _is_312(python: str) -> bool:
+    check = "import sys; sys.exit(sys.version_info < (3, 12))"
+    try:
+        return (
+            subprocess.run([python, "-c", check], capture_output=True, timeout=30).returncode == 0
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _pythons_312() -> Iterator[str]:
+    """Interpreters that may be Python >= 3.12: ``RIOTJOBS_BENCH_PYTHON``, ``python3.13`` and
+    ``python3.12`` on PATH (a pyenv shim may refuse to run), then pyenv's and uv's versions."""
+    if os.environ.get("RIOTJOBS_BENCH_PYTHON"):
+        yield os.environ["RIOTJOBS_BENCH_PYTHON"]
+    for name in ("python3.13", "python3.12"):
+        if found := shutil.which(name):
+            yield found
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for version in sorted(root.glob("3.1[2-9]*"), reverse=True):
+        yield str(version / "bin" / "python3")
+    if uv := shutil.which("uv"):
+        done = subprocess.run([uv, "python", "find", ">=3.12"], capture_output=True, text=True)
+        if done.returncode == 0 and done.stdout.strip():
+            yield done.stdout.strip()
+
+
+def pulsefire_python() -> tuple[str | None, str]:
+    """The interpreter of a virtualenv with pulsefire (made under ``.bench/`` on first use), or
+    None and why not. pulsefire needs Python >= 3.12; the project itself stays on 3.11+.
+    ``RIOTJOBS_BENCH_PULSEFIRE=skip`` skips it (the smoke tests do: no registry needed)."""
+    if os.environ.get("RIOTJOBS_BENCH_PULSEFIRE", "").lower() in ("skip", "0", "off", "no"):
+        return None, "skipped (RIOTJOBS_BENCH_PULSEFIRE=skip)"
+    venv_python = PULSEFIRE_VENV / "bin" / "python"
+    has = [str(venv_python), "-c", "import pulsefire.clients"]
+    if venv_python.exists() and subprocess.run(has, capture_output=True).returncode == 0:
+        return str(venv_python), "ready"
+    base = next((p for p in _pythons_312() if _is_312(p)), None)
+    if base is None:
+        return None, "skipped: no Python >= 3.12 found (pulsefire needs it)"
+    print(f"making {PULSEFIRE_VENV} with {base} for pulsefire ...", file=sys.stderr, flush=True)
+    steps = [
+        [base, "-m", "venv", "--clear", str(PULSEFIRE_VENV)],
+        [str(venv_python), "-m", "pip", "install", "--quiet", "--no-input", PULSEFIRE],
+    ]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            why = (done.stderr or done.stdout).strip().splitlines()[-1:]
+            return None, f"skipped: {' '.join(step[:3])} failed: {' '.join(why)}"
+    return str(venv_python), "ready"
+
+
 # --- rate-limit arithmetic --------------------------------------------------------------------
 
 
@@ -329,10 +393,45 @@ def bound_seconds(requests: int, limits: Limits, rtt: float) -> float:
     return max(((requests - 1) // count) * window for count, window in limits) + rtt
 
 
+def bound_with_ids_seconds(requests: int, limits: Limits, rtt: float) -> float:
+    """``bound_seconds`` that also counts the round trip the match ids need before their
+    matches can be asked for: ``(ceil(n / count) - 1) * window + 2 * rtt``."""
+    if requests <= 0:
+        return 0.0
+    return max((math.ceil(requests / count) - 1) * window for count, window in limits) + 2 * rtt
+
+
 def allowed_in_span(span: float, limits: Limits) -> int:
     """Most requests fixed windows starting at the first request allow within ``span`` seconds
     (every window that starts inside the span counts in full)."""
     return min((math.floor(span / window) + 1) * count for count, window in limits)
+
+
+def served_by_routing(stats: dict[str, Any]) -> dict[str, int]:
+    """Requests answered (not 429) per routing value."""
+    served: dict[str, int] = {}
+    for routing, total in stats["requests"]["by_routing"].items():
+        limited = sum(
+            n
+            for scope, n in stats["rate_limited"]["by_scope"].items()
+            if scope.startswith(routing + " ")
+        )
+        served[routing] = int(total) - limited
+    return served
+
+
+def median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def spread(runs: Sequence[dict[str, Any]], key: str) -> dict[str, Any]:
+    """Median, min and max of one figure over repeated runs (None where a run lacks it)."""
+    values = [r[key] for r in runs if r.get(key) is not None]
+    if not values:
+        return {"median": None, "min": None, "max": None}
+    return {"median": round(median(values), 3), "min": min(values), "max": max(values)}
 
 
 def limited_429s(stats: dict[str, Any]) -> dict[str, int]:

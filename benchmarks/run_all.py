@@ -2,7 +2,9 @@
 
 Each benchmark runs as its own process with ``--json`` (so one cannot disturb the next) and
 starts its own sandbox and scratch database. ``--quick`` uses the smallest sizes (the smoke
-test's; a minute, figures meaningless); ``--only b1,b3`` picks benchmarks.
+test's; a minute, figures meaningless); ``--only b1,b3`` picks benchmarks. B1 and B2 (and their
+short runs, B1s and B2s) print riotjobs, riotwatcher and pulsefire side by side: a figure with
+a range in brackets is the median of repeated runs that took turns with the peers.
 
     make bench
     make bench BENCH_ARGS="--only b1,b2 --json"
@@ -23,86 +25,135 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
-Row = tuple[str, str, Any, str, bool | None]  # benchmark, figure, value, target, met
+# benchmark, figure, riotjobs, riotwatcher, pulsefire, target, met (riotjobs' figure)
+Row = tuple[str, str, Any, Any, Any, str, bool | None]
 Summary = Callable[[dict[str, Any]], list[Row]]
+PEERS = ("riotwatcher", "pulsefire")
+
+
+def _one(bench: str, figure: str, value: Any, target: str = "", met: bool | None = None) -> Row:
+    """A figure only riotjobs has."""
+    return (bench, figure, value, "", "", target, met)
+
+
+def _side(d: dict[str, Any], key: str) -> list[Any]:
+    """``key`` of riotjobs and each peer (median over runs; "skipped" for a missing peer)."""
+    out: list[Any] = []
+    for name in ("riotjobs", *PEERS):
+        doc = d.get(name)
+        out.append(_cell(doc, key) if doc else "skipped")
+    return out
+
+
+def _cell(doc: dict[str, Any], key: str) -> str:
+    value = _fmt(doc[key])
+    band = (doc.get("spread") or {}).get(key)
+    if doc.get("runs", 1) > 1 and band and band["min"] is not None and band["min"] != band["max"]:
+        value += f" ({_fmt(band['min'])}-{_fmt(band['max'])})"
+    return value
+
+
+def _429s(doc: dict[str, Any] | None) -> str:
+    if not doc:
+        return "skipped"
+    return f"{doc['app_429']} / {doc['method_429']} / {doc['service_429']}"
+
+
+def _throughput(bench: str, d: dict[str, Any], headline: str, bound: str) -> list[Row]:
+    """B1 and B2's side-by-side rows; ``headline`` is the utilization the target applies to."""
+    o = d["riotjobs"]
+    bad = o["app_429"] + o["method_429"]
+    util = o[headline]
+    rows: list[Row] = [
+        (
+            bench,
+            "requests (answered)",
+            *(
+                f"{x['requests']} ({x['answered']})" if x else "skipped"
+                for x in (d.get(n) for n in ("riotjobs", *PEERS))
+            ),
+            "",
+            None,
+        ),
+        (bench, "answered req/s", *_side(d, "answered_per_s"), "", None),
+        (
+            bench,
+            "429s app / method / service",
+            *(_429s(d.get(n)) for n in ("riotjobs", *PEERS)),
+            "0 app+method",
+            bad == 0,
+        ),
+        (bench, f"utilization ({bound})", *_side(d, headline), ">= 0.9", util >= 0.9),
+    ]
+    return rows
 
 
 def _b1(d: dict[str, Any]) -> list[Row]:
-    o, p = d["riotjobs"], d["riotwatcher"]
-    rows: list[Row] = [
-        ("B1", "requests", o["requests"], "", None),
-        ("B1", "request phase s (bound s)", f"{o['request_phase_s']} ({o['bound_s']})", "", None),
-        ("B1", "achieved req/s", o["req_per_s"], "", None),
-        ("B1", "utilization (bound / actual)", o["utilization"], ">= 0.9", o["utilization"] >= 0.9),
+    bench = "B1s" if d["workload"].get("short") else "B1"
+    o = d["riotjobs"]
+    rows = _throughput(bench, d, "utilization", f"raw bound {o['bound_s']} s")
+    rows.append(
         (
-            "B1",
-            "app + method 429s",
-            o["app_429"] + o["method_429"],
-            "0",
-            o["app_429"] + o["method_429"] == 0,
-        ),
-    ]
-    if p:
-        rows += [
-            ("B1", "riotwatcher req/s", p["req_per_s"], "", None),
+            bench,
+            f"utilization (ids bound {o['bound_ids_s']} s)",
+            *_side(d, "utilization_ids"),
+            ">= 0.9" if bench == "B1s" else "",
+            o["utilization_ids"] >= 0.9 if bench == "B1s" else None,
+        )
+    )
+    rows.append((bench, "wall s (whole process)", *_side(d, "wall_s"), "", None))
+    if bench == "B1s" and d.get("pulsefire"):
+        p = d["pulsefire"]["answered_per_s"]
+        rows.append(
             (
-                "B1",
-                "ours / riotwatcher",
-                d["ratio_ours_to_peer"],
-                ">= 3",
-                (d["ratio_ours_to_peer"] or 0) >= 3,
-            ),
-        ]
+                bench,
+                "answered req/s, ours / pulsefire",
+                d["ratios_answered_per_s"].get("pulsefire"),
+                "",
+                "",
+                ">= 1",
+                o["answered_per_s"] >= p,
+            )
+        )
+    if d.get("riotwatcher"):
+        ratio = d["ratio_ours_to_peer"] or 0
+        rows.append(
+            (bench, "answered req/s, ours / riotwatcher", ratio, "", "", ">= 3", ratio >= 3)
+        )
     return rows
 
 
 def _b2(d: dict[str, Any]) -> list[Row]:
-    o, p = d["riotjobs"], d["riotwatcher"]
-    bad = o["app_429"] + o["method_429"]
-    rows: list[Row] = [
-        (
-            "B2",
+    short = d["workload"].get("short")
+    bench = "B2s" if short else "B2"
+    o = d["riotjobs"]
+    if short:
+        return _throughput(bench, d, "utilization_ids", f"ids bound {o['bound_ids_s']} s")
+    rows = _throughput(bench, d, "utilization", "served / allowed in span")
+    rows.insert(
+        0,
+        _one(
+            bench,
             f"served on {o['busiest_routing']} / allowed in span",
             f"{o['served_by_routing'][o['busiest_routing']]} / {o['allowed_in_span']}"
             f" ({o['span_s']} s)",
-            "",
-            None,
         ),
-        ("B2", "combined utilization", o["utilization"], ">= 0.9", o["utilization"] >= 0.9),
-        (
-            "B2",
-            "429s app / method / service",
-            f"{o['app_429']} / {o['method_429']} / {o['service_429']}",
-            "0 app+method",
-            bad == 0,
-        ),
-    ]
-    if p:
-        rows += [
-            ("B2", "riotwatcher utilization", p["utilization"], "", None),
-            (
-                "B2",
-                "riotwatcher 429s app / method",
-                f"{p['app_429']} / {p['method_429']}",
-                "",
-                None,
-            ),
-        ]
+    )
     return rows
 
 
 def _b3(d: dict[str, Any]) -> list[Row]:
     pipe, store, target = d["pipeline"], d["store_only"], d["target_matches_per_s"]
     return [
-        ("B3", f"matches stored (pipeline run, {pipe['wall_s']} s)", pipe["matches"], "", None),
-        (
+        _one("B3", f"matches stored (pipeline run, {pipe['wall_s']} s)", pipe["matches"]),
+        _one(
             "B3",
             "pipeline matches/s (rows/s)",
             f"{pipe['matches_per_s']} ({pipe['rows_per_s']})",
             f">= {target:.0f}",
             pipe["matches_per_s"] >= target,
         ),
-        (
+        _one(
             "B3",
             "ingest.py matches/s (rows/s)",
             f"{store['matches_per_s']} ({store['rows_per_s']})",
@@ -113,10 +164,10 @@ def _b3(d: dict[str, Any]) -> list[Row]:
 
 
 def _b4(d: dict[str, Any]) -> list[Row]:
-    rows: list[Row] = [("B4", "executions loaded", d["rows"], "", None)]
+    rows: list[Row] = [_one("B4", "executions loaded", d["rows"])]
     for r in d["results"]:
         rows.append(
-            (
+            _one(
                 "B4",
                 r["command"] + " (median s)",
                 r["median_s"],
@@ -130,14 +181,14 @@ def _b4(d: dict[str, Any]) -> list[Row]:
 def _b5(d: dict[str, Any]) -> list[Row]:
     t = d["targets_s"]
     return [
-        (
+        _one(
             "B5",
             "riotjobs --help (median s)",
             d["help"]["median_s"],
             f"< {t['help']}",
             d["help"]["median_s"] < t["help"],
         ),
-        (
+        _one(
             "B5",
             "run <disabled job> (median s)",
             d["disabled_run"]["median_s"],
@@ -149,8 +200,8 @@ def _b5(d: dict[str, Any]) -> list[Row]:
 
 def _b6(d: dict[str, Any]) -> list[Row]:
     return [
-        ("B6", "players x matches", f"{d['players']:,} x {d['matches_per_player']}", "", None),
-        (
+        _one("B6", "players x matches", f"{d['players']:,} x {d['matches_per_player']}"),
+        _one(
             "B6",
             "analysis s (players/s)",
             f"{d['analyze_s']} ({d['players_per_s']})",
@@ -162,7 +213,7 @@ def _b6(d: dict[str, Any]) -> list[Row]:
 
 def _sandbox(d: dict[str, Any]) -> list[Row]:
     return [
-        (
+        _one(
             "sandbox",
             f"{mix} mix req/s",
             r["rps"],
@@ -175,8 +226,10 @@ def _sandbox(d: dict[str, Any]) -> list[Row]:
 
 # name -> (script, full-size args, quick args, summary)
 BENCHMARKS: dict[str, tuple[str, list[str], list[str], Summary]] = {
-    "b1": ("b1_throughput.py", [], ["--players", "2", "--matches", "10"], _b1),
-    "b2": ("b2_two_processes.py", [], ["--timeout", "8", "--discovered", "4"], _b2),
+    "b1": ("b1_throughput.py", ["--repeat", "2"], ["--players", "2", "--matches", "10"], _b1),
+    "b1s": ("b1_throughput.py", ["--short", "--repeat", "3"], ["--short", "--no-peer"], _b1),
+    "b2": ("b2_two_processes.py", [], ["--timeout", "15", "--discovered", "4"], _b2),
+    "b2s": ("b2_two_processes.py", ["--short", "--repeat", "2"], ["--short", "--no-peer"], _b2),
     "b3": ("b3_ingest.py", [], ["--matches", "100"], _b3),
     "b4": ("b4_status_scale.py", [], ["--rows", "5000", "--repeat", "1"], _b4),
     "b5": ("b5_startup.py", [], ["--repeat", "2"], _b5),
@@ -219,21 +272,14 @@ def main() -> None:
         doc, error, took = run_one(name, args.quick)
         docs[name] = doc if doc is not None else {"error": error}
         if doc is None:
-            rows.append((name.upper(), "FAILED", error, "", False))
+            rows.append(_one(_label(name), "FAILED", error, "", False))
             continue
         rows += BENCHMARKS[name][3](doc)
-        rows.append(
-            (
-                name.upper() if name != "sandbox" else name,
-                "benchmark wall s",
-                round(took, 1),
-                "",
-                None,
-            )
-        )
+        rows.append(_one(_label(name), "benchmark wall s", round(took, 1)))
     meta = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "quick": args.quick,
         "total_s": round(time.perf_counter() - started, 1),
     }
@@ -241,18 +287,24 @@ def main() -> None:
         print(json.dumps({"meta": meta, "results": docs}, indent=2, default=str))
         return
     print(
-        f"\nriotjobs benchmarks, {meta['date']}, nproc {meta['nproc']}, total {meta['total_s']} s"
+        f"\nriotjobs benchmarks, {meta['date']}, nproc {meta['nproc']}, load average at the end"
+        f" {meta['load_average']}, total {meta['total_s']} s"
         + (" (quick sizes: figures not meaningful)" if args.quick else "")
     )
-    header = ("bench", "figure", "value", "target", "met")
+    header = ("bench", "figure", "riotjobs", *PEERS, "target", "met")
     table = [header] + [
-        (b, f, _fmt(v), t, "" if m is None else ("yes" if m else "NO")) for b, f, v, t, m in rows
+        (b, f, _fmt(v), _fmt(w), _fmt(p), t, "" if m is None else ("yes" if m else "NO"))
+        for b, f, v, w, p, t, m in rows
     ]
     widths = [max(len(str(r[i])) for r in table) for i in range(len(header))]
     for i, r in enumerate(table):
         print("  ".join(str(cell).ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def _label(name: str) -> str:
+    return name if name == "sandbox" else name.upper().replace("S", "s")
 
 
 def _fmt(value: Any) -> str:

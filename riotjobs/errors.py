@@ -40,6 +40,7 @@ class ExitCode(IntEnum):
     CONFIG = 78
     TIMEOUT = 124
     SIGINT = 130
+    CANCELLED = 130  # `riotjobs cancel` (an alias of SIGINT: a person stopped the run)
     SIGTERM = 143
 
 
@@ -105,3 +106,15 @@ def is_database_error(exc: BaseException) -> bool:
         if isinstance(kind, type) and isinstance(exc, kind):
             return True
     return False
+
+
+_GONE_STATES = ("57P01", "57P02", "57P03")
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """A database error that means no answer: the connection failed or was closed, or the
+    server is shutting down. A statement timeout (SQLSTATE 57014) is an answer."""
+    if not is_database_error(exc):
+        return False
+    state = getattr(getattr(exc, "orig", None) or exc, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _GONE_STATES

@@ -97,7 +97,7 @@ def test_the_key_never_appears_anywhere(
             ("check",),
             ("db", "url"),
             ("export", "k8s", "--yaml-only"),
-            ("install-cron", "--dry-run", "--file", str(tmp_path / "crontab")),
+            ("install-cron", "--dry-run", "--write-env-file", "--file", str(tmp_path / "crontab")),
         ):
             riotjobs(*args, env=env)
 
@@ -111,7 +111,7 @@ def test_the_key_never_appears_anywhere(
 
     cron = tmp_path / "crontab"
     cron.write_text("")
-    riotjobs("install-cron", "--file", str(cron), env=env)
+    riotjobs("install-cron", "--write-env-file", "--file", str(cron), env=env)
     seen.append(cron.read_text())
     seen.append(_rows_as_text(engine))
 

@@ -8,7 +8,13 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from riotjobs.errors import ExitCode, RiotJobsError, first_line, is_database_error
+from riotjobs.errors import (
+    ExitCode,
+    RiotJobsError,
+    connection_lost,
+    first_line,
+    is_database_error,
+)
 
 
 class _Group(TyperGroup):
@@ -31,8 +37,11 @@ class _Group(TyperGroup):
             raise typer.Exit(ExitCode.SIGINT) from None
         except Exception as exc:
             if is_database_error(exc):
-                output.error(f"database error: {first_line(exc)}")
-                raise typer.Exit(ExitCode.UNAVAILABLE) from None
+                # A server that answered (a statement timeout, say) is a database error: exit 1;
+                # one that did not, or went away, is unavailable: 69.
+                gone = connection_lost(exc)
+                output.error(f"database {'unavailable' if gone else 'error'}: {first_line(exc)}")
+                raise typer.Exit(ExitCode.UNAVAILABLE if gone else ExitCode.FAILED) from None
             raise
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,20 +45,54 @@ def _enabled(cfg: Settings, jobs: JobsConfig) -> dict[str, bool]:
 def _plan(
     user: str | None, tabfile: Path | None, mailto: str | None
 ) -> tuple[Target, Wanted, dict[str, bool]]:
-    from riotjobs.schedule import cron
+    from riotjobs.schedule import cron, cronenv
 
     cfg = _common.settings()
     jobs = _common.jobs(cfg)
     enabled = _enabled(cfg, jobs)
     target = cron.Target(user=user, tabfile=tabfile)
+    env_file = cron.default_env_file(user)
+    owner = user or cron.current_user()
     wanted = cron.Wanted(
         jobs={i: jobs.jobs[i].spec.schedule for i, on in enabled.items() if on},
         riotjobs_bin=cron.riotjobs_executable(),
-        env_file=cron.default_env_file(user),
+        env_file=env_file,
         config=str(jobs.path.expanduser().absolute()),
-        mailto=mailto if mailto is not None else (user or cron.current_user()),
+        mailto=mailto if mailto is not None else owner,
+        data_home=cronenv.embedded_data_home(
+            environ=os.environ, env_file=Path(env_file), cron_home=cron.home_of(owner)
+        ),
+        # A crontab file is written for /etc/cron.d: system crontabs name the user.
+        system_user=owner if tabfile is not None else None,
     )
     return target, wanted, enabled
+
+
+def _env_file_ready(wanted: Wanted, *, write: bool, dry_run: bool) -> None:
+    """Make sure cron will see the settings this shell has: copy them into the env file
+    (``--write-env-file``) or refuse, naming what is missing and how to fix it."""
+    from riotjobs.errors import ConfigError
+    from riotjobs.schedule import cronenv
+
+    env_file = Path(wanted.env_file)
+    missing = cronenv.gaps(environ=os.environ, env_file=env_file)
+    if write:
+        if dry_run:
+            names = ", ".join(gap.name for gap in missing) or "nothing new"
+            typer.echo(f"{env_file}: would write {names} (mode 0600)")
+        else:
+            names = ", ".join(cronenv.write_env_file(environ=os.environ, env_file=env_file))
+            typer.echo(f"{env_file}: wrote {names or 'no settings'} (mode 0600)")
+        return
+    if missing:
+        what = ", ".join(gap.describe() for gap in missing)
+        raise ConfigError(
+            f"cron would not see settings of this shell: {what} in {env_file}; run "
+            "`riotjobs install-cron --write-env-file` to copy them there (mode 0600), or put "
+            "them in that file yourself, or unset them in this shell"
+        )
+    if cronenv.loose_mode(env_file):
+        raise ConfigError(f"env file {env_file} is readable by others; run `chmod 600 {env_file}`")
 
 
 @app.command("install-cron")
@@ -68,6 +103,11 @@ def install_cron(
     mailto: str | None = typer.Option(
         None, "--mailto", help="MAILTO for cron mail (default: the crontab's owner)."
     ),
+    write_env_file: bool = typer.Option(
+        False,
+        "--write-env-file",
+        help="Copy this shell's RIOTJOBS_* and RIOT_API_KEY settings into the env file (0600).",
+    ),
 ) -> None:
     """Write one crontab entry per enabled job (jobs.yaml plus `jobs enable/disable` state).
 
@@ -75,11 +115,17 @@ def install_cron(
     RIOTJOBS_CONFIG, inside a marked block with SHELL, PATH, MAILTO and CRON_TZ=UTC. Running it
     again changes nothing; entries of removed jobs go away; other lines stay untouched.
 
-    Example:  riotjobs install-cron --dry-run
+    Cron does not see what this shell exports: settings set here but missing from (or different
+    in) the env file make it refuse, unless --write-env-file copies them there. Secrets never go
+    into the crontab. With --file the lines carry a user column (system crontab, /etc/cron.d).
+
+    Example:  riotjobs install-cron --write-env-file --dry-run
     """
     from riotjobs.schedule import cron
 
     target, wanted, _ = _plan(user, tabfile, mailto)
+    wanted.block()  # refuse malformed entries before touching the env file
+    _env_file_ready(wanted, write=write_env_file, dry_run=dry_run)
     change = cron.install(target=target, wanted=wanted, dry_run=dry_run)
     if dry_run:
         typer.echo(change.diff() or f"{change.target}: already up to date", nl=not change.diff())
@@ -137,6 +183,14 @@ def _render_status(report: CronStatus) -> None:
     console.print(table)
     if not report.in_sync:
         console.print("run `riotjobs install-cron` to bring the crontab in line")
+    for difference in report.environment:
+        console.print(f"[yellow]cron would see another value:[/yellow] {output.escape(difference)}")
+    if report.environment:
+        console.print("run `riotjobs install-cron --write-env-file` to give cron these settings")
+    if report.zone is not None and report.zone.applies:
+        console.print(f"[yellow]time zone:[/yellow] {output.escape(report.zone.describe())}")
+        for job, when in report.zone.next_fire.items():
+            console.print(f"  {job} next fires at {when}")
 
 
 @cron_app.command("status")

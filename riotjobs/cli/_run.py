@@ -1,8 +1,8 @@
 """`riotjobs run JOB`: execute one job to completion and record it (what cron calls).
 
 Output is cron-shaped: a successful, partial or skipped run prints nothing (so cron mails only
-failures), a failed, timed-out or interrupted run prints a short summary on stderr, ``-v``
-streams the run's log to stderr, and at a terminal long tasks show a progress bar.
+failures), a failed, timed-out, interrupted or cancelled run prints a short summary on stderr,
+``-v`` streams the run's log to stderr, and at a terminal long tasks show a progress bar.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 RUN_HELP = """Run JOB once: execute its tasks in order and record the run in job_executions.
 
 Cron calls `riotjobs run JOB --trigger cron`; a person runs it by hand (trigger manual).
-Nothing is printed unless the run failed, timed out or was interrupted (then a summary goes to
-stderr) or -v is given, so cron mails only failures.
+Nothing is printed unless the run failed, timed out, was interrupted or cancelled (then a
+summary goes to stderr) or -v is given, so cron mails only failures.
 
 \b
 Exit codes:
@@ -37,7 +37,8 @@ Exit codes:
     75   skipped: another run holds the job's lock (recorded with its holder)
     78   configuration error: bad settings, jobs.yaml or stored overrides
     124  timeout: the run outlived its timeout and was stopped
-    130  interrupted by SIGINT (Ctrl-C): recorded as failed
+    130  cancelled by `riotjobs cancel` (recorded as cancelled), or
+         interrupted by SIGINT (Ctrl-C): recorded as failed
     143  interrupted by SIGTERM: recorded as failed
 
 At most one run of a job runs at a time, across hosts sharing the database: the lock is a
@@ -92,13 +93,16 @@ class _RichProgress(Progress):
 
 
 def _summary(result: RunResult) -> None:
-    """Two lines on stderr for a run that needs a person's attention."""
+    """One line on stderr for a run that needs a person's attention, and where its log is."""
     what = {"failed": "failed", "timeout": "timed out"}.get(result.status, result.status)
-    sys.stderr.write(
-        f"riotjobs: job {result.job_id} {what} (execution {result.execution_id}, "
-        f"exit {result.exit_code}): {result.error or 'no error recorded'}\n"
-        f"riotjobs: details and log: riotjobs show {result.execution_id}\n"
+    which = f"execution {result.execution_id}, " if result.execution_id else "not recorded, "
+    text = (
+        f"riotjobs: job {result.job_id} {what} ({which}exit {result.exit_code}): "
+        f"{result.error or 'no error recorded'}\n"
     )
+    if result.execution_id and result.recorded:
+        text += f"riotjobs: details and log: riotjobs show {result.execution_id}\n"
+    sys.stderr.write(text)
     sys.stderr.flush()
 
 
@@ -113,6 +117,7 @@ def run(
     from riotjobs.ops import alerting
     from riotjobs.runner import run_job
     from riotjobs.runner.logcapture import formatter
+    from riotjobs.runner.start import process_started
 
     cfg = _common.settings()
     spec = _common.jobs(cfg).get(job)
@@ -130,7 +135,8 @@ def run(
         on_forced_exit=_summary,
         log_handlers=handlers,
         hooks=alerting.hooks(cfg),
+        started=process_started(),
     )
-    if result.status in {"failed", "timeout"}:
+    if result.status in {"failed", "timeout", "cancelled"}:
         _summary(result)
     raise typer.Exit(result.exit_code)

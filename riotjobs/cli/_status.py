@@ -108,7 +108,7 @@ def render_status(report: StatusReport, console: Console) -> None:
     console.print(
         f"last 24 h: {t.runs} runs, {_percent(t.success_rate)} success "
         f"({t.successes} success, {t.partial} partial, {t.failures} failed/timeout/abandoned, "
-        f"{t.skipped} skipped)"
+        f"{t.skipped} skipped, {t.cancelled} cancelled)"
     )
     overdue = ", ".join(report.overdue) or "none"
     style = "bold red" if report.overdue else "green"
@@ -165,7 +165,7 @@ def render_stats(report: StatsReport, console: Console) -> None:
         f"[bold]runs started {output.utc(report.since)} to {output.utc(report.until)} UTC[/bold]"
     )
     t = output.table(
-        "Job", "Runs>", "Success>", "Partial>", "Failed>", "Skipped>", "Avg dur>",
+        "Job", "Runs>", "Success>", "Partial>", "Failed>", "Skipped>", "Cancel>", "Avg dur>",
         "Max dur>", "Avg API>", "Max API>",
     )  # fmt: skip
     for s in report.jobs:
@@ -176,6 +176,7 @@ def render_stats(report: StatsReport, console: Console) -> None:
             str(s.partial),
             str(s.failures),
             str(s.skipped),
+            str(s.cancelled),
             output.duration(s.avg_duration_ms),
             output.duration(s.max_duration_ms),
             "-" if s.avg_api_requests is None else f"{s.avg_api_requests:.1f}",
@@ -301,8 +302,8 @@ def stats(
 ) -> None:
     """Per job: runs, successes, failures, average and max duration and API requests.
 
-    Failures count failed, timeout and abandoned runs. Durations and API figures leave out
-    skipped and still-running runs.
+    Failures count failed, timeout and abandoned runs. Durations, API figures and the success
+    rate leave out skipped, still-running and cancelled runs.
 
     Example:  riotjobs stats --since 7d
     """

@@ -76,6 +76,7 @@ STATUS_STYLES = {
     "abandoned": "magenta",
     "skipped": "dim",
     "running": "cyan",
+    "cancelled": "blue",
 }
 
 

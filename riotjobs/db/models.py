@@ -290,6 +290,27 @@ class JobExecution(SQLModel, table=True):
     ban_checks: int = _count()
 
 
+class JobCancelRequest(SQLModel, table=True):
+    """Someone asked a running execution to stop (`riotjobs cancel`): who, from where, why.
+
+    The first request wins; the run's error names it. Deleted with its execution."""
+
+    __tablename__ = "job_cancel_requests"
+
+    execution_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("job_executions.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    requested_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
+    requested_by: str = Field(max_length=100)  # the OS user who ran `riotjobs cancel`
+    host: str = Field(max_length=255)
+    pid: int
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
 class RateLimitScope(SQLModel, table=True):
     """Shared limiter state for one scope (application or method, per key and routing).
 

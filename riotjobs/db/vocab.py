@@ -20,6 +20,7 @@ class Status(StrEnum):
     TIMEOUT = "timeout"
     ABANDONED = "abandoned"  # its process died; found by the next command through the lock
     SKIPPED = "skipped"  # another run of the job held the lock
+    CANCELLED = "cancelled"  # a person asked it to stop (`riotjobs cancel`)
 
 
 class Trigger(StrEnum):
@@ -31,8 +32,10 @@ class Trigger(StrEnum):
 
 # Runs that need a person: they raise alerts and count against the success rate.
 FAILURES: frozenset[Status] = frozenset({Status.FAILED, Status.TIMEOUT, Status.ABANDONED})
-# A run still going, or one that only found the lock taken, has no outcome yet.
-NO_OUTCOME: frozenset[Status] = frozenset({Status.RUNNING, Status.SKIPPED})
+# Runs that say nothing about the job's health: one still going, one that only found the lock
+# taken, one a person cancelled. They neither raise nor clear an alert, a job's "last outcome"
+# skips them, and the success rate, durations and API averages leave them out.
+NO_OUTCOME: frozenset[Status] = frozenset({Status.RUNNING, Status.SKIPPED, Status.CANCELLED})
 
 
 def check_constraint(column: str, values: type[StrEnum]) -> str:

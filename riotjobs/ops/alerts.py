@@ -8,8 +8,9 @@ Semantics (documented in the README):
   queued; later bad runs of the same incident are suppressed.
 - The next ``success`` closes the incident, and queues a "recovered" message only if an alert
   was sent for it.
-- ``partial``, ``skipped`` and ``running`` neither open nor close an incident (and do not reset
-  the count): a partial run did its work with some item errors, a skipped run did nothing.
+- ``partial``, ``skipped``, ``cancelled`` and ``running`` neither open nor close an incident (and
+  do not reset the count): a partial run did its work with some item errors, a skipped run did
+  nothing, a cancelled run was stopped by a person (`riotjobs cancel`).
 - A bad run older than the job's latest success (an orphan reaped late) is ignored.
 - ``Event("banned", ...)`` events of one run become one batched message.
 
@@ -333,3 +334,8 @@ def _queue(
         job_id=run.job_id,
         execution_id=run.id,
     )
+
+
+def queue_for_abandoned(engine: Engine, execution_ids: list[int]) -> None:
+    """``reap_orphans``'s hook for commands that hold an engine: open incidents, deliver later."""
+    after_reap(engine=engine, execution_ids=execution_ids)

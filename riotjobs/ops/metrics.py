@@ -92,7 +92,7 @@ def _families(conn: Connection, configured: Sequence[str], now: datetime) -> Ite
     last_duration = _Family(
         "riotjobs_job_last_duration_seconds",
         "gauge",
-        "Duration of the job's newest run that ended (neither running nor skipped).",
+        "Duration of the job's newest run that ended (neither running, skipped nor cancelled).",
     )
     runs = _Family(
         "riotjobs_job_runs_24h", "gauge", "Executions started in the last 24 h, by status."

@@ -95,7 +95,7 @@ class JobRow:
     enabled_overridden: bool
     timeout_s: int
     last_run: Execution | None
-    last_outcome: Execution | None  # newest run that is neither running nor skipped
+    last_outcome: Execution | None  # newest run that is neither running, skipped nor cancelled
     next_run: datetime | None  # None when disabled
     overdue_since: datetime | None
     stats_24h: WindowStats
@@ -260,6 +260,7 @@ class StatusReport:
                 "runs_24h": t.runs,
                 "successes_24h": t.successes,
                 "failures_24h": t.failures,
+                "cancelled_24h": t.cancelled,
                 "success_rate_24h": _round(t.success_rate),
                 "overdue": self.overdue,
                 "never_run": self.never_run,
@@ -288,6 +289,7 @@ def _total(stats: dict[str, WindowStats]) -> WindowStats:
         failures=sum(by.get(s, 0) for s in FAILURES),
         skipped=by.get("skipped", 0),
         running=by.get("running", 0),
+        cancelled=by.get("cancelled", 0),
         by_status=dict(sorted(by.items())),
         api_requests=sum(s.api_requests for s in stats.values()),
     )

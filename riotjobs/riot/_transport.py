@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import backoff
@@ -104,6 +104,21 @@ class _Call:
         return f"{self.endpoint} on {self.routing}"
 
 
+@dataclass
+class Reach:
+    """What the API answered during a client's life: whether a run that only saw failures
+    failed because nothing answered (unreachable) or because everything was refused."""
+
+    requests: int = 0
+    answered: int = 0
+    ok: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    cause: str | None = None  # the last transport error
+
+    def copy(self) -> Reach:
+        return Reach(self.requests, self.answered, self.ok, dict(self.statuses), self.cause)
+
+
 class Requester:
     """Sends GETs for a ``RiotClient``. Thread-safe."""
 
@@ -130,6 +145,8 @@ class Requester:
         self.deadline = deadline
         self.service_backoff = service_backoff
         self.rejected: int | None = None  # the 401/403 status once the key was refused
+        self.reach = Reach()
+        self._reach_lock = threading.Lock()
         self._key_ok = threading.Event()
         self._key_gate = threading.Lock()
         self._retrying = backoff.on_exception(
@@ -214,8 +231,16 @@ class Requester:
             # Even a refused connection is stamped at its completion: telling it apart from a
             # timeout that reached Riot is not worth a slot's risk.
             self.limiter.observe([(s, None, None) for s in scopes], answered=False, slot=slot)
+            with self._reach_lock:
+                self.reach.requests += 1
+                self.reach.cause = f"{type(exc).__name__}: {exc}"[:200]
             raise _Retryable(f"{type(exc).__name__}: {exc}", None) from None
         status = response.status_code
+        with self._reach_lock:
+            self.reach.requests += 1
+            self.reach.answered += 1
+            self.reach.ok += status == 200
+            self.reach.statuses[status] = self.reach.statuses.get(status, 0) + 1
         facts = RateHeaders.from_headers(response.headers)
         # Riot counted the request at its arrival, some unknown time before now: the limiter
         # moves its stamp to now (see limiter.py for why that makes the windows safe).

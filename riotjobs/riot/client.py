@@ -22,6 +22,7 @@ from pydantic import SecretStr, TypeAdapter, ValidationError
 from riotjobs.counters import Counters
 from riotjobs.errors import ConfigError
 from riotjobs.riot import routing
+from riotjobs.riot._transport import Reach as Reach
 from riotjobs.riot._transport import Requester, TokenAuth, quiet_http_loggers
 from riotjobs.riot.errors import (
     BadRequestError,
@@ -111,6 +112,10 @@ class RiotClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def reach(self) -> Reach:
+        """How many requests went out, were answered, succeeded; by status; the last cause."""
+        return self._requests.reach.copy()
 
     def close(self) -> None:
         self._http.close()

@@ -5,7 +5,7 @@
    record a ``skipped`` row naming the holder. Holding the lock proves that any ``running`` row of
    the job is an orphan, so those become ``abandoned`` first.
 3. Insert the ``running`` row, then run the tasks in order in the main thread, guarded by the
-   watchdog (``watchdog``: deadline, SIGTERM/SIGINT, lost database).
+   watchdog (``watchdog``: deadline, SIGTERM/SIGINT, `riotjobs cancel`, lost database).
 4. Aggregate the task outcomes, write status, exit code, counters and log tail, release the lock.
 
 The runner knows nothing about terminals or alerts: the CLI passes a progress factory, log
@@ -19,7 +19,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from riotjobs.counters import Counters
@@ -28,66 +27,36 @@ from riotjobs.errors import (
     ConfigError,
     DatabaseUnavailableError,
     ExitCode,
+    RiotJobsError,
     UsageError,
-    is_database_error,
+    connection_lost,
 )
+from riotjobs.runner.hooks import NO_HOOKS, FinishedRun, RunHooks, RunResult
 from riotjobs.runner.logcapture import LogTail, capture
 from riotjobs.runner.outcome import (
     Failure,
+    api_verdict,
     classify,
     is_budget_exhausted,
     line,
     verdict,
 )
+from riotjobs.runner.start import SKIPPED, open_lock, record_skip
 from riotjobs.runner.watchdog import Abort, RunAborted, Watchdog
 from riotjobs.runs import executions as rows
-from riotjobs.runs.lock import JobLock, exec_application_name, hostname
+from riotjobs.runs.cancel import CHANNEL, CancelWatch
+from riotjobs.runs.lock import exec_application_name, hostname
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
-    from sqlalchemy.engine import Engine
 
     from riotjobs.config import Job, Settings
     from riotjobs.riot.client import RiotClient
-    from riotjobs.tasks.base import Event, TaskContext
+    from riotjobs.runs.lock import JobLock
+    from riotjobs.tasks.base import TaskContext
     from riotjobs.tasks.progress import Progress
 
 log = logging.getLogger("riotjobs.runner")
-
-
-@dataclass(frozen=True)
-class FinishedRun:
-    """What ``RunHooks.on_finished`` hears once the run's row is final."""
-
-    db_url: str
-    job: Job
-    execution_id: int
-    events: list[Event]
-    abandoned: list[int]  # earlier runs of the job this run found orphaned
-    budget_s: float  # how long the hook may take
-
-
-@dataclass(frozen=True)
-class RunHooks:
-    """Callbacks from the layers above (alerts). Each is bounded by the caller and must not
-    raise; the runner logs and ignores a failure rather than change the run's outcome."""
-
-    on_finished: Callable[[FinishedRun], None] | None = None
-    on_abandoned: Callable[[Engine, list[int]], None] | None = None
-
-
-NO_HOOKS = RunHooks()
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """How a run ended. ``execution_id`` is None for a disabled job (nothing is recorded)."""
-
-    job_id: str
-    execution_id: int | None
-    status: str  # success, partial, failed, timeout, skipped, or "disabled"
-    exit_code: int
-    error: str | None = None
 
 
 def run_job(
@@ -99,175 +68,221 @@ def run_job(
     on_forced_exit: Callable[[RunResult], None] | None = None,
     log_handlers: Sequence[logging.Handler] = (),
     hooks: RunHooks = NO_HOOKS,
+    started: float | None = None,
 ) -> RunResult:
     """Run ``job`` once and record it. Returns how it ended; raises ``DatabaseUnavailableError``
     when the database cannot be reached or is lost (the row then stays ``running`` until the next
     command reaps it). ``on_forced_exit`` is called just before the watchdog ends a stuck process.
-    """
-    from riotjobs.runs.jobstate import resolve_state
 
+    The job's timeout counts from ``started`` (``time.monotonic()``; the CLI passes when the
+    process started), else from now. The watchdog guards the bookkeeping too, so a lock that
+    another session holds on a table the run reads or writes cannot stretch the run past it.
+    """
     if trigger not in set(Trigger):
         raise UsageError(f"trigger must be one of {', '.join(Trigger)}")
-    started = time.monotonic()
-    lock, url = _open(settings, job)
-    try:
-        state = resolve_state(job, *lock.stored_state())
-        if not state.enabled:
-            log.info("job %s is disabled; nothing to do", job.id)
-            return RunResult(job.id, None, "disabled", ExitCode.SUCCESS)
-        try:
-            config = job.effective_config(state.overrides)
-        except UsageError as exc:
-            hint = f"fix the stored overrides with `riotjobs jobs set {job.id} --unset KEY`"
-            raise ConfigError(f"{exc} ({hint})") from None
-        tail = LogTail()
-        with capture(tail, *log_handlers):
-            if not lock.try_acquire():
-                return _skip(lock, job, trigger)
-            return _Run(settings, job, trigger, url, lock, tail, started, hooks).execute(
-                config, progress_factory, on_forced_exit
-            )
-    finally:
-        lock.close()
-
-
-def _open(settings: Settings, job: Job) -> tuple[JobLock, str]:
-    """The job's lock connection, on a database with a current schema.
-
-    Checked with plain psycopg: SQLAlchemy (a quarter of a second to import) is only loaded once
-    the job really runs, which keeps disabled and skipped runs fast.
-    """
-    from riotjobs.db.engine import open_database, resolve_url
-    from riotjobs.db.migrate import HEAD
-
-    url, _ = resolve_url(**settings.database())
-    lock = JobLock(url, job.id)
-    if lock.schema_revision() == HEAD:
-        return lock, url
-    lock.close()
-    # Let open_database upgrade the embedded database or explain what is wrong (exit 78/69).
-    engine, url = open_database(**settings.database(), application_name=f"riotjobs run {job.id}")
-    engine.dispose()
-    return JobLock(url, job.id), url
-
-
-def _skip(lock: JobLock, job: Job, trigger: str) -> RunResult:
-    holder = lock.holder()
-    who = holder.describe() if holder else "another process"
-    error = f"job {job.id} is already running: {who}"
-    with lock.cursor() as cur:
-        execution_id = rows.insert_skipped(
-            cur, job_id=job.id, trigger=trigger, timeout_s=job.timeout, error=error
-        )
-    log.info("skipped: %s", error)
-    return RunResult(job.id, execution_id, "skipped", ExitCode.SKIPPED, error)
+    begin = time.monotonic() if started is None else started
+    run = _Run(settings, job, trigger, begin, hooks, on_forced_exit)
+    return run.run(progress_factory, log_handlers)
 
 
 class _Run:
-    """One locked run: its row, its engine, its watchdog."""
+    """One run: its lock connection, its row, its engine, and the watchdog over all of them."""
 
     def __init__(
         self,
         settings: Settings,
         job: Job,
         trigger: str,
-        url: str,
-        lock: JobLock,
-        tail: LogTail,
         started: float,
         hooks: RunHooks,
+        on_forced_exit: Callable[[RunResult], None] | None,
     ) -> None:
-        self.settings, self.job, self.trigger, self.url = settings, job, trigger, url
-        self.hooks = hooks
-        self.lock, self.tail = lock, tail
+        self.settings, self.job, self.trigger = settings, job, trigger
+        self.hooks, self.on_forced_exit = hooks, on_forced_exit
+        self.lock: JobLock | None = None
+        self.url = ""
+        self.tail = LogTail()
         self.deadline = started + job.timeout
         self.counters = Counters()
         self.execution_id = 0
         self.orphans: list[int] = []  # runs of this job found abandoned; alerts count them
+        self.contexts: list[TaskContext] = []  # the context, once built (the watchdog uses it)
+        self.left = False  # the main thread has ended the watched phase (leave_tasks)
+        self.watch: list[CancelWatch] = []  # once the row exists: `riotjobs cancel` requests
+        self.watchdog = Watchdog(
+            deadline=self.deadline,
+            timeout_s=job.timeout,
+            terminate=self._terminate,
+            ping=self._ping,
+            on_abort=self._close_clients,
+            finalize_stuck=self._forced,
+            cancelled=lambda: self.watch[0].poll() if self.watch else None,
+        )
 
-    def execute(
+    def run(
         self,
-        config: BaseModel,
         progress_factory: Callable[[], Progress] | None,
-        on_forced_exit: Callable[[RunResult], None] | None,
+        log_handlers: Sequence[logging.Handler],
+    ) -> RunResult:
+        with capture(self.tail, *log_handlers):
+            self.watchdog.start()
+            try:
+                try:
+                    return self._steps(progress_factory)
+                except (RunAborted, Exception):
+                    if self.left:
+                        raise
+                    abort = self._leave()
+                    if abort is None:
+                        raise
+                    return self._stopped_early(abort)
+            finally:
+                self.watchdog.stop()
+                if self.lock is not None:
+                    self.lock.close()
+
+    def _keep(self, lock: JobLock) -> None:
+        self.lock = lock
+
+    def _leave(self) -> Abort | None:
+        """End the watched phase; the watchdog's wake-up may land while doing so."""
+        try:
+            abort = self.watchdog.leave_tasks()
+        except RunAborted:
+            abort = self.watchdog.leave_tasks()
+        self.left = True
+        return abort
+
+    def _steps(self, progress_factory: Callable[[], Progress] | None) -> RunResult:
+        from riotjobs.runs.jobstate import resolve_state
+
+        self.url = open_lock(self.settings, self.job, self.deadline, self._keep)
+        assert self.lock is not None
+        state = resolve_state(self.job, *self.lock.stored_state())
+        if not state.enabled:
+            self._leave()
+            log.info("job %s is disabled; nothing to do", self.job.id)
+            return RunResult(self.job.id, None, "disabled", ExitCode.SUCCESS)
+        try:
+            config = self.job.effective_config(state.overrides)
+        except UsageError as exc:
+            hint = f"fix the stored overrides with `riotjobs jobs set {self.job.id} --unset KEY`"
+            raise ConfigError(f"{exc} ({hint})") from None
+        if not self.lock.try_acquire():
+            execution_id, error = record_skip(self.lock, self.job, self.trigger)
+            self._leave()
+            return RunResult(self.job.id, execution_id, "skipped", SKIPPED, error)
+        return self._execute(config, progress_factory)
+
+    def _stopped_early(self, abort: Abort) -> RunResult:
+        """The deadline or a signal came before the tasks ran: most likely a statement of the
+        bookkeeping waited for another session's lock. Record the row if there is one."""
+        error = self._while(abort)
+        log.warning("stopping the run: %s", error)
+        recorded = True
+        if self.execution_id:
+            try:
+                self._record(abort.status, abort.exit_code, error, lock_timeout=1.0)
+            except Exception as exc:
+                recorded = False
+                error += f"; the run's row could not be written ({line(exc)})"
+        return self._result(abort.status, abort.exit_code, error, recorded=recorded)
+
+    def _while(self, abort: Abort) -> str:
+        """The abort's reason, with the bookkeeping statement it interrupted, if any."""
+        doing = self.lock.doing if self.lock is not None else "starting and connecting"
+        return f"{abort.error} while {doing}" if doing else abort.error
+
+    def _terminate(self) -> None:
+        if self.lock is None:
+            return
+        self.lock.cancel()  # a bookkeeping statement stuck behind another session's lock
+        if self.execution_id:
+            count = self.lock.terminate_backends(self.execution_id)
+            log.info("terminated %d backend(s)", count)
+
+    def _ping(self) -> None:
+        if self.lock is not None:
+            self.lock.ping()
+
+    def _close_clients(self) -> None:
+        for ctx in self.contexts:
+            ctx.close()
+
+    def _forced(self, abort: Abort) -> None:
+        """The watchdog's last resort (the main thread is stuck): record the row, then let the
+        CLI say why, even when the row cannot be written (the database is gone)."""
+        error, recorded = self._while(abort), bool(self.execution_id)
+        try:
+            if self.execution_id:
+                try:
+                    self._record(abort.status, abort.exit_code, error, lock_timeout=1.0)
+                except Exception as exc:
+                    recorded = False
+                    error += f"; the run's row could not be written ({line(exc)})"
+            for ctx in self.contexts:
+                self._alerts(ctx, budget_s=2.0)  # the process is about to be ended: keep it short
+        finally:
+            if self.on_forced_exit is not None:
+                result = self._result(abort.status, abort.exit_code, error, recorded=recorded)
+                self.on_forced_exit(result)
+
+    def _execute(
+        self, config: BaseModel, progress_factory: Callable[[], Progress] | None
     ) -> RunResult:
         from riotjobs.db.engine import create_engine
         from riotjobs.tasks.base import TaskContext
         from riotjobs.tasks.progress import Progress
 
-        holder: list[TaskContext] = []  # the context, once built (the watchdog may need it)
-
-        def forced(abort: Abort) -> None:
-            self._record(abort.status, abort.exit_code, abort.error, lock_timeout=1.0)
-            for ctx in holder:
-                self._alerts(ctx, budget_s=2.0)  # the process is about to be ended: keep it short
-            if on_forced_exit is not None:
-                on_forced_exit(self._result(abort.status, abort.exit_code, abort.error))
-
-        def close_client() -> None:
-            for ctx in holder:
-                ctx.close()
-
-        watchdog = Watchdog(
-            deadline=self.deadline,
-            timeout_s=self.job.timeout,
-            terminate=lambda: log.info(
-                "terminated %d backend(s)", self.lock.terminate_backends(self.execution_id)
-            ),
-            ping=self.lock.ping,
-            on_abort=close_client,
-            finalize_stuck=forced,
-        )
-        watchdog.install()
-        try:
-            with self.lock.cursor() as cur:
-                found_by = f"`riotjobs run {self.job.id}` (pid {os.getpid()} on {hostname()})"
-                for old in rows.abandon_running(cur, job_id=self.job.id, found_by=found_by):
-                    log.warning(
-                        "execution %d of %s was orphaned; marked abandoned", old, self.job.id
-                    )
-                    self.orphans.append(old)
-                self.execution_id = rows.insert_running(
-                    cur, job_id=self.job.id, trigger=self.trigger, timeout_s=self.job.timeout
-                )
-            log.info(
-                "run %d of %s started (trigger %s, timeout %d s, pid %d on %s)",
-                self.execution_id, self.job.id, self.trigger, self.job.timeout,
-                os.getpid(), hostname(),
-            )  # fmt: skip
-            app_name = exec_application_name(self.execution_id)
-            engine = create_engine(self.url, application_name=app_name)
-            ctx = TaskContext(
-                job_id=self.job.id,
-                execution_id=self.execution_id,
-                settings=self.settings,
-                engine=engine,
-                counters=self.counters,
-                deadline=self.deadline,
-                log=log,
-                progress=progress_factory() if progress_factory else Progress(),
-                riot_factory=self._riot_factory(),
-                on_abandoned=self.hooks.on_abandoned,
+        assert self.lock is not None
+        self.lock.listen(CHANNEL)  # before the row exists: no request can come earlier
+        with self.lock.cursor(doing="recording the run (job_executions)") as cur:
+            found_by = f"`riotjobs run {self.job.id}` (pid {os.getpid()} on {hostname()})"
+            for old in rows.abandon_running(cur, job_id=self.job.id, found_by=found_by):
+                log.warning("execution %d of %s was orphaned; marked abandoned", old, self.job.id)
+                self.orphans.append(old)
+            self.execution_id = rows.insert_running(
+                cur, job_id=self.job.id, trigger=self.trigger, timeout_s=self.job.timeout
             )
-            holder.append(ctx)
-            partial, failure, abort = self._guarded_tasks(ctx, config, watchdog)
-            status, code, error = verdict(partial, failure, abort)
-            with contextlib.suppress(Exception):
-                ctx.progress.finish()
-            with contextlib.suppress(Exception):
-                ctx.close()
-            with contextlib.suppress(Exception):
-                engine.dispose()
-            log.info("run %d of %s ended: %s", self.execution_id, self.job.id, status)
-            try:
-                self._record(status, code, error)
-            except Exception as exc:
-                if is_database_error(exc) or isinstance(exc, TimeoutError):
-                    raise self._lost(exc) from None
-                raise
-        finally:
-            watchdog.stop()
-        self._alerts(ctx)
+        self.watch.append(CancelWatch(self.lock, self.execution_id))
+        log.info(
+            "run %d of %s started (trigger %s, timeout %d s, pid %d on %s)",
+            self.execution_id, self.job.id, self.trigger, self.job.timeout,
+            os.getpid(), hostname(),
+        )  # fmt: skip
+        app_name = exec_application_name(self.execution_id)
+        engine = create_engine(self.url, application_name=app_name)
+        ctx = TaskContext(
+            job_id=self.job.id,
+            execution_id=self.execution_id,
+            settings=self.settings,
+            engine=engine,
+            counters=self.counters,
+            deadline=self.deadline,
+            log=log,
+            progress=progress_factory() if progress_factory else Progress(),
+            riot_factory=self._riot_factory(),
+            on_abandoned=self.hooks.on_abandoned,
+        )
+        self.contexts.append(ctx)
+        partial, failure, abort = self._guarded_tasks(ctx, config)
+        status, code, error = verdict(partial, failure, abort)
+        with contextlib.suppress(Exception):
+            reach, base_url = ctx.api_reach(), self.settings.riot_base_url
+            status, code, error = api_verdict(status, code, error, reach, base_url)
+        with contextlib.suppress(Exception):
+            ctx.progress.finish()
+        with contextlib.suppress(Exception):
+            ctx.close()
+        with contextlib.suppress(Exception):
+            engine.dispose()
+        log.info("run %d of %s ended: %s", self.execution_id, self.job.id, status)
+        try:
+            self._record(status, code, error)
+        except Exception as exc:
+            raise self._unrecorded(exc, status) from None
+        # What is left of timeout + 5 s: alerting must not stretch a late run past it.
+        self._alerts(ctx, budget_s=max(0.5, min(5.0, self.deadline + 2.5 - time.monotonic())))
         return self._result(status, code, error)
 
     def _alerts(self, ctx: TaskContext, budget_s: float = 5.0) -> None:
@@ -290,18 +305,13 @@ class _Run:
             log.warning("alerting failed: %s", type(exc).__name__)
 
     def _guarded_tasks(
-        self, ctx: TaskContext, config: BaseModel, watchdog: Watchdog
+        self, ctx: TaskContext, config: BaseModel
     ) -> tuple[str | None, Failure | None, Abort | None]:
         partial: str | None = None
         failure: Failure | None = None
-        try:
-            with contextlib.suppress(RunAborted):
-                watchdog.start()
-                partial, failure = self._tasks(ctx, config)
-            abort = watchdog.leave_tasks()
-        except RunAborted:  # the wake-up signal landed between the tasks and leave_tasks
-            abort = watchdog.leave_tasks()
-        return partial, failure, abort
+        with contextlib.suppress(RunAborted):
+            partial, failure = self._tasks(ctx, config)
+        return partial, failure, self._leave()
 
     def _tasks(self, ctx: TaskContext, config: BaseModel) -> tuple[str | None, Failure | None]:
         """Run the tasks in order. Returns (why the run is partial, why it failed)."""
@@ -352,7 +362,8 @@ class _Run:
         return build
 
     def _record(self, status: str, code: int, error: str | None, lock_timeout: float = 5) -> None:
-        with self.lock.cursor(timeout=lock_timeout) as cur:
+        assert self.lock is not None
+        with self.lock.cursor(timeout=lock_timeout, doing="recording the run") as cur:
             rows.finalize(
                 cur,
                 execution_id=self.execution_id,
@@ -363,12 +374,21 @@ class _Run:
                 log=self.tail.text(timeout=0.5),
             )
 
-    def _result(self, status: str, code: int, error: str | None) -> RunResult:
-        return RunResult(self.job.id, self.execution_id, status, code, error)
+    def _result(
+        self, status: str, code: int, error: str | None, recorded: bool = True
+    ) -> RunResult:
+        return RunResult(self.job.id, self.execution_id or None, status, code, error, recorded)
 
-    def _lost(self, exc: BaseException) -> DatabaseUnavailableError:
-        reason = f": {line(exc)}"
-        return DatabaseUnavailableError(
-            f"lost the database connection during job {self.job.id} (execution "
-            f"{self.execution_id}){reason}; the next riotjobs command marks the run abandoned"
-        )
+    def _unrecorded(self, exc: BaseException, status: str) -> RiotJobsError:
+        """Why the run's row could not be finalized: the database went away (exit 69), or it
+        answered with an error, e.g. a statement timeout behind another session's lock (1)."""
+        where = f"job {self.job.id} (execution {self.execution_id}, {status})"
+        then = "the next riotjobs command marks the run abandoned"
+        if isinstance(exc, TimeoutError) or connection_lost(exc):
+            return DatabaseUnavailableError(
+                f"lost the database connection during {where}: {line(exc)}; {then}"
+            )
+        return RiotJobsError(f"database error recording {where}: {line(exc)}; {then}")
+
+
+__all__ = ["NO_HOOKS", "FinishedRun", "RunHooks", "RunResult", "run_job"]

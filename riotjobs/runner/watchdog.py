@@ -1,7 +1,9 @@
-"""The run's watchdog: ends a run at its deadline or on SIGTERM/SIGINT, even when it is stuck.
+"""The run's watchdog: ends a run at its deadline, on SIGTERM/SIGINT or when someone cancels it
+(`riotjobs cancel`, from any host), even when it is stuck.
 
 Tasks run in the main thread. The watchdog thread wakes when the deadline passes, when a signal
-arrived, or when the lock connection stopped answering (the database is gone). Then it
+arrived, when a cancel request came in (``cancelled``, polled with the signals), or when the
+lock connection stopped answering (the database is gone). Then it
 
 1. terminates the run's database backends, so Postgres rolls back the open transaction and a
    blocked statement returns at once;
@@ -42,7 +44,7 @@ class RunAborted(BaseException):
 
 @dataclass(frozen=True)
 class Abort:
-    status: str  # "timeout" or "failed"
+    status: str  # "timeout", "failed" or "cancelled"
     exit_code: int
     error: str
     database_lost: bool = False
@@ -67,6 +69,7 @@ class Watchdog:
         ping: Callable[[], None],
         on_abort: Callable[[], None],
         finalize_stuck: Callable[[Abort], None],
+        cancelled: Callable[[], str | None] | None = None,
         grace: float = 2.0,
         ping_interval: float = 5.0,
     ) -> None:
@@ -76,6 +79,7 @@ class Watchdog:
         self._ping = ping
         self._on_abort = on_abort
         self._finalize_stuck = finalize_stuck
+        self._cancelled = cancelled
         self._grace = grace
         self._ping_interval = ping_interval
         self._state = threading.Lock()
@@ -107,11 +111,14 @@ class Watchdog:
         self._thread.start()
 
     def leave_tasks(self) -> Abort | None:
-        """End the task phase. Returns the abort, if any. Never returns when the watchdog has
-        already taken over: it records the run and ends the process."""
+        """End the task phase (the watched phase: it starts with ``start``, before the run's
+        first statement). Returns the abort, if any; calling it again returns the same. Never
+        returns when the watchdog has already taken over: it records the run and ends the
+        process."""
         with self._state:
             if self.phase == "tasks":
                 self.phase = "finalizing"
+            if self.phase == "finalizing":
                 return self.abort
         threading.Event().wait()
         raise AssertionError("unreachable")  # pragma: no cover
@@ -144,6 +151,9 @@ class Watchdog:
             if now >= self.deadline:
                 error = f"timed out after {self.timeout_s} s"
                 return self._fire(Abort("timeout", int(ExitCode.TIMEOUT), error))
+            why = self._cancel_request()
+            if why is not None:
+                return self._fire(Abort("cancelled", int(ExitCode.CANCELLED), why))
             if now >= next_ping:
                 try:
                     self._ping()
@@ -153,6 +163,14 @@ class Watchdog:
                     return self._fire(Abort("failed", int(ExitCode.UNAVAILABLE), error, True))
                 next_ping = now + self._ping_interval
         return None
+
+    def _cancel_request(self) -> str | None:
+        if self._cancelled is None:
+            return None
+        try:
+            return self._cancelled()
+        except Exception:  # a lost connection is the ping's to report
+            return None
 
     def _fire(self, abort: Abort) -> None:
         with self._state:

@@ -10,6 +10,10 @@ neither held nor released reliably: point riotjobs at Postgres directly or use s
 
 The connection is shared by the main thread (row writes) and the watchdog (pings, terminating a
 timed-out run's backends, writing the row of a stuck run), so every use takes ``self.guard``.
+
+Given the run's ``deadline``, every statement on it carries a ``statement_timeout``: a lock that
+another session holds on ``alembic_version``, ``job_configurations`` or ``job_executions`` then
+delays the run until its deadline at most, never for as long as the lock lasts.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import contextlib
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +35,10 @@ if TYPE_CHECKING:
 # locks apart from any other application's locks in the same database.
 TRY_LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('riotjobs'), hashtext(%s))"
 UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('riotjobs'), hashtext(%s))"
+# Before the deadline a statement may run until it (plus this margin, so that the watchdog, which
+# cancels the statement at the deadline, speaks first); after it, each gets this long.
+_MARGIN_S = 1.0
+_LATE_BUDGET_S = 2.0
 # pg_locks shows the two keys as classid/objid (oids, i.e. the int4 reinterpreted unsigned).
 _HOLDER = """
 SELECT a.pid, a.application_name, host(a.client_addr)
@@ -51,6 +60,11 @@ def exec_application_name(execution_id: int) -> str:
     return f"riotjobs exec {execution_id}"
 
 
+def lock_application_name(pid: int, host: str) -> str:
+    """The application_name of a run's lock connection, as Postgres stores it (63 bytes)."""
+    return f"riotjobs lock {pid}@{host}"[:63]
+
+
 @dataclass(frozen=True)
 class Holder:
     """Who holds a job's lock, as far as the database can tell."""
@@ -69,37 +83,66 @@ class Holder:
 class JobLock:
     """A dedicated autocommit connection that holds one job's advisory lock."""
 
-    def __init__(self, url: str, job_id: str) -> None:
+    def __init__(self, url: str, job_id: str, *, deadline: float | None = None) -> None:
         from riotjobs.db.engine import connect
 
         self.job_id = job_id
+        self.deadline = deadline  # time.monotonic() by which the run must end, if any
+        # What the statement in progress (or the one an exception interrupted) was for.
+        self.doing: str | None = None
         self.guard = threading.Lock()
         # host and pid in application_name let a skipped run name the holder even before the
         # holder's row exists.
         self.conn: psycopg.Connection[Any] = connect(
-            url, application_name=f"riotjobs lock {os.getpid()}@{hostname()}", autocommit=True
+            url, application_name=lock_application_name(os.getpid(), hostname()), autocommit=True
         )
         self.held = False
 
     @contextmanager
-    def cursor(self, timeout: float = -1) -> Iterator[psycopg.Cursor[Any]]:
+    def cursor(
+        self, timeout: float = -1, budget: float | None = None, doing: str | None = None
+    ) -> Iterator[psycopg.Cursor[Any]]:
+        """The connection's cursor, once ``guard`` is free (``timeout``: how long to wait for
+        it). With a deadline, its statements may run ``budget`` seconds, by default until the
+        deadline; ``doing`` says what for, in messages about a statement that never ended."""
         if not self.guard.acquire(timeout=timeout):
             raise TimeoutError("the lock connection is busy")
         try:
+            if doing is not None:
+                self.doing = doing
             with self.conn.cursor() as cur:
+                if self.deadline is not None:
+                    cur.execute(
+                        "SELECT set_config('statement_timeout', %s, false)",
+                        (f"{max(1, round(self._budget(budget) * 1000))}ms",),
+                    )
                 yield cur
+            self.doing = None  # done; after an exception it says what was interrupted
         finally:
             self.guard.release()
 
+    def _budget(self, budget: float | None) -> float:
+        if budget is not None:
+            return budget
+        assert self.deadline is not None
+        left = self.deadline - time.monotonic()
+        return left + _MARGIN_S if left > 0 else _LATE_BUDGET_S
+
+    def cancel(self) -> None:
+        """Cancel the statement the connection runs now, from any thread (a bookkeeping
+        statement stuck behind another session's lock when the run must end)."""
+        with contextlib.suppress(Exception):
+            self.conn.cancel_safe(timeout=1.0)
+
     def try_acquire(self) -> bool:
-        with self.cursor() as cur:
+        with self.cursor(doing="taking the job's lock") as cur:
             row = cur.execute(TRY_LOCK_SQL, (self.job_id,)).fetchone()
         self.held = bool(row and row[0])
         return self.held
 
     def holder(self) -> Holder | None:
         """The running row of the holder, else the holder's lock connection."""
-        with self.cursor() as cur:
+        with self.cursor(doing="reading job_executions") as cur:
             row = cur.execute(
                 "SELECT id, host, pid FROM job_executions WHERE job_id = %s AND status = 'running'"
                 " ORDER BY started_at DESC LIMIT 1",
@@ -118,7 +161,7 @@ class JobLock:
 
     def schema_revision(self) -> str | None:
         """The Alembic revision of the database, None when it has no schema."""
-        with self.cursor() as cur:
+        with self.cursor(doing="reading the schema version (alembic_version)") as cur:
             row = cur.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()
             if not (row and row[0]):
                 return None
@@ -127,7 +170,7 @@ class JobLock:
 
     def stored_state(self) -> tuple[bool | None, dict[str, Any] | None]:
         """The job's ``job_configurations`` row: (enabled override, config overrides)."""
-        with self.cursor() as cur:
+        with self.cursor(doing="reading the job's state (job_configurations)") as cur:
             row = cur.execute(
                 "SELECT enabled, overrides FROM job_configurations WHERE job_id = %s",
                 (self.job_id,),
@@ -137,14 +180,32 @@ class JobLock:
     def ping(self, timeout: float = 1.0) -> None:
         """Raise when the connection (and with it the lock) is gone."""
         try:
-            with self.cursor(timeout=timeout) as cur:
+            with self.cursor(timeout=timeout, budget=timeout) as cur:
                 cur.execute("SELECT 1")
         except TimeoutError:
             return  # busy with a row write: it is alive
 
+    def listen(self, channel: str) -> None:
+        """LISTEN on ``channel`` (a constant identifier) from now on."""
+        with self.cursor() as cur:
+            cur.execute(f"LISTEN {channel}")
+
+    def notified(self, channel: str, payload: str) -> bool:
+        """Whether ``payload`` was notified on ``channel`` since the last call. Never waits:
+        while the main thread uses the connection this answers False, and what its statement
+        receives stays queued for the next call. It drains every notification of the
+        connection: another feature listening here must share this reader."""
+        if not self.guard.acquire(blocking=False):
+            return False
+        try:  # notifies(timeout=...) needs psycopg 3.2
+            got = list(self.conn.notifies(timeout=0))
+        finally:
+            self.guard.release()
+        return any(n.channel == channel and n.payload == payload for n in got)
+
     def terminate_backends(self, execution_id: int) -> int:
         """End every backend of the run's engine; Postgres rolls their transactions back."""
-        with self.cursor(timeout=2.0) as cur:
+        with self.cursor(timeout=2.0, budget=2.0) as cur:
             rows = cur.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 # Execution ids repeat across databases on one server; only ours are the run's.
@@ -157,7 +218,7 @@ class JobLock:
     def release(self) -> None:
         if self.held:
             try:
-                with self.cursor(timeout=2.0) as cur:
+                with self.cursor(timeout=2.0, budget=1.0) as cur:
                     cur.execute(UNLOCK_SQL, (self.job_id,))
             except Exception:  # closing the connection releases it anyway
                 pass

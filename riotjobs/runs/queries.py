@@ -113,10 +113,11 @@ def latest_per_job(
     conn: Connection, job_ids: Sequence[str], *, outcome_only: bool = False
 ) -> dict[str, Execution]:
     """The newest execution of each job (with ``outcome_only``, the newest that has ended in a
-    real outcome: neither running nor skipped)."""
+    real outcome: neither running, skipped nor cancelled)."""
     if not job_ids:
         return {}
-    where = "AND e.status NOT IN ('running', 'skipped')" if outcome_only else ""
+    no_outcome = ", ".join(f"'{s.value}'" for s in sorted(NO_OUTCOME))
+    where = f"AND e.status NOT IN ({no_outcome})" if outcome_only else ""
     rows = _run(
         conn,
         f"""
@@ -196,7 +197,7 @@ class WindowStats:
 
     ``failures`` counts failed, timeout and abandoned runs. Durations and API requests are
     averaged over runs that ended in an outcome: a skipped run did no work, a running one has
-    not finished.
+    not finished, a cancelled one was stopped by a person. The success rate leaves those out too.
     """
 
     job: str
@@ -206,6 +207,7 @@ class WindowStats:
     failures: int = 0
     skipped: int = 0
     running: int = 0
+    cancelled: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     avg_duration_ms: float | None = None
     max_duration_ms: int | None = None
@@ -215,7 +217,7 @@ class WindowStats:
 
     @property
     def success_rate(self) -> float | None:
-        finished = self.runs - self.skipped - self.running
+        finished = self.runs - self.skipped - self.running - self.cancelled
         return None if finished <= 0 else self.successes / finished
 
     def to_json(self) -> dict[str, Any]:
@@ -227,6 +229,7 @@ class WindowStats:
             "failures": self.failures,
             "skipped": self.skipped,
             "running": self.running,
+            "cancelled": self.cancelled,
             "by_status": dict(self.by_status),
             "success_rate": _round(self.success_rate, 4),
             "avg_duration_ms": _round(self.avg_duration_ms, 1),
@@ -285,6 +288,7 @@ def window_stats(conn: Connection, *, since: datetime, until: datetime) -> dict[
             failures=sum(by.get(s, 0) for s in FAILURES),
             skipped=by.get("skipped", 0),
             running=by.get("running", 0),
+            cancelled=by.get("cancelled", 0),
             by_status=by,
             avg_duration_ms=a["sum_ms"] / a["n_ms"] if a["n_ms"] else None,
             max_duration_ms=a["max_ms"],

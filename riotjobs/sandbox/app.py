@@ -179,6 +179,10 @@ class SandboxApp:
             doc["key_uses"] = self.key_uses
             doc["clock"] = now
             return 200, _encode(doc)
+        if method == "GET" and name == "arrivals":
+            return 200, _encode(
+                {"first_request_at": self.stats.first, "arrivals": self.stats.arrivals}
+            )
         if method == "POST" and name == "reset-stats":
             self.stats.reset()
             self.limiter.reset_peaks(time.monotonic())

@@ -6,6 +6,10 @@ import time
 from collections import Counter
 from typing import Any
 
+# Arrivals kept for ``GET /sandbox/arrivals``: enough for any benchmark run, bounded for a
+# long-running sandbox.
+MAX_ARRIVALS = 100_000
+
 
 class Stats:
     """Counters of what clients did; the limiter keeps the per-window peaks."""
@@ -23,12 +27,17 @@ class Stats:
         self.faults: Counter[str] = Counter()  # 5xx / malformed / service_429 / slow
         self.first: float | None = None
         self.last: float | None = None
+        # (seconds since the first request, routing value, endpoint, status): where a client's
+        # requests fell in the limiter's windows, to see what a run lost and where.
+        self.arrivals: list[tuple[float, str, str, int]] = []
 
     def record(self, *, endpoint: str, routing: str, status: int) -> None:
         now = time.time()
         if self.first is None:
             self.first = now
         self.last = now
+        if len(self.arrivals) < MAX_ARRIVALS:
+            self.arrivals.append((round(now - self.first, 4), routing, endpoint, status))
         self.total += 1
         self.by_endpoint[endpoint] += 1
         self.by_status[status] += 1

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from riotjobs.errors import RiotJobsError, UsageError
+from riotjobs.schedule import cronenv
 from riotjobs.schedule import crontext as ct
+from riotjobs.schedule.crontz import ZoneNote, zone_note
 
 DAEMON_NAMES = ("cron", "crond")
 
@@ -113,6 +115,14 @@ def riotjobs_executable() -> str:
     return str(Path(sys.executable).with_name("riotjobs"))
 
 
+def home_of(user: str) -> str:
+    """The user's home directory as cron sets ``HOME`` (from the password database)."""
+    try:
+        return pwd.getpwnam(user).pw_dir
+    except KeyError:
+        raise UsageError(f"unknown user {user!r}") from None
+
+
 def default_env_file(user: str | None) -> str:
     """RIOTJOBS_ENV_FILE if set, else ~USER/.config/riotjobs/env of the crontab's owner."""
     if os.environ.get("RIOTJOBS_ENV_FILE"):
@@ -133,6 +143,8 @@ class Wanted:
     env_file: str
     config: str
     mailto: str
+    data_home: str | None = None  # XDG_DATA_HOME for cron: the shell's embedded database
+    system_user: str | None = None  # a system crontab (/etc/cron.d): its user column
 
     def entries(self) -> list[ct.Entry]:
         return [
@@ -144,7 +156,9 @@ class Wanted:
                     riotjobs_bin=self.riotjobs_bin,
                     env_file=self.env_file,
                     config=self.config,
+                    data_home=self.data_home,
                 ),
+                user=self.system_user,
             )
             for job_id, schedule in sorted(self.jobs.items())
         ]
@@ -227,6 +241,8 @@ class CronStatus:
     env_file: str
     env_file_exists: bool
     jobs: list[JobCronState]
+    environment: list[str] = field(default_factory=list)  # what cron would see differently
+    zone: ZoneNote | None = None
 
     @property
     def in_sync(self) -> bool:
@@ -242,6 +258,8 @@ class CronStatus:
             "env_file_exists": self.env_file_exists,
             "in_sync": self.in_sync,
             "jobs": [j.to_json() for j in self.jobs],
+            "environment_differences": list(self.environment),
+            "time_zone": self.zone.to_json() if self.zone is not None else None,
         }
 
 
@@ -279,13 +297,23 @@ def cron_status(*, target: Target, wanted: Wanted, known: dict[str, bool]) -> Cr
                 diffs.append("duplicate")
             state = "drifted" if diffs else "in-sync"
         states.append(JobCronState(job_id, enabled, state, installed, want, diffs))
+    daemons = cron_daemons()
+    owner = wanted.system_user or target.user or current_user()
     return CronStatus(
         target=target.describe(),
-        daemons=cron_daemons(),
+        daemons=daemons,
         block_installed=bool(found.blocks),
         env_file=wanted.env_file,
         env_file_exists=Path(wanted.env_file).is_file(),
         jobs=states,
+        environment=cronenv.differences(
+            environ=os.environ,
+            shell_env_file=Path(os.environ.get("RIOTJOBS_ENV_FILE") or wanted.env_file),
+            cron_env_file=Path(wanted.env_file),
+            cron_home=home_of(owner),
+            cron_data_home=wanted.data_home,
+        ),
+        zone=zone_note(schedules=wanted.jobs, daemon_names=[name for _, name in daemons]),
     )
 
 

@@ -24,6 +24,7 @@ END = "# <<< riotjobs"
 MARKER = "riotjobs:"
 # A cron line (not a comment) whose trailing comment is riotjobs' marker.
 _OURS_RE = re.compile(r"^\s*[^#\s].*\s#\s*riotjobs:([a-z][a-z0-9_]*)\s*$")
+_USER_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}\$?$")
 _SAFE_ENV = re.compile(r"^[^\s\x00-\x1f\x7f\"'\\]*$")
 
 
@@ -38,27 +39,33 @@ class Entry:
     job: str
     schedule: str
     command: str
+    user: str | None = None  # system crontabs (/etc/cron.d) name the user to run as
 
     @property
     def line(self) -> str:
         return render_entry(self)
 
 
-def command_for(*, job: str, riotjobs_bin: str, env_file: str, config: str) -> str:
+def command_for(
+    *, job: str, riotjobs_bin: str, env_file: str, config: str, data_home: str | None = None
+) -> str:
     """``RIOTJOBS_ENV_FILE=… RIOTJOBS_CONFIG=… /abs/riotjobs run JOB --trigger cron``, every
     value shell-quoted. Control characters are refused outright: a quoted newline would still
     end the crontab line."""
     for what, value in (("job id", job), ("riotjobs path", riotjobs_bin),
-                        ("env file", env_file), ("jobs file", config)):  # fmt: skip
+                        ("env file", env_file), ("jobs file", config),
+                        ("XDG_DATA_HOME", data_home or "")):  # fmt: skip
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
             raise ConfigError(
                 f"{what} {value!r} contains a control character; refusing to write it"
             )
     if not JOB_ID_RE.match(job):
         raise ConfigError(f"job id {job!r} must match {JOB_ID_RE.pattern}")
+    # XDG_DATA_HOME only when the shell's embedded database is not where cron would look.
+    data = f"XDG_DATA_HOME={shlex.quote(data_home)} " if data_home else ""
     return (
         f"RIOTJOBS_ENV_FILE={shlex.quote(env_file)} RIOTJOBS_CONFIG={shlex.quote(config)} "
-        f"{shlex.quote(riotjobs_bin)} run {shlex.quote(job)} --trigger cron"
+        f"{data}{shlex.quote(riotjobs_bin)} run {shlex.quote(job)} --trigger cron"
     )
 
 
@@ -72,6 +79,10 @@ def render_entry(entry: Entry) -> str:
     if not CRON_RE.match(entry.schedule):
         raise ConfigError(f"job {entry.job}: schedule {entry.schedule!r} is not five cron fields")
     command = entry.command.replace("%", "\\%")
+    if entry.user is not None:
+        if not _USER_RE.match(entry.user):
+            raise ConfigError(f"user {entry.user!r} is not a valid user name for a crontab")
+        command = f"{entry.user} {command}"
     line = f"{entry.schedule} {command} # {MARKER}{entry.job}"
     items = list(CronTab(tab=line))
     if (

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from riotjobs.config import Settings
-    from riotjobs.riot.client import RiotClient
+    from riotjobs.riot.client import Reach, RiotClient
 
 
 class TaskConfig(BaseModel):
@@ -95,6 +95,10 @@ class TaskContext:
                 raise RuntimeError("this run has no Riot client")
             self._riot = self.riot_factory()
         return self._riot
+
+    def api_reach(self) -> Reach | None:
+        """What the Riot API answered during this run; None when the run never used it."""
+        return self._riot.reach() if self._riot is not None else None
 
     def close(self) -> None:
         if self._riot is not None:

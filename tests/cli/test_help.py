@@ -40,3 +40,13 @@ def test_run_help_fits_80_columns_without_ragged_lines() -> None:
     text = " ".join(result.output.split())
     assert "(trigger manual). Nothing is printed unless" in text
     assert "summary goes to stderr" in text
+
+
+def test_cancel_help_has_an_example_and_its_exit_codes() -> None:
+    result = CliRunner().invoke(app, ["cancel", "--help"], env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert result.exit_code == 0
+    assert all(len(line) <= 80 for line in result.output.splitlines())
+    assert "Example:  riotjobs cancel player_analyzer --reason" in result.output
+    for code in ("0 ", "1 ", "2 "):
+        assert any(line.strip().startswith(code) for line in result.output.splitlines()), code
+    assert "riotjobs jobs disable --all" in " ".join(result.output.split())

@@ -92,18 +92,20 @@ def test_two_failures_alert_once_and_success_recovers_once(
     assert incident.closed_at is not None and incident.consecutive_failures == 3
 
 
-def test_partial_and_skipped_neither_open_nor_close(
+def test_partial_skipped_and_cancelled_neither_open_nor_close(
     engine: Any, session: Any, runs: Runs, receiver: Receiver, jobs_path: Path
 ) -> None:
     settings = _settings(jobs_path, receiver.url)
     job = _job(jobs_path, "steady")
     _after(engine, settings, job, runs.add("steady", "partial"))
     _after(engine, settings, job, runs.add("steady", "skipped"))
+    assert _after(engine, settings, job, runs.add("steady", "cancelled")).queued == ()
     assert _incidents(session, "steady") == []
 
     _after(engine, settings, job, runs.add("steady", "abandoned"))
     _after(engine, settings, job, runs.add("steady", "partial"))
     _after(engine, settings, job, runs.add("steady", "skipped"))
+    _after(engine, settings, job, runs.add("steady", "cancelled"))
     (incident,) = _incidents(session, "steady")
     assert incident.closed_at is None and incident.consecutive_failures == 1
     _after(engine, settings, job, runs.add("steady", "success"))

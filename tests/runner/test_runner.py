@@ -14,7 +14,8 @@ from riotjobs.config import load_jobs_for, load_settings
 from riotjobs.errors import ConfigError
 from riotjobs.runner import run_job
 from riotjobs.runs.orphans import reap_orphans
-from riotjobs.tasks.registry import REGISTRY, TASKS
+from riotjobs.tasks import registry
+from riotjobs.tasks.registry import REGISTRY
 from tests.runner.helpers import executions
 
 JOBS = """
@@ -32,7 +33,7 @@ def pipeline(
     jobs_file: Callable[..., Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Any:
-    monkeypatch.setitem(TASKS, "fake", "tests.runner.fake_tasks")
+    monkeypatch.setitem(registry.TASKS, "fake", "tests.runner.fake_tasks")
     monkeypatch.setenv("RIOTJOBS_CONFIG", str(jobs_file(JOBS)))
     settings = load_settings()
     return settings, load_jobs_for(settings, registry=REGISTRY).get("pipeline")

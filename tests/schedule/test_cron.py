@@ -220,10 +220,13 @@ def test_install_cron_command_through_the_process(
     cli_env["RIOTJOBS_CONFIG"] = str(jobs_file(JOBS))
     path = tmp_path / "tab"
     path.write_text(FOREIGN)
-    dry = run_riotjobs("install-cron", "--file", str(path), "--dry-run", env=cli_env)
+    user = cron.current_user()
+    dry = run_riotjobs(
+        "install-cron", "--file", str(path), "--dry-run", "--write-env-file", env=cli_env
+    )
     assert dry.returncode == 0, dry.stderr
-    assert "+*/2 * * * * RIOTJOBS_ENV_FILE=" in dry.stdout and path.read_text() == FOREIGN
-    done = run_riotjobs("install-cron", "--file", str(path), env=cli_env)
+    assert f"+*/2 * * * * {user} RIOTJOBS_ENV_FILE=" in dry.stdout and path.read_text() == FOREIGN
+    done = run_riotjobs("install-cron", "--file", str(path), "--write-env-file", env=cli_env)
     assert done.returncode == 0, done.stderr
     text = path.read_text()
     assert "riotjobs:alpha" in text and "riotjobs:beta" in text and "riotjobs:gamma" not in text
@@ -304,7 +307,7 @@ def test_real_crontab_round_trip(
     cli_env["RIOTJOBS_CONFIG"] = str(jobs_file(JOBS))
     assert _crontab("-", stdin=FOREIGN).returncode == 0
     original = _crontab("-l").stdout
-    first = run_riotjobs("install-cron", env=cli_env)
+    first = run_riotjobs("install-cron", "--write-env-file", env=cli_env)
     assert first.returncode == 0, first.stderr
     installed = _crontab("-l").stdout
     assert "riotjobs:alpha" in installed and installed.startswith(original)
