@@ -171,7 +171,7 @@ def _b4(d: dict[str, Any]) -> list[Row]:
                 "B4",
                 r["command"] + " (median s)",
                 r["median_s"],
-                f"< {d['target_s']:.0f}",
+                f"< {d['target_s']:g}",
                 r["median_s"] < d["target_s"],  # judge the figure the row shows
             )
         )

@@ -24,6 +24,8 @@ and never calls ``sys.exit``.
 
 from __future__ import annotations
 
+import re
+import sys
 from enum import IntEnum
 
 
@@ -81,3 +83,41 @@ class JobTimeoutError(RiotJobsError):
     """A run exceeded its timeout."""
 
     exit_code = ExitCode.TIMEOUT
+
+
+def first_line(exc: BaseException, *, limit: int = 300, empty: str | None = None) -> str:
+    """The first line of an exception's message, at most ``limit`` characters.
+
+    A SQLAlchemy error wraps the driver's (``orig``), whose text is the useful part. An empty
+    message gives ``empty``, or the exception's class name.
+    """
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    line = (text.splitlines() or [empty or type(exc).__name__])[0][:limit]
+    # Driver messages may quote a connection string: never its credentials.
+    return re.sub(r"://[^@/\s]*@", "://***@", re.sub(r"(?i)password=\S+", "password=***", line))
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is an ``OperationalError`` of psycopg or SQLAlchemy: the database went
+    away or refused us.
+
+    The classes are looked up among the modules already loaded: a process that never imported a
+    driver cannot have raised its errors, and importing one here would slow every command down.
+    """
+    for module, name in (("sqlalchemy.exc", "OperationalError"), ("psycopg", "OperationalError")):
+        kind = getattr(sys.modules.get(module), name, None)
+        if isinstance(kind, type) and isinstance(exc, kind):
+            return True
+    return False
+
+
+_GONE_STATES = ("57P01", "57P02", "57P03")
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """A database error that means no answer: the connection failed or was closed, or the
+    server is shutting down. A statement timeout (SQLSTATE 57014) is an answer."""
+    if not is_database_error(exc):
+        return False
+    state = getattr(getattr(exc, "orig", None) or exc, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _GONE_STATES

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
 from tests import pgharness
-
-ROOT = Path(__file__).resolve().parent.parent
-RIOT_EXAMPLES = ROOT.parent / "shared" / "riot-examples"
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-RIOTJOBS_BIN = str(Path(sys.executable).with_name("riotjobs"))
-
+from tests.helpers import RIOT_EXAMPLES, missing
 
 # What the terminal summary reports: which server ran the database-backed tests, and how many.
 _PG_USE = {"origin": "", "databases": 0}
@@ -71,6 +64,15 @@ def engine(db_url: str) -> Iterator[Any]:
     eng = create_engine(db_url, application_name="riotjobs tests")
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def conn(db_url: str) -> Iterator[Any]:
+    """A plain psycopg connection (autocommit) to the test database: what read commands use."""
+    from riotjobs.db.engine import connect
+
+    with connect(db_url, application_name="riotjobs tests") as plain:
+        yield plain
 
 
 @pytest.fixture
@@ -127,47 +129,9 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> dic
     return env
 
 
-def run_riotjobs(
-    *args: str, env: dict[str, str], timeout: float = 60, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the installed `riotjobs` console script as a real process."""
-    return subprocess.run(
-        [RIOTJOBS_BIN, *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def spawn_riotjobs(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    """Start the `riotjobs` console script without waiting (for signals, kills and races)."""
-    return subprocess.Popen(
-        [RIOTJOBS_BIN, *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 @pytest.fixture
 def riot_examples() -> Path:
     """The shared real Riot API examples; skips when ../shared is absent."""
     if not (RIOT_EXAMPLES / "match-v5").is_dir():
         pytest.skip("../shared/riot-examples is not present")
     return RIOT_EXAMPLES
-
-
-def have(binary: str) -> bool:
-    return shutil.which(binary) is not None
-
-
-def missing(reason: str) -> NoReturn:
-    """Something a test needs is not here: a skip on a developer's machine, a failure under CI
-    (``.ci/run`` provides Postgres and cron, so there it is a broken set-up)."""
-    if IN_CI:
-        pytest.fail(f"under CI: {reason}")
-    pytest.skip(reason)

@@ -10,7 +10,7 @@ import pytest
 from riotjobs.config import load_jobs, load_settings
 from riotjobs.errors import ConfigError, ExitCode, UnknownJobError
 from riotjobs.tasks.registry import REGISTRY
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 
 GOOD = """\
 defaults: {timeout: 45}

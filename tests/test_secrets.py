@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from riotjobs.sandbox import SandboxConfig, serve_in_thread
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 
 pytestmark = pytest.mark.slow
 

@@ -4,6 +4,7 @@ Heavy libraries are imported inside commands so that ``riotjobs --help`` stays i
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 
 from riotjobs.cli._app import app
@@ -20,4 +21,8 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
+    # riotjobs uses no pydantic plugins, and looking for them reads the metadata of every
+    # installed distribution: a few per cent of a read command's time. (typer does the same
+    # for its own adapters.) An operator may still set the variable.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app(prog_name="riotjobs")

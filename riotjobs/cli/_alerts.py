@@ -29,7 +29,7 @@ def test(
         "--format",
         help="slack, discord or generic (default: alert_format in jobs.yaml defaults).",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """Send a test message to RIOTJOBS_ALERT_WEBHOOK_URL and say where it went.
 
@@ -40,12 +40,12 @@ def test(
     """
     from riotjobs.cli import output
     from riotjobs.errors import UsageError
-    from riotjobs.ops import alerts
+    from riotjobs.ops import alerting
 
     if fmt is not None and fmt not in _FORMATS:
         raise UsageError(f"--format {fmt!r}: choose one of {', '.join(_FORMATS)}")
     chosen = cast("Format | None", fmt)
-    report = alerts.send_test(settings=_common.settings(), fmt=chosen)
+    report = alerting.send_test(settings=_common.settings(), fmt=chosen)
     if as_json:
         output.print_json(
             {
@@ -65,7 +65,7 @@ def test(
 
 @alerts_app.command("flush")
 def flush(
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """Deliver the undelivered messages of the outbox now (runs also do this on their own).
 
@@ -74,14 +74,11 @@ def flush(
     Example:  riotjobs alerts flush
     """
     from riotjobs.cli import output
-    from riotjobs.ops import alerts
+    from riotjobs.ops import alerting
 
     cfg = _common.settings()
-    engine, _url = _common.database(cfg)
-    try:
-        report = alerts.flush_outbox(engine=engine, settings=cfg)
-    finally:
-        engine.dispose()
+    with _common.engine(cfg) as (engine, _):
+        report = alerting.flush_outbox(engine=engine, settings=cfg)
     if as_json:
         output.print_json(
             {"delivered": report.delivered, "undelivered": report.undelivered,

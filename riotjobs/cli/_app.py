@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -12,7 +11,13 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from riotjobs.errors import ExitCode, RiotJobsError
+from riotjobs.errors import (
+    ExitCode,
+    RiotJobsError,
+    connection_lost,
+    first_line,
+    is_database_error,
+)
 
 
 class _Group(TyperGroup):
@@ -76,20 +81,20 @@ class _Group(TyperGroup):
 
             if isinstance(exc, click.ClickException):
                 raise
-            if _is_database_error(exc):
+            if is_database_error(exc):
                 # A server that answered (a statement timeout, say) is a database error: exit 1;
                 # one that did not, or went away, is unavailable: 69.
-                gone = _connection_lost(exc)
-                output.error(f"database {'unavailable' if gone else 'error'}: {_first_line(exc)}")
+                gone = connection_lost(exc)
+                output.error(f"database {'unavailable' if gone else 'error'}: {first_line(exc)}")
                 raise typer.Exit(ExitCode.UNAVAILABLE if gone else ExitCode.FAILED) from None
             if _is_sql_error(exc):
-                output.error(f"database error: {_first_line(exc)}")
+                output.error(f"database error: {first_line(exc)}")
                 raise typer.Exit(ExitCode.FAILED) from None
             if os.environ.get("RIOTJOBS_DEBUG"):
                 raise
             # Never a traceback in cron mail: one line, the traceback on request.
             output.error(
-                f"internal error: {type(exc).__name__}: {_first_line(exc)} "
+                f"internal error: {type(exc).__name__}: {first_line(exc)} "
                 "(set RIOTJOBS_DEBUG=1 for the traceback)"
             )
             raise typer.Exit(ExitCode.FAILED) from None
@@ -120,22 +125,6 @@ def _reflow_tree(command: Any) -> None:
         _reflow_tree(sub)
 
 
-def _is_database_error(exc: BaseException) -> bool:
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    pg = sys.modules.get("psycopg")
-    kinds: list[type[BaseException]] = []
-    if sa_exc is not None:
-        kinds.append(sa_exc.OperationalError)
-    if pg is not None:
-        kinds.append(pg.OperationalError)
-    return bool(kinds) and isinstance(exc, tuple(kinds))
-
-
-def _connection_lost(exc: BaseException) -> bool:
-    state = getattr(getattr(exc, "orig", None) or exc, "sqlstate", None)
-    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
-
-
 def _is_sql_error(exc: BaseException) -> bool:
     sa_exc = sys.modules.get("sqlalchemy.exc")
     pg = sys.modules.get("psycopg")
@@ -145,13 +134,6 @@ def _is_sql_error(exc: BaseException) -> bool:
     if pg is not None:
         kinds.append(pg.Error)
     return bool(kinds) and isinstance(exc, tuple(kinds))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    line = (text.splitlines() or [type(exc).__name__])[0][:300]
-    # Driver messages may quote a connection string: never its credentials.
-    return re.sub(r"://[^@/\s]*@", "://***@", re.sub(r"(?i)password=\S+", "password=***", line))
 
 
 app = typer.Typer(

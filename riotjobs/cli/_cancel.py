@@ -47,8 +47,7 @@ def cancel(
 
     cfg = _common.settings()
     jobs = _common.jobs(cfg)
-    engine, url = _common.database(cfg, application_name="riotjobs cancel")
-    try:
+    with _common.engine(cfg, application_name="riotjobs cancel") as (engine, url):
         results = cancel_runs(
             engine=engine,
             database_url=url,
@@ -59,8 +58,6 @@ def cancel(
             wait=not no_wait,
             on_result=lambda result: typer.echo(result.message),
         )
-    finally:
-        engine.dispose()
     if no_wait:
         return
     still = [r for r in results if not r.ended]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from riotjobs.cli import output
+from riotjobs.cli import _common, output
 from riotjobs.cli._app import app
 
 
@@ -19,7 +19,7 @@ def check(
         help="Check what cron would see even with no riotjobs entry in your crontab "
         "(e.g. for /etc/cron.d).",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON document for scripts."),
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """Validate everything a run needs; list every problem at once and exit 78 if any (69 when
     the only problem is an unreachable database).

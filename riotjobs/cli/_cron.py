@@ -10,7 +10,6 @@ import typer
 
 from riotjobs.cli import _common, output
 from riotjobs.cli._app import app
-from riotjobs.cli._status import JSON_HELP
 from riotjobs.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -34,16 +33,10 @@ TABFILE_HELP = "Edit this crontab file instead of a user's crontab (e.g. for /et
 
 def _enabled(cfg: Settings, jobs: JobsConfig) -> dict[str, bool]:
     """Effective enabled state per job: the database's override, else jobs.yaml."""
-    from sqlalchemy.orm import Session
+    from riotjobs.runs.jobstate import read_states
 
-    from riotjobs.runs.jobstate import load_states
-
-    engine, _ = _common.database(cfg)
-    try:
-        with Session(engine) as session:
-            states = load_states(session=session, jobs=jobs)
-    finally:
-        engine.dispose()
+    with _common.connection(cfg) as (conn, _):
+        states = read_states(conn=conn, jobs=jobs)
     return {
         job_id: bool(states[job_id].enabled) if job_id in states else job.spec.enabled
         for job_id, job in jobs.jobs.items()
@@ -205,7 +198,7 @@ def _render_status(report: CronStatus) -> None:
 def cron_status(
     user: str | None = typer.Option(None, "--user", "-u", help=USER_HELP),
     tabfile: Path | None = typer.Option(None, "--file", help=TABFILE_HELP),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = _common.JSON_OPTION,
     check: bool = typer.Option(
         False, "--check", help="Exit 1 when the crontab is not in sync with jobs.yaml."
     ),

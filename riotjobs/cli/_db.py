@@ -30,14 +30,10 @@ def upgrade(
     Example:  RIOTJOBS_DATABASE_URL=postgresql://app@db/riot riotjobs db upgrade
     """
     from riotjobs.db import migrate
-    from riotjobs.db.engine import open_database
 
     migrate.check_revision(revision)
-    engine, _ = open_database(**_common.settings().database(), check_schema=False)
-    try:
+    with _common.engine(check_schema=False) as (engine, _):
         before, after = migrate.upgrade(engine, revision)
-    finally:
-        engine.dispose()
     if before == after:
         typer.echo(f"schema already at {after}")
     else:
@@ -46,7 +42,7 @@ def upgrade(
 
 @db_app.command("current")
 def current(
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = _common.JSON_OPTION,
     check: bool = typer.Option(
         False, "--check", help="Exit 78 unless the schema is exactly what this riotjobs needs."
     ),
@@ -59,13 +55,9 @@ def current(
     Example:  riotjobs db current --check || riotjobs db upgrade
     """
     from riotjobs.db import migrate
-    from riotjobs.db.engine import open_database
 
-    engine, _ = open_database(**_common.settings().database(), check_schema=False)
-    try:
-        rev = migrate.current_revision(engine)
-    finally:
-        engine.dispose()
+    with _common.connection(check_schema=False) as (conn, _):
+        rev = migrate.revision_of(conn)
     state = migrate.describe(rev)
     if as_json:
         output.print_json(
@@ -79,7 +71,7 @@ def current(
 
 
 @db_app.command("url")
-def url(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def url(as_json: bool = _common.JSON_OPTION) -> None:
     """Print the database URL in use, with the password masked.
 
     Example:  riotjobs db url

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from riotjobs.cli import output
+from riotjobs.cli import _common, output
 from riotjobs.cli._app import jobs_app
-from riotjobs.cli._status import JSON_HELP, enabled_text, executions_table, note_text, opened
+from riotjobs.cli._status import enabled_text, executions_table, note_text, opened
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -94,7 +94,7 @@ def render_job(detail: JobDetail, now: datetime, console: Console) -> None:
 @jobs_app.callback(invoke_without_command=True)
 def jobs_list(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """List the jobs: schedule, enabled state (jobs.yaml or database), last run, next run.
 
@@ -105,8 +105,8 @@ def jobs_list(
     from riotjobs.ops.status import job_rows, utcnow
 
     now = utcnow()
-    with opened() as (engine, jobs, _):
-        rows = job_rows(engine=engine, jobs=jobs, now=now)
+    with opened() as (conn, jobs, _):
+        rows = job_rows(conn=conn, jobs=jobs, now=now)
     if as_json:
         output.print_json({"generated_at": now, "jobs": [r.to_json() for r in rows]})
     else:
@@ -116,7 +116,7 @@ def jobs_list(
 @jobs_app.command("show")
 def jobs_show(
     job: str = typer.Argument(..., metavar="JOB", help="Job id from jobs.yaml."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """One job: merged config (jobs.yaml and database overrides), 24 h figures, recent runs.
 
@@ -128,8 +128,8 @@ def jobs_show(
     from riotjobs.ops.status import utcnow
 
     now = utcnow()
-    with opened() as (engine, jobs, _):
-        detail = job_detail(engine=engine, jobs=jobs, job_id=job, now=now)
+    with opened() as (conn, jobs, _):
+        detail = job_detail(conn=conn, jobs=jobs, job_id=job, now=now)
     if as_json:
         output.print_json(detail.to_json())
     else:

@@ -24,17 +24,10 @@ if TYPE_CHECKING:
 @contextmanager
 def _session() -> Iterator[tuple[Session, JobsConfig]]:
     """A session that commits when the command succeeds."""
-    from sqlmodel import Session
-
     cfg = _common.settings()
     jobs = _common.jobs(cfg)
-    engine, _ = _common.database(cfg)
-    try:
-        with Session(engine) as session:
-            yield session, jobs
-            session.commit()
-    finally:
-        engine.dispose()
+    with _common.session(cfg, commit=True) as session:
+        yield session, jobs
 
 
 def _targets(jobs: JobsConfig, job_ids: list[str] | None, all_jobs: bool) -> list[str]:

@@ -33,11 +33,8 @@ def metrics(
 
     cfg = _common.settings()
     jobs = _common.jobs(cfg)
-    engine, _url = _common.database(cfg)
-    try:
-        text = prom.render(engine=engine, job_ids=list(jobs.jobs))
-    finally:
-        engine.dispose()
+    with _common.connection(cfg) as (conn, _):
+        text = prom.render(conn=conn, job_ids=list(jobs.jobs))
     if output_file is None:
         sys.stdout.write(text)
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -12,10 +11,6 @@ from riotjobs.cli._app import app
 from riotjobs.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from sqlmodel import Session
-
     from riotjobs.ops.players import PlayerDetail, PlayerRow
 
 players_app = typer.Typer(
@@ -25,20 +20,6 @@ players_app = typer.Typer(
 )
 app.add_typer(players_app, name="players")
 
-_JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    from sqlmodel import Session
-
-    engine, _ = _common.database(_common.settings())
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            yield session
-    finally:
-        engine.dispose()
-
 
 @players_app.command("track")
 def track(
@@ -46,7 +27,7 @@ def track(
     platform: str | None = typer.Option(
         None, "--platform", help="Platform (na1, euw1, kr, ...); default RIOTJOBS_PLATFORM."
     ),
-    as_json: bool = _JSON,
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """Track a player: `tracked_player_updater` keeps their ranked matches and rank current.
 
@@ -60,13 +41,10 @@ def track(
     from riotjobs.ops.players import track as track_player
 
     cfg = _common.settings()
-    engine, url = _common.database(cfg)
-    try:
+    with _common.engine(cfg) as (engine, url):
         result = track_player(
             settings=cfg, engine=engine, db_url=url, identifier=identifier, platform=platform
         )
-    finally:
-        engine.dispose()
     if as_json:
         output.print_json({"status": result.status, "player": result.player.as_dict()})
         return
@@ -78,7 +56,7 @@ def track(
 @players_app.command("untrack")
 def untrack(
     identifier: str = typer.Argument(..., metavar="NAME#TAG|PUUID", help="Riot ID or puuid."),
-    as_json: bool = _JSON,
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """Stop tracking a player. Their stored matches and analyses stay.
 
@@ -87,7 +65,7 @@ def untrack(
     from riotjobs.cli import output
     from riotjobs.ops.players import untrack_player
 
-    with _session() as session:
+    with _common.session() as session:
         row = untrack_player(session=session, identifier=identifier)
     if as_json:
         output.print_json({"status": "untracked", "player": row.as_dict()})
@@ -101,7 +79,7 @@ def list_(
     smurfs: bool = typer.Option(False, "--smurfs", help="Only players flagged as smurfs."),
     banned: bool = typer.Option(False, "--banned", help="Only players found banned."),
     limit: int = typer.Option(100, "--limit", max=100_000, min=1, help="At most this many rows."),
-    as_json: bool = _JSON,
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """List players: tracked ones first, then the most recently updated.
 
@@ -115,7 +93,7 @@ def list_(
     if len(chosen) > 1:
         raise UsageError("choose at most one of --tracked, --smurfs and --banned")
     which: Any = chosen[0] if chosen else "all"
-    with _session() as session:
+    with _common.session() as session:
         rows = list_players(session=session, which=which, limit=limit)
     if as_json:
         output.print_json({"count": len(rows), "players": [r.as_dict() for r in rows]})
@@ -126,7 +104,7 @@ def list_(
 @players_app.command("show")
 def show(
     identifier: str = typer.Argument(..., metavar="NAME#TAG|PUUID", help="Riot ID or puuid."),
-    as_json: bool = _JSON,
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """Show one player: matches stored, rank history and the latest analysis.
 
@@ -139,7 +117,7 @@ def show(
     from riotjobs.cli import output
     from riotjobs.ops.players import show_player
 
-    with _session() as session:
+    with _common.session() as session:
         detail = show_player(session=session, identifier=identifier)
     if as_json:
         output.print_json(detail.as_dict())

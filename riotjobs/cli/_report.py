@@ -76,7 +76,7 @@ def smurfs(
         help="List players at or above this confidence instead of the stored smurf flag.",
     ),
     limit: int = typer.Option(1000, "--limit", max=100_000, min=1, help="At most this many rows."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    as_json: bool = _common.JSON_OPTION,
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV for spreadsheets."),
 ) -> None:
     """List flagged players (latest analysis each): riot id, confidence, the three scores that
@@ -87,18 +87,10 @@ def smurfs(
     if as_json and as_csv:
         raise UsageError("choose one of --json and --csv")
     age = parse_age(since) if since is not None else None
-    from sqlmodel import Session
-
     from riotjobs.analysis import smurf_report
 
-    engine, _ = _common.database(_common.settings())
-    try:
-        with Session(engine) as session:
-            rows = smurf_report(
-                session=session, since=age, min_confidence=min_confidence, limit=limit
-            )
-    finally:
-        engine.dispose()
+    with _common.session() as session:
+        rows = smurf_report(session=session, since=age, min_confidence=min_confidence, limit=limit)
     if as_json:
         from riotjobs.cli import output
 

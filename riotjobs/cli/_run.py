@@ -114,7 +114,7 @@ def run(
     ),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Stream the run's log to stderr."),
 ) -> None:
-    from riotjobs.ops import alerts
+    from riotjobs.ops import alerting
     from riotjobs.runner import run_job
     from riotjobs.runner.logcapture import formatter
     from riotjobs.runner.start import process_started
@@ -134,7 +134,7 @@ def run(
         progress_factory=progress,
         on_forced_exit=_summary,
         log_handlers=handlers,
-        hooks=alerts.hooks(cfg),
+        hooks=alerting.hooks(cfg),
         started=process_started(),
     )
     if result.status in {"failed", "timeout", "cancelled"}:

@@ -19,27 +19,20 @@ from riotjobs.cli._app import app
 if TYPE_CHECKING:
     from datetime import datetime
 
+    import psycopg
     from rich.console import Console
-    from sqlalchemy.engine import Engine
 
     from riotjobs.config import JobsConfig
     from riotjobs.ops.status import Execution, JobRow, StatsReport, StatusReport
 
-JSON_HELP = "Print a JSON document on stdout instead of tables (see the README for fields)."
-
 
 @contextmanager
-def opened() -> Iterator[tuple[Engine, JobsConfig, str]]:
-    """Settings, jobs.yaml (exit 78 when invalid) and the database, disposed afterwards."""
-    from riotjobs.db.engine import masked
-
+def opened() -> Iterator[tuple[psycopg.Connection[Any], JobsConfig, str]]:
+    """Settings, jobs.yaml (exit 78 when invalid) and a plain connection, closed afterwards."""
     cfg = _common.settings()
     jobs = _common.jobs(cfg)
-    engine, url = _common.database(cfg)
-    try:
-        yield engine, jobs, masked(url)
-    finally:
-        engine.dispose()
+    with _common.connection(cfg) as (conn, url):
+        yield conn, jobs, url
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -197,9 +190,16 @@ def render_stats(report: StatsReport, console: Console) -> None:
 # --- commands ------------------------------------------------------------------------------------
 
 
+def _open_incidents(url: str, execution_ids: list[int]) -> None:
+    # Imported only when a run was found dead: the alerts layer is not light.
+    from riotjobs.ops.alerting import abandoned_hook
+
+    abandoned_hook(url)(execution_ids)
+
+
 @app.command("status")
 def status(
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = _common.JSON_OPTION,
     check: bool = typer.Option(
         False,
         "--check",
@@ -219,10 +219,17 @@ def status(
 
     Example:  riotjobs status --check || echo "riotjobs needs attention"
     """
+    from riotjobs.db.engine import masked
     from riotjobs.ops.status import build_status
 
-    with opened() as (engine, jobs, database):
-        report = build_status(engine=engine, jobs=jobs, database=database, recent=recent)
+    with opened() as (conn, jobs, url):
+        report = build_status(
+            conn=conn,
+            jobs=jobs,
+            database=masked(url),
+            recent=recent,
+            on_abandoned=lambda ids: _open_incidents(url, ids),
+        )
     if as_json:
         output.print_json(report.to_json())
     elif not check:
@@ -244,7 +251,7 @@ def history(
         None, "--status", "-s", help="Only runs with this status (success, failed, …)."
     ),
     since: str | None = typer.Option(None, "--since", help="Only runs started within, e.g. 24h."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """A job's runs, newest first.
 
@@ -255,9 +262,9 @@ def history(
 
     window = parse_since(since) if since else None
     now = utcnow()
-    with opened() as (engine, jobs, _):
+    with opened() as (conn, jobs, _):
         runs = load_history(
-            engine=engine, jobs=jobs, job_id=job, limit=limit, status=status, since=window, now=now
+            conn=conn, jobs=jobs, job_id=job, limit=limit, status=status, since=window, now=now
         )
     if as_json:
         output.print_json(
@@ -282,7 +289,7 @@ def show(
         max=2**63 - 1,
         help="Execution id (see `status` or `history`).",
     ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """Every field of one execution: counters, error and its captured log.
 
@@ -290,8 +297,8 @@ def show(
     """
     from riotjobs.ops.status import execution_detail
 
-    with opened() as (engine, _, _):
-        found = execution_detail(engine=engine, execution_id=execution_id)
+    with opened() as (conn, _, _):
+        found = execution_detail(conn=conn, execution_id=execution_id)
     if as_json:
         output.print_json(found.to_json(with_log=True))
     else:
@@ -301,7 +308,7 @@ def show(
 @app.command("stats")
 def stats(
     since: str = typer.Option("24h", "--since", help="Window, e.g. 30m, 24h, 7d."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
     """Per job: runs, successes, failures, average and max duration and API requests.
 
@@ -313,8 +320,8 @@ def stats(
     from riotjobs.ops.status import parse_since, run_stats
 
     window = parse_since(since)
-    with opened() as (engine, jobs, _):
-        report = run_stats(engine=engine, jobs=jobs, since=window)
+    with opened() as (conn, jobs, _):
+        report = run_stats(conn=conn, jobs=jobs, since=window)
     if as_json:
         output.print_json(report.to_json())
     else:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from riotjobs.errors import ConfigError
 
 if TYPE_CHECKING:
+    import psycopg
     from alembic.config import Config
     from sqlalchemy.engine import Connection, Engine
 
@@ -60,6 +61,15 @@ def check_revision(revision: str) -> None:
     if revision != "head" and revision not in known_revisions():
         known = ", ".join(known_revisions())
         raise ConfigError(f"unknown revision {revision[:40]!r}: choose head or one of {known}")
+
+
+def revision_of(conn: psycopg.Connection[Any]) -> str | None:
+    """``current_revision`` on a plain psycopg connection (no SQLAlchemy)."""
+    exists = conn.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()
+    if not (exists and exists[0]):
+        return None
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return None if row is None else str(row[0])
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:

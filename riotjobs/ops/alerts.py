@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
     from riotjobs.config import Job, Settings
     from riotjobs.db.models import JobExecution, JobIncident
-    from riotjobs.runner import FinishedRun, RunHooks
     from riotjobs.tasks.base import Event
 
 log = logging.getLogger("riotjobs.alerts")
@@ -337,68 +336,6 @@ def _queue(
     )
 
 
-@dataclass
-class TestReport:
-    delivered: bool
-    destination: str  # scheme://host only
-    format: Format
-    error: str | None = None
-
-
-def send_test(
-    *, settings: Settings, fmt: Format | None = None, budget_s: float = 10.0
-) -> TestReport:
-    """Send a test message straight to the webhook (not through the outbox: a test that failed
-    should not be retried later). Raises ``ConfigError`` when no webhook is configured."""
-    from riotjobs.errors import ConfigError
-    from riotjobs.ops.notify import document, mask_url, render, send
-
-    url = webhook_url(settings)
-    if url is None:
-        raise ConfigError("no webhook configured: set RIOTJOBS_ALERT_WEBHOOK_URL")
-    from riotjobs.config import load_jobs_for
-    from riotjobs.tasks.registry import REGISTRY
-
-    chosen: Format = (
-        fmt or policy_for(None, load_jobs_for(settings, registry=REGISTRY).defaults).format
-    )
-    body = render(chosen, document("test", None, None, settings=settings))
-    result = send(url, body, budget_s=budget_s, settings=settings)
-    return TestReport(result.delivered, mask_url(url), chosen, result.error)
-
-
-def flush_outbox(*, engine: Engine, settings: Settings, budget_s: float = 30.0) -> Any:
-    """Deliver the outbox now (``riotjobs alerts flush``). Raises ``ConfigError`` without a
-    webhook."""
-    from riotjobs.errors import ConfigError
-    from riotjobs.ops.notify import flush
-
-    if webhook_url(settings) is None:
-        raise ConfigError("no webhook configured: set RIOTJOBS_ALERT_WEBHOOK_URL")
-    return flush(engine=engine, settings=settings, budget_s=budget_s)
-
-
 def queue_for_abandoned(engine: Engine, execution_ids: list[int]) -> None:
-    """``reap_orphans``'s hook for read commands: open incidents, deliver later."""
+    """``reap_orphans``'s hook for commands that hold an engine: open incidents, deliver later."""
     after_reap(engine=engine, execution_ids=execution_ids)
-
-
-def hooks(settings: Settings) -> RunHooks:
-    """The runner's hooks: alerts once a run's row is final, incidents for runs found abandoned."""
-    from riotjobs.runner import RunHooks
-
-    def finished(run: FinishedRun) -> None:
-        run_finished(
-            settings=settings,
-            db_url=run.db_url,
-            job=run.job,
-            execution_id=run.execution_id,
-            events=run.events,
-            abandoned=run.abandoned,
-            budget_s=run.budget_s,
-        )
-
-    def abandoned(engine: Engine, execution_ids: list[int]) -> None:
-        after_reap(engine=engine, execution_ids=execution_ids, settings=settings)
-
-    return RunHooks(on_finished=finished, on_abandoned=abandoned)

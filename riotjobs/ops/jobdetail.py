@@ -15,7 +15,7 @@ from riotjobs.ops.status import Execution, JobRow, rows_at, utcnow
 from riotjobs.runs import queries as q
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    import psycopg
 
     from riotjobs.config import Job, JobsConfig
 
@@ -85,7 +85,7 @@ def _config(job: Job, overrides: dict[str, Any]) -> tuple[list[ConfigValue], str
 
 def job_detail(
     *,
-    engine: Engine,
+    conn: psycopg.Connection[Any],
     jobs: JobsConfig,
     job_id: str,
     recent: int = 10,
@@ -93,17 +93,13 @@ def job_detail(
 ) -> JobDetail:
     """The job's merged config (raises ``UnknownJobError`` for an unknown id), 24 h stats and
     its newest runs."""
-    from sqlalchemy.orm import Session
-
-    from riotjobs.runs.jobstate import load_states
+    from riotjobs.runs.jobstate import read_states
 
     job = jobs.get(job_id)
     now = now or utcnow()
-    with engine.connect() as conn:
-        (row,) = [r for r in rows_at(conn, jobs, now) if r.job == job_id]
-        with Session(bind=conn) as session:
-            state = load_states(session=session, jobs=jobs).get(job_id)
-        runs = q.history(conn, job_id=job_id, limit=recent)
+    (row,) = [r for r in rows_at(conn, jobs, now) if r.job == job_id]
+    state = read_states(conn=conn, jobs=[job]).get(job_id)
+    runs = q.history(conn, job_id=job_id, limit=recent)
     config, error = _config(job, dict(state.overrides or {}) if state is not None else {})
     return JobDetail(
         row=row,

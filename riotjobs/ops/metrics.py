@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    import psycopg
+
+    Connection = psycopg.Connection[Any]
 
 WINDOW = timedelta(hours=24)
 
@@ -63,13 +65,11 @@ def _number(value: float) -> str:
     return repr(float(value))
 
 
-def render(*, engine: Engine, job_ids: Sequence[str], now: datetime | None = None) -> str:
-    """The exposition text for the jobs of jobs.yaml plus any job that ran in the last 24 h."""
-    from riotjobs.db.models import utcnow
-
-    now = now or utcnow()
-    with engine.connect() as conn:
-        return "\n".join(_families(conn, job_ids, now)) + "\n"
+def render(*, conn: Connection, job_ids: Sequence[str], now: datetime | None = None) -> str:
+    """The exposition text for the jobs of jobs.yaml plus any job that ran in the last 24 h,
+    read through a plain psycopg connection like the other read commands."""
+    now = now or datetime.now(UTC)
+    return "\n".join(_families(conn, job_ids, now)) + "\n"
 
 
 def _families(conn: Connection, configured: Sequence[str], now: datetime) -> Iterable[str]:
@@ -124,20 +124,26 @@ def _families(conn: Connection, configured: Sequence[str], now: datetime) -> Ite
 
 
 def _pipeline(conn: Connection) -> list[_Family]:
-    from sqlalchemy import text
+    from psycopg.rows import dict_row
 
-    row = conn.execute(text(_PIPELINE_SQL)).one()
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(_PIPELINE_SQL).fetchone()
+    assert row is not None
     specs = (
-        ("riotjobs_players_tracked", "Players tracked by the operator.", row.tracked),
-        ("riotjobs_players_discovered", "Untracked players discovered in matches.", row.discovered),
-        ("riotjobs_players_analyzed", "Players with a smurf analysis.", row.analyzed),
-        ("riotjobs_players_flagged", "Players whose newest analysis flags a smurf.", row.smurfs),
-        ("riotjobs_players_banned", "Players found banned by the ban checker.", row.banned),
-        ("riotjobs_open_incidents", "Jobs with an open incident.", row.open_incidents),
+        ("riotjobs_players_tracked", "Players tracked by the operator.", row["tracked"]),
+        (
+            "riotjobs_players_discovered",
+            "Untracked players discovered in matches.",
+            row["discovered"],
+        ),
+        ("riotjobs_players_analyzed", "Players with a smurf analysis.", row["analyzed"]),
+        ("riotjobs_players_flagged", "Players whose newest analysis flags a smurf.", row["smurfs"]),
+        ("riotjobs_players_banned", "Players found banned by the ban checker.", row["banned"]),
+        ("riotjobs_open_incidents", "Jobs with an open incident.", row["open_incidents"]),
         (
             "riotjobs_notifications_pending",
             "Webhook messages waiting in the outbox.",
-            row.pending_notifications,
+            row["pending_notifications"],
         ),
     )
     families = []

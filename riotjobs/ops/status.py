@@ -2,7 +2,8 @@
 
 Every function is keyword-only and returns dataclasses whose ``to_json()`` is the documented,
 stable ``--json`` document; the CLI renders the same objects as tables. "Now" is a parameter so
-output is reproducible.
+output is reproducible. They read through one plain psycopg connection (``open_connection`` of
+``riotjobs.db``), so that a read command does not load SQLAlchemy.
 
 Overdue rule (documented in the README): an enabled job is *overdue* when its newest execution
 (of any status: a skipped run still proves cron fired) started before the second scheduled tick
@@ -15,6 +16,7 @@ answers that). Disabled jobs are never overdue.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,9 +27,11 @@ from riotjobs.runs import queries as q
 from riotjobs.runs.queries import Execution, WindowStats
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    import psycopg
 
     from riotjobs.config import JobsConfig
+
+    Connection = psycopg.Connection[Any]
 
 __all__ = [
     "OVERDUE_GRACE",
@@ -175,12 +179,9 @@ def problems_of(rows: list[JobRow]) -> list[Problem]:
 
 
 def _states(conn: Connection, jobs: JobsConfig) -> dict[str, Any]:
-    from sqlalchemy.orm import Session
+    from riotjobs.runs.jobstate import read_states
 
-    from riotjobs.runs.jobstate import load_states
-
-    with Session(bind=conn) as session:
-        return dict(load_states(session=session, jobs=jobs))
+    return dict(read_states(conn=conn, jobs=jobs))
 
 
 def _day(conn: Connection, now: datetime) -> dict[str, WindowStats]:
@@ -227,10 +228,9 @@ def rows_at(
     return rows
 
 
-def job_rows(*, engine: Engine, jobs: JobsConfig, now: datetime | None = None) -> list[JobRow]:
+def job_rows(*, conn: Connection, jobs: JobsConfig, now: datetime | None = None) -> list[JobRow]:
     """Every job of jobs.yaml with its effective enabled state, last run and next run."""
-    with engine.connect() as conn:
-        return rows_at(conn, jobs, now or utcnow())
+    return rows_at(conn, jobs, now or utcnow())
 
 
 @dataclass(frozen=True)
@@ -303,41 +303,44 @@ def _total(stats: dict[str, WindowStats]) -> WindowStats:
 
 def build_status(
     *,
-    engine: Engine,
+    conn: Connection,
     jobs: JobsConfig,
     database: str,
     now: datetime | None = None,
     recent: int = 20,
     reap: bool = True,
+    on_abandoned: Callable[[list[int]], None] | None = None,
 ) -> StatusReport:
-    """Reap orphaned runs first (so a dead process shows as abandoned), then gather it all."""
-    if reap:
-        from riotjobs.ops.alerts import queue_for_abandoned
-        from riotjobs.runs.orphans import reap_orphans
+    """Reap orphaned runs first (so a dead process shows as abandoned), then gather it all.
 
-        reaped = reap_orphans(engine, on_abandoned=queue_for_abandoned)
-    else:
-        reaped = 0
+    ``on_abandoned`` hears of the runs reaped (the CLI passes the alerts layer's hook).
+    """
+    reaped = 0
+    if reap:
+        from riotjobs.runs.orphans import reap as reap_orphans
+
+        abandoned = reap_orphans(conn)
+        if abandoned and on_abandoned is not None:
+            on_abandoned(abandoned)
+        reaped = len(abandoned)
     now = now or utcnow()
-    with engine.connect() as conn:
-        day = _day(conn, now)
-        rows = rows_at(conn, jobs, now, day)
-        totals = _total(day)
-        return StatusReport(
-            generated_at=now,
-            database=database,
-            reaped=reaped,
-            running=q.running_count(conn),
-            totals_24h=totals,
-            jobs=rows,
-            recent=q.recent(conn, limit=recent),
-            problems=problems_of(rows),
-        )
+    day = _day(conn, now)
+    rows = rows_at(conn, jobs, now, day)
+    return StatusReport(
+        generated_at=now,
+        database=database,
+        reaped=reaped,
+        running=q.running_count(conn),
+        totals_24h=_total(day),
+        jobs=rows,
+        recent=q.recent(conn, limit=recent),
+        problems=problems_of(rows),
+    )
 
 
 def history(
     *,
-    engine: Engine,
+    conn: Connection,
     jobs: JobsConfig,
     job_id: str,
     limit: int = 20,
@@ -351,15 +354,13 @@ def history(
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     start = None if since is None else (now or utcnow()) - since
-    with engine.connect() as conn:
-        if job_id not in jobs.jobs and not q.has_runs(conn, job_id=job_id):
-            jobs.get(job_id)  # raises UnknownJobError naming the known jobs
-        return q.history(conn, job_id=job_id, limit=limit, status=status, since=start)
+    if job_id not in jobs.jobs and not q.has_runs(conn, job_id=job_id):
+        jobs.get(job_id)  # raises UnknownJobError naming the known jobs
+    return q.history(conn, job_id=job_id, limit=limit, status=status, since=start)
 
 
-def execution_detail(*, engine: Engine, execution_id: int) -> Execution:
-    with engine.connect() as conn:
-        found = q.execution(conn, execution_id=execution_id)
+def execution_detail(*, conn: Connection, execution_id: int) -> Execution:
+    found = q.execution(conn, execution_id=execution_id)
     if found is None:
         raise UsageError(f"no execution with id {execution_id}")
     return found
@@ -380,13 +381,12 @@ class StatsReport:
 
 
 def run_stats(
-    *, engine: Engine, jobs: JobsConfig, since: timedelta = DAY, now: datetime | None = None
+    *, conn: Connection, jobs: JobsConfig, since: timedelta = DAY, now: datetime | None = None
 ) -> StatsReport:
     """Per-job run figures over a window: every job of jobs.yaml (zeros when idle) plus any
     job that ran in the window but is no longer defined."""
     now = now or utcnow()
-    with engine.connect() as conn:
-        stats = q.window_stats(conn, since=now - since, until=now + timedelta(seconds=1))
+    stats = q.window_stats(conn, since=now - since, until=now + timedelta(seconds=1))
     ids = sorted(set(jobs.jobs) | set(stats))
     return StatsReport(
         since=now - since,

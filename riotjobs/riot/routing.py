@@ -8,9 +8,11 @@ asia. summoner-v4, league-v4 and lol-status-v4 are served by the platform itself
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 PLATFORM_REGION: dict[str, str] = {
     "br1": "americas",
@@ -57,6 +59,12 @@ class Endpoint:
     def url_path(self, **params: str) -> str:
         return self.path.format(**{k: quote(v, safe="") for k, v in params.items()})
 
+    def match(self, path: str) -> dict[str, str] | None:
+        """The parameters of a request path this endpoint serves (unquoted, in path order), or
+        None: ``url_path`` read backwards, for the fake servers that answer the client."""
+        found = _pattern(self.path).match(path)
+        return None if found is None else {k: unquote(v) for k, v in found.groupdict().items()}
+
 
 ACCOUNT_BY_RIOT_ID = Endpoint(
     "account-v1.by-riot-id", "/riot/account/v1/accounts/by-riot-id/{gameName}/{tagLine}", "account"
@@ -83,6 +91,24 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     MATCH_BY_ID,
     PLATFORM_STATUS,
 )
+
+
+def endpoint_of(path: str) -> tuple[Endpoint, dict[str, str]] | None:
+    """The endpoint serving a request path (without host or query) and its parameters."""
+    for endpoint in ENDPOINTS:
+        params = endpoint.match(path)
+        if params is not None:
+            return endpoint, params
+    return None
+
+
+@cache
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, ..., literal
+    body = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
+    )
+    return re.compile(f"^{body}$")
 
 
 def check_platform(platform: str) -> str:

@@ -29,6 +29,7 @@ from riotjobs.errors import (
     ExitCode,
     RiotJobsError,
     UsageError,
+    connection_lost,
 )
 from riotjobs.runner.hooks import NO_HOOKS, FinishedRun, RunHooks, RunResult
 from riotjobs.runner.logcapture import LogTail, capture
@@ -36,7 +37,6 @@ from riotjobs.runner.outcome import (
     Failure,
     api_verdict,
     classify,
-    connection_lost,
     is_budget_exhausted,
     line,
     verdict,

@@ -1,4 +1,4 @@
-"""How a run ends: aggregate task outcomes and classify a task's exception (SPEC failure rules).
+"""How a run ends: aggregate task outcomes and classify a task's exception (README: Exit codes).
 
 - an item-level failure makes the run ``partial`` (exit 3);
 - ``RateLimitBudgetExhausted`` escaping a task ends that task as partial; the job goes on;
@@ -9,12 +9,18 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from riotjobs.errors import ExitCode, RiotJobsError
+from riotjobs.errors import (
+    ExitCode,
+    RiotJobsError,
+    connection_lost,
+    first_line,
+    is_database_error,
+)
+from riotjobs.riot.errors import RateLimitBudgetExhausted
 from riotjobs.runner.watchdog import Abort
 
 if TYPE_CHECKING:
@@ -40,34 +46,14 @@ def verdict(
 
 
 def line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return (text.splitlines() or [type(exc).__name__])[0][:500]
+    return first_line(exc, limit=500)
 
 
 def is_budget_exhausted(exc: BaseException) -> bool:
-    # By class name: the Riot client module must not be imported for runs that never use it.
-    return any(cls.__name__ == "RateLimitBudgetExhausted" for cls in type(exc).__mro__)
-
-
-def is_operational(exc: BaseException) -> bool:
-    for module, name in (("sqlalchemy.exc", "OperationalError"), ("psycopg", "OperationalError")):
-        kind = getattr(sys.modules.get(module), name, None)
-        if isinstance(kind, type) and isinstance(exc, kind):
-            return True
-    return False
+    return isinstance(exc, RateLimitBudgetExhausted)
 
 
 # SQLSTATEs of a server that is going away: the database is unavailable, not wrong.
-_GONE_STATES = ("57P01", "57P02", "57P03")
-
-
-def connection_lost(exc: BaseException) -> bool:
-    """An ``OperationalError`` that means no answer: the connection failed or was closed, or
-    the server is shutting down. A statement timeout (SQLSTATE 57014) is an answer."""
-    if not is_operational(exc):
-        return False
-    state = getattr(getattr(exc, "orig", None) or exc, "sqlstate", None)
-    return state is None or state.startswith("08") or state in _GONE_STATES
 
 
 def classify(exc: Exception) -> tuple[int, str]:
@@ -76,7 +62,7 @@ def classify(exc: Exception) -> tuple[int, str]:
         return int(exc.exit_code), line(exc)
     if connection_lost(exc):
         return int(ExitCode.UNAVAILABLE), f"database unavailable: {line(exc)}"
-    if is_operational(exc):
+    if is_database_error(exc):
         return int(ExitCode.FAILED), f"database error: {line(exc)}"
     return int(ExitCode.FAILED), f"{type(exc).__name__}: {line(exc)}"
 

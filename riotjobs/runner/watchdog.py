@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from riotjobs.errors import ExitCode
+from riotjobs.errors import ExitCode, first_line
 
 log = logging.getLogger("riotjobs.runner")
 
@@ -158,7 +158,7 @@ class Watchdog:
                 try:
                     self._ping()
                 except Exception as exc:
-                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "closed"
+                    reason = first_line(exc, limit=500, empty="closed")
                     error = f"lost the database connection: {reason}"
                     return self._fire(Abort("failed", int(ExitCode.UNAVAILABLE), error, True))
                 next_ping = now + self._ping_interval

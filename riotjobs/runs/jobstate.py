@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from riotjobs.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
+    import psycopg
     from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ INSERT INTO job_configurations (job_id, enabled, overrides, updated_at)
 VALUES (:job_id, :enabled, CAST(:overrides AS jsonb), now())
 ON CONFLICT (job_id) DO UPDATE SET {assign}, updated_at = now()
 """
+_STATES = "SELECT job_id, enabled, overrides FROM job_configurations"
 
 
 @dataclass(frozen=True)
@@ -63,14 +65,19 @@ def load_states(*, session: Session, jobs: JobsConfig | Iterable[Job]) -> dict[s
     """The state of every given job, keyed by job id."""
     from sqlalchemy import text
 
-    listed = _jobs(jobs)
-    stored = {
-        row[0]: (row[1], row[2])
-        for row in session.execute(
-            text("SELECT job_id, enabled, overrides FROM job_configurations")
-        )
-    }
-    return {job.id: resolve_state(job, *stored.get(job.id, (None, None))) for job in listed}
+    return _states(jobs, session.execute(text(_STATES)))
+
+
+def read_states(
+    *, conn: psycopg.Connection[Any], jobs: JobsConfig | Iterable[Job]
+) -> dict[str, JobState]:
+    """``load_states`` on a plain psycopg connection (the read commands load no SQLAlchemy)."""
+    return _states(jobs, conn.execute(_STATES))
+
+
+def _states(jobs: JobsConfig | Iterable[Job], rows: Iterable[Any]) -> dict[str, JobState]:
+    stored = {row[0]: (row[1], row[2]) for row in rows}
+    return {job.id: resolve_state(job, *stored.get(job.id, (None, None))) for job in _jobs(jobs)}
 
 
 def set_enabled(

@@ -16,6 +16,7 @@ from riotjobs.runs import executions
 from riotjobs.runs.lock import TRY_LOCK_SQL, UNLOCK_SQL, hostname
 
 if TYPE_CHECKING:
+    import psycopg
     from sqlalchemy.engine import Engine
 
 log = logging.getLogger("riotjobs.runner")
@@ -39,38 +40,51 @@ def reap_orphans(
     error text (default: this process's command line). ``on_abandoned`` hears of the rows marked
     (the alerts layer opens incidents for them); it must not raise.
     """
-    finder = found_by or f"`{_command()}` (pid {os.getpid()} on {hostname()})"
-    wanted = list(job_ids) if job_ids is not None else None
     raw = engine.raw_connection()
     try:
         conn: Any = raw.driver_connection
-        with conn.cursor() as cur:
-            candidates = executions.running_job_ids(cur, wanted)
-        conn.commit()
-        total = 0
-        abandoned: list[int] = []
-        for job_id in candidates:
-            with conn.cursor() as cur:
-                got = cur.execute(TRY_LOCK_SQL, (job_id,)).fetchone()
-                if not (got and got[0]):
-                    conn.commit()
-                    continue
-                try:
-                    reaped = executions.abandon_running(cur, job_id=job_id, found_by=finder)
-                    conn.commit()
-                except BaseException:
-                    conn.rollback()
-                    raise
-                finally:
-                    # A pooled connection must not keep the lock: that would block the job.
-                    cur.execute(UNLOCK_SQL, (job_id,))
-                    conn.commit()
-            for old in reaped:  # info: `status` reaps too, and must stay quiet on stderr
-                log.info("execution %d of %s was orphaned; marked abandoned", old, job_id)
-            total += len(reaped)
-            abandoned.extend(reaped)
-        if abandoned and on_abandoned is not None:
-            on_abandoned(engine, abandoned)
-        return total
+        abandoned = reap(conn, job_ids, found_by=found_by)
     finally:
         raw.close()
+    if abandoned and on_abandoned is not None:
+        on_abandoned(engine, abandoned)
+    return len(abandoned)
+
+
+def reap(
+    conn: psycopg.Connection[Any],
+    job_ids: Iterable[str] | None = None,
+    *,
+    found_by: str | None = None,
+) -> list[int]:
+    """``reap_orphans`` on a plain psycopg connection: the ids of the rows marked abandoned.
+
+    The connection may be in autocommit mode or not; each job is handled in a transaction of
+    its own, and the connection is left without a transaction or a lock.
+    """
+    finder = found_by or f"`{_command()}` (pid {os.getpid()} on {hostname()})"
+    wanted = list(job_ids) if job_ids is not None else None
+    with conn.cursor() as cur:
+        candidates = executions.running_job_ids(cur, wanted)
+    conn.commit()
+    abandoned: list[int] = []
+    for job_id in candidates:
+        with conn.cursor() as cur:
+            got = cur.execute(TRY_LOCK_SQL, (job_id,)).fetchone()
+            if not (got and got[0]):
+                conn.commit()
+                continue
+            try:
+                reaped = executions.abandon_running(cur, job_id=job_id, found_by=finder)
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+            finally:
+                # A pooled connection must not keep the lock: that would block the job.
+                cur.execute(UNLOCK_SQL, (job_id,))
+                conn.commit()
+        for old in reaped:  # info: `status` reaps too, and must stay quiet on stderr
+            log.info("execution %d of %s was orphaned; marked abandoned", old, job_id)
+        abandoned.extend(reaped)
+    return abandoned

@@ -5,6 +5,9 @@ of rows: the last run of each job is a LATERAL ``LIMIT 1`` per job on ``(job_id,
 window aggregates are a range scan of ``started_at``, running runs use the partial index on
 ``status = 'running'``, and the big ``log`` column is read only by ``show``. "Now" is always a
 parameter (never SQL ``now()``) so that output is reproducible.
+
+The queries run on a plain psycopg connection: the read commands that use them do not load
+SQLAlchemy, whose import alone would cost them more than every query here on a million rows.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from riotjobs.counters import COUNTER_NAMES
 from riotjobs.db.vocab import FAILURES, NO_OUTCOME
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    import psycopg
+
+    Connection = psycopg.Connection[Any]
 
 
 _BASE_COLUMNS = (
@@ -78,8 +83,7 @@ class Execution:
         return doc
 
 
-def _execution(row: Any, log: str | None = None) -> Execution:
-    m = row._mapping
+def _execution(m: dict[str, Any]) -> Execution:
     return Execution(
         id=m["id"],
         job=m["job_id"],
@@ -94,14 +98,15 @@ def _execution(row: Any, log: str | None = None) -> Execution:
         pid=m["pid"],
         timeout_s=m["timeout_s"],
         counters={name: int(m[name] or 0) for name in COUNTER_NAMES},
-        log=log,
+        log=m.get("log"),
     )
 
 
-def _run(conn: Connection, sql: str, **params: Any) -> Any:
-    from sqlalchemy import text
+def _run(conn: Connection, sql: str, **params: Any) -> list[dict[str, Any]]:
+    from psycopg.rows import dict_row
 
-    return conn.execute(text(sql), params)
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(sql, params).fetchall()
 
 
 def latest_per_job(
@@ -117,7 +122,7 @@ def latest_per_job(
         conn,
         f"""
         SELECT {_COLUMNS}
-        FROM unnest(CAST(:ids AS text[])) AS j(job_id)
+        FROM unnest(%(ids)s::text[]) AS j(job_id)
         CROSS JOIN LATERAL (
             SELECT * FROM job_executions e
             -- BETWEEN, not =, on purpose: with "=" the planner treats job_id as a constant and
@@ -132,13 +137,14 @@ def latest_per_job(
         """,
         ids=list(job_ids),
     )
-    return {row.job_id: _execution(row) for row in rows}
+    return {row["job_id"]: _execution(row) for row in rows}
 
 
 def recent(conn: Connection, *, limit: int) -> list[Execution]:
     rows = _run(
         conn,
-        f"SELECT {_COLUMNS} FROM job_executions e ORDER BY e.started_at DESC, e.id DESC LIMIT :n",
+        f"SELECT {_COLUMNS} FROM job_executions e"
+        " ORDER BY e.started_at DESC, e.id DESC LIMIT %(n)s",
         n=limit,
     )
     return [_execution(row) for row in rows]
@@ -152,15 +158,15 @@ def history(
     status: str | None = None,
     since: datetime | None = None,
 ) -> list[Execution]:
-    filters = ["e.job_id = :job"]
+    filters = ["e.job_id = %(job)s"]
     if status is not None:
-        filters.append("e.status = :status")
+        filters.append("e.status = %(status)s")
     if since is not None:
-        filters.append("e.started_at >= :since")
+        filters.append("e.started_at >= %(since)s")
     rows = _run(
         conn,
         f"SELECT {_COLUMNS} FROM job_executions e WHERE {' AND '.join(filters)} "
-        "ORDER BY e.started_at DESC, e.id DESC LIMIT :n",
+        "ORDER BY e.started_at DESC, e.id DESC LIMIT %(n)s",
         job=job_id,
         status=status,
         since=since,
@@ -170,21 +176,19 @@ def history(
 
 
 def has_runs(conn: Connection, *, job_id: str) -> bool:
-    return (
-        _run(conn, "SELECT 1 FROM job_executions WHERE job_id = :j LIMIT 1", j=job_id).first()
-        is not None
-    )
+    return bool(_run(conn, "SELECT 1 FROM job_executions WHERE job_id = %(j)s LIMIT 1", j=job_id))
 
 
 def execution(conn: Connection, *, execution_id: int) -> Execution | None:
-    row = _run(
-        conn, f"SELECT {_COLUMNS}, e.log FROM job_executions e WHERE e.id = :id", id=execution_id
-    ).first()
-    return None if row is None else _execution(row, log=row.log)
+    rows = _run(
+        conn, f"SELECT {_COLUMNS}, e.log FROM job_executions e WHERE e.id = %(id)s", id=execution_id
+    )
+    return _execution(rows[0]) if rows else None
 
 
 def running_count(conn: Connection) -> int:
-    return int(_run(conn, "SELECT count(*) FROM job_executions WHERE status = 'running'").scalar())
+    (row,) = _run(conn, "SELECT count(*) AS n FROM job_executions WHERE status = 'running'")
+    return int(row["n"])
 
 
 @dataclass(frozen=True)
@@ -250,7 +254,7 @@ def window_stats(conn: Connection, *, since: datetime, until: datetime) -> dict[
                count(duration_ms) AS n_ms,
                sum(api_requests_made) AS sum_api, max(api_requests_made) AS max_api
         FROM job_executions
-        WHERE started_at >= :since AND started_at < :until
+        WHERE started_at >= %(since)s AND started_at < %(until)s
         GROUP BY job_id, status
         """,
         since=since,
@@ -259,20 +263,20 @@ def window_stats(conn: Connection, *, since: datetime, until: datetime) -> dict[
     acc: dict[str, dict[str, Any]] = {}
     for row in rows:
         a = acc.setdefault(
-            row.job_id,
+            row["job_id"],
             {"by": {}, "sum_ms": 0, "n_ms": 0, "max_ms": None, "sum_api": 0, "n_api": 0,
              "max_api": None, "api": 0},
         )  # fmt: skip
-        a["by"][row.status] = int(row.n)
-        a["api"] += int(row.sum_api or 0)
-        if row.status in NO_OUTCOME:
+        a["by"][row["status"]] = int(row["n"])
+        a["api"] += int(row["sum_api"] or 0)
+        if row["status"] in NO_OUTCOME:
             continue
-        a["sum_ms"] += int(row.sum_ms or 0)
-        a["n_ms"] += int(row.n_ms)
-        a["max_ms"] = _max(a["max_ms"], row.max_ms)
-        a["sum_api"] += int(row.sum_api or 0)
-        a["n_api"] += int(row.n)
-        a["max_api"] = _max(a["max_api"], row.max_api)
+        a["sum_ms"] += int(row["sum_ms"] or 0)
+        a["n_ms"] += int(row["n_ms"])
+        a["max_ms"] = _max(a["max_ms"], row["max_ms"])
+        a["sum_api"] += int(row["sum_api"] or 0)
+        a["n_api"] += int(row["n"])
+        a["max_api"] = _max(a["max_api"], row["max_api"])
     result = {}
     for job_id, a in acc.items():
         by: dict[str, int] = dict(sorted(a["by"].items()))

@@ -1,4 +1,4 @@
-"""`analyze_players`: Phase 2 of the Player Analyzer (seed 001) — score due players for smurfing.
+"""`analyze_players`: phase 2 of `player_analyzer`: score due players for smurfing.
 
 Candidates are untracked, active players with at least ``min_matches`` queue-420 matches that
 are not analysed yet, or that gained ``reanalyze_after_matches`` matches since their latest

@@ -1,9 +1,9 @@
 """What a task receives (``TaskContext``) and returns (``TaskOutcome``).
 
-Failure rules (SPEC): an item-level API or parse error is logged and recorded with
-``outcome.item_failed`` so the run ends ``partial``; ``RateLimitBudgetExhausted`` escaping a task
-ends that task as partial and the job moves on; any other exception (a database error, an invalid
-key) fails the job.
+Failure rules (the README's "Failures" under "The pipeline"): an item-level API or parse error is
+logged and recorded with ``outcome.item_failed`` so the run ends ``partial``;
+``RateLimitBudgetExhausted`` escaping a task ends that task as partial and the job moves on; any
+other exception (a database error, an invalid key) fails the job.
 """
 
 from __future__ import annotations

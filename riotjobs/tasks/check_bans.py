@@ -1,4 +1,4 @@
-"""`check_bans`: Phase 3 of the Player Analyzer (seed 001) — re-check flagged accounts for bans.
+"""`check_bans`: phase 3 of `player_analyzer`: re-check flagged accounts for bans.
 
 Players whose latest analysis says ``is_smurf`` and whose ``last_ban_check`` is empty or older
 than ``ban_check_days`` are looked up through summoner-v4 by-puuid, at most

@@ -1,4 +1,4 @@
-"""`fetch_discovered_matches`: Phase 1 of the Player Analyzer (seed 001).
+"""`fetch_discovered_matches`: phase 1 of the `player_analyzer` job (README: The pipeline).
 
 Discovered players (untracked, active, not banned) with fewer than ``target_matches`` stored
 ranked-solo (queue 420) matches get up to ``players_per_run`` at a time, least recently updated

@@ -1,4 +1,4 @@
-"""`update_tracked_players`: the Tracked Player Updater of seed 001.
+"""`update_tracked_players`: the work of the `tracked_player_updater` job.
 
 For each tracked, active player (at most ``max_tracked_players``, least recently updated
 first): list the ranked-solo (queue 420) match ids since the player's sync point (count 100;

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from riotjobs.analysis import AnalysisOptions, analyze_players, latest_analysis, smurf_report
 from riotjobs.db.models import utcnow
 from tests.analysis.factories import League
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 
 
 def _seed(session: Any, engine: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 from tests.ops.test_status import JOBS_YAML, add_runs
 
 CANCELLED_ERROR = "cancelled by alice on ops-1 (pid 77) at 2026-01-10 11:58:00 UTC: rehearsal"

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from riotjobs.db import embedded
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 from tests.pgharness import PgServer
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from riotjobs.db.models import SCORE_NAMES
 from riotjobs.sandbox import SandboxConfig
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 from tests.pipeline.sandboxed import sandbox_env
 
 

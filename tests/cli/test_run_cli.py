@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 
 
 def test_run_help_documents_exit_codes_and_the_pgbouncer_caveat(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from riotjobs.config import load_jobs
 from riotjobs.tasks.registry import REGISTRY
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 from tests.ops.test_status import JOBS_YAML, MIX, NOW, add_runs
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
@@ -151,6 +151,45 @@ def test_dead_running_row_is_reaped_and_fails_the_check(env: dict[str, str], eng
     assert doc["summary"]["reaped"] == 1 and doc["summary"]["running"] == 0
     assert doc["jobs"][0]["last_run"]["status"] == "abandoned"
     assert "abandoned" in result.stderr
+    # The alerts hook opened an incident for the reaped run (on an engine of its own).
+    with engine.connect() as conn:
+        (incident,) = conn.exec_driver_sql("SELECT job_id FROM job_incidents").all()
+    assert incident.job_id == "alpha"
+
+
+# What a read command imports, as a process: SQLAlchemy and the models would cost it more time
+# than its queries take on a million runs (benchmarks/b4_status_scale.py times it).
+IMPORTS_PROBE = """
+import json, sys
+from riotjobs.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["status"], ["jobs"], ["history", "alpha"], ["show", "1"], ["stats"], ["metrics"]],
+    ids=lambda a: " ".join(a),
+)
+def test_read_commands_do_not_load_sqlalchemy(
+    env: dict[str, str], engine: Any, args: list[str]
+) -> None:
+    import subprocess
+    import sys
+
+    add_runs(engine, [{**run, "at": _now()} for run in MIX])
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORTS_PROBE, *args],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stderr.strip().splitlines()[-1]))
+    assert "psycopg" in loaded  # it did read the database
+    assert loaded.isdisjoint({"sqlalchemy", "sqlmodel", "alembic"}), sorted(loaded)
 
 
 def test_human_output_is_plain_when_piped(env: dict[str, str], engine: Any) -> None:
@@ -194,7 +233,7 @@ def test_hostile_jobs_yaml_exits_78(cli_env: dict[str, str], jobs_file: Any) -> 
         assert "schedule" in result.stderr
 
 
-def _render_all(engine: Any, jobs: Any, width: int) -> str:
+def _render_all(conn: Any, jobs: Any, width: int) -> str:
     from rich.console import Console
 
     from riotjobs.cli import _joblist as jl
@@ -205,19 +244,19 @@ def _render_all(engine: Any, jobs: Any, width: int) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, no_color=True, highlight=False)
     db = "postgresql+psycopg://operator:***@db.example:5432/riot"
-    report = build_status(engine=engine, jobs=jobs, database=db, now=NOW, reap=False)
-    detail = job_detail(engine=engine, jobs=jobs, job_id="alpha", now=NOW)
-    runs = history(engine=engine, jobs=jobs, job_id="alpha", limit=3)
+    report = build_status(conn=conn, jobs=jobs, database=db, now=NOW, reap=False)
+    detail = job_detail(conn=conn, jobs=jobs, job_id="alpha", now=NOW)
+    runs = history(conn=conn, jobs=jobs, job_id="alpha", limit=3)
     sections = {
         "riotjobs status": lambda: st.render_status(report, console),
         "riotjobs jobs": lambda: jl.render_jobs(report.jobs, NOW, console),
         "riotjobs jobs show alpha": lambda: jl.render_job(detail, NOW, console),
         "riotjobs history alpha --limit 3": lambda: console.print(st.executions_table(runs, NOW)),
         "riotjobs show 2": lambda: st.render_execution(
-            execution_detail(engine=engine, execution_id=2), console
+            execution_detail(conn=conn, execution_id=2), console
         ),
         "riotjobs stats": lambda: st.render_stats(
-            run_stats(engine=engine, jobs=jobs, now=NOW), console
+            run_stats(conn=conn, jobs=jobs, now=NOW), console
         ),
     }
     for title, draw in sections.items():
@@ -227,12 +266,12 @@ def _render_all(engine: Any, jobs: Any, width: int) -> str:
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
-def test_snapshot_of_human_tables(engine: Any, jobs_file: Any) -> None:
+def test_snapshot_of_human_tables(engine: Any, conn: Any, jobs_file: Any) -> None:
     jobs = load_jobs(Path(jobs_file(JOBS_YAML)), registry=REGISTRY)
     runs = [dict(run) for run in MIX]
     runs[1]["log"] = "2026-01-10T11:52:00Z INFO riotjobs.runner: run 2 of alpha started\nboom"
     add_runs(engine, runs)
-    text = _render_all(engine, jobs, width=110)
+    text = _render_all(conn, jobs, width=110)
     path = SNAPSHOTS / "status_tables.txt"
     if os.environ.get("RIOTJOBS_UPDATE_SNAPSHOTS"):
         path.parent.mkdir(exist_ok=True)

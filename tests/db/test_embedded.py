@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from riotjobs.db import embedded
-from tests.conftest import run_riotjobs, spawn_riotjobs
+from tests.helpers import run_riotjobs, spawn_riotjobs
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

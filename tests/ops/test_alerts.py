@@ -13,10 +13,10 @@ from sqlmodel import col, select
 
 from riotjobs.config import Job, Settings, load_jobs
 from riotjobs.db.models import JobIncident, Notification
-from riotjobs.ops import alerts
+from riotjobs.ops import alerting, alerts
 from riotjobs.tasks.base import Event
 from riotjobs.tasks.registry import REGISTRY
-from tests.ops.conftest import Receiver, Runs
+from tests.ops.helpers import Receiver, Runs
 
 JOBS = """
 defaults:
@@ -217,7 +217,7 @@ def test_reaped_orphans_open_incidents_unless_a_later_run_succeeded(
     assert incident.last_execution_id == orphan.id
     # Reaping only queues (`riotjobs status` reaps too); the next run or `alerts flush` sends.
     assert receiver.bodies == []
-    assert alerts.flush_outbox(engine=engine, settings=settings).delivered == 1
+    assert alerting.flush_outbox(engine=engine, settings=settings).delivered == 1
     assert receiver.events() == ["alert"]
     # Reporting the same execution twice does not count it twice.
     alerts.after_reap(engine=engine, settings=settings, execution_ids=[orphan.id])

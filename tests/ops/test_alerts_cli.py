@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import select
 
 from riotjobs.db.models import JobExecution, JobIncident, Notification
-from tests.conftest import run_riotjobs
-from tests.ops.conftest import Receiver
+from tests.helpers import run_riotjobs
+from tests.ops.helpers import Receiver
 
 pytestmark = pytest.mark.slow
 

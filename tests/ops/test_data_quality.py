@@ -20,8 +20,8 @@ from riotjobs.db.models import (
 )
 from riotjobs.tasks import data_quality
 from riotjobs.tasks.base import TaskContext, TaskOutcome
-from tests.conftest import run_riotjobs
-from tests.ops.conftest import Runs, add_analysis
+from tests.helpers import run_riotjobs
+from tests.ops.helpers import Runs, add_analysis
 
 JOBS = """
 jobs:

@@ -14,8 +14,8 @@ from sqlalchemy import text
 from riotjobs.db.models import JobIncident, Notification, Player, utcnow
 from riotjobs.db.vocab import Status
 from riotjobs.ops import metrics
-from tests.conftest import run_riotjobs
-from tests.ops.conftest import Runs, add_analysis
+from tests.helpers import run_riotjobs
+from tests.ops.helpers import Runs, add_analysis
 
 JOBS = """
 jobs:

@@ -117,10 +117,10 @@ def mixed(engine: Any) -> Any:
     return engine
 
 
-def test_status_figures(mixed: Any, jobs: Any) -> None:
+def test_status_figures(mixed: Any, jobs: Any, conn: Any) -> None:
     from riotjobs.ops.status import build_status
 
-    report = build_status(engine=mixed, jobs=jobs, database="db", now=NOW, reap=False)
+    report = build_status(conn=conn, jobs=jobs, database="db", now=NOW, reap=False)
     doc = report.to_json()
     summary = doc["summary"]
     assert summary["jobs"] == 4
@@ -152,7 +152,7 @@ def test_status_figures(mixed: Any, jobs: Any) -> None:
     assert [(p["job"], p["kind"]) for p in doc["problems"]] == [("beta", "overdue")]
 
 
-def test_overdue_boundary_is_two_ticks_plus_grace(engine: Any, jobs: Any) -> None:
+def test_overdue_boundary_is_two_ticks_plus_grace(engine: Any, jobs: Any, conn: Any) -> None:
     from riotjobs.ops.status import build_status
 
     add_runs(engine, [{"job": "beta", "status": "success", "ago": timedelta(hours=1)}])
@@ -161,8 +161,8 @@ def test_overdue_boundary_is_two_ticks_plus_grace(engine: Any, jobs: Any) -> Non
         "13:05": NOW + timedelta(hours=1, minutes=5),
         "13:06": NOW + timedelta(hours=1, minutes=6),
     }
-    early = build_status(engine=engine, jobs=jobs, database="db", now=at["13:05"], reap=False)
-    late = build_status(engine=engine, jobs=jobs, database="db", now=at["13:06"], reap=False)
+    early = build_status(conn=conn, jobs=jobs, database="db", now=at["13:05"], reap=False)
+    late = build_status(conn=conn, jobs=jobs, database="db", now=at["13:06"], reap=False)
     assert "beta" not in early.overdue
     assert late.overdue == ["beta"]
 
@@ -177,7 +177,9 @@ def test_overdue_boundary_is_two_ticks_plus_grace(engine: Any, jobs: Any) -> Non
         ("abandoned", "abandoned"),
     ],
 )
-def test_last_outcome_problems(engine: Any, jobs: Any, status: str, problem: str | None) -> None:
+def test_last_outcome_problems(
+    engine: Any, jobs: Any, status: str, problem: str | None, conn: Any
+) -> None:
     from riotjobs.ops.status import build_status
 
     add_runs(
@@ -188,7 +190,7 @@ def test_last_outcome_problems(engine: Any, jobs: Any, status: str, problem: str
             {"job": "alpha", "status": "skipped", "ago": timedelta(minutes=1)},
         ],
     )
-    report = build_status(engine=engine, jobs=jobs, database="db", now=NOW, reap=False)
+    report = build_status(conn=conn, jobs=jobs, database="db", now=NOW, reap=False)
     kinds = [(p.job, p.kind) for p in report.problems]
     assert kinds == ([] if problem is None else [("alpha", problem)])
     if problem:
@@ -196,28 +198,28 @@ def test_last_outcome_problems(engine: Any, jobs: Any, status: str, problem: str
         assert "\n" not in report.problems[0].message
 
 
-def test_disabled_and_never_run_jobs_are_not_problems(engine: Any, jobs: Any) -> None:
+def test_disabled_and_never_run_jobs_are_not_problems(engine: Any, jobs: Any, conn: Any) -> None:
     from riotjobs.ops.status import build_status
 
     add_runs(engine, [{"job": "gamma", "status": "failed", "ago": timedelta(days=3)}])
-    report = build_status(engine=engine, jobs=jobs, database="db", now=NOW, reap=False)
+    report = build_status(conn=conn, jobs=jobs, database="db", now=NOW, reap=False)
     assert report.problems == []
     assert report.never_run == ["alpha", "beta", "delta"]
 
 
-def test_database_override_changes_enabled_state(mixed: Any, jobs: Any) -> None:
+def test_database_override_changes_enabled_state(mixed: Any, jobs: Any, conn: Any) -> None:
     from riotjobs.ops.status import build_status
 
-    with mixed.begin() as conn:
+    with mixed.begin() as setup:
         from sqlalchemy import text
 
-        conn.execute(
+        setup.execute(
             text(
                 "INSERT INTO job_configurations (job_id, enabled) "
                 "VALUES ('beta', false), ('gamma', true)"
             )
         )
-    report = build_status(engine=mixed, jobs=jobs, database="db", now=NOW, reap=False)
+    report = build_status(conn=conn, jobs=jobs, database="db", now=NOW, reap=False)
     rows = {r.job: r for r in report.jobs}
     assert not rows["beta"].enabled and rows["beta"].enabled_overridden
     assert rows["gamma"].enabled and rows["gamma"].enabled_overridden
@@ -229,44 +231,44 @@ def test_database_override_changes_enabled_state(mixed: Any, jobs: Any) -> None:
     assert kinds == [("gamma", "overdue"), ("gamma", "failed")]
 
 
-def test_history_filters(mixed: Any, jobs: Any) -> None:
+def test_history_filters(mixed: Any, jobs: Any, conn: Any) -> None:
     from riotjobs.ops.status import history
 
-    all_runs = history(engine=mixed, jobs=jobs, job_id="alpha", now=NOW)
+    all_runs = history(conn=conn, jobs=jobs, job_id="alpha", now=NOW)
     assert [e.status for e in all_runs] == ["success", "timeout", "skipped", "failed", "success"]
-    assert [e.id for e in history(engine=mixed, jobs=jobs, job_id="alpha", limit=2)] == [5, 4]
-    failed = history(engine=mixed, jobs=jobs, job_id="alpha", status="failed")
+    assert [e.id for e in history(conn=conn, jobs=jobs, job_id="alpha", limit=2)] == [5, 4]
+    failed = history(conn=conn, jobs=jobs, job_id="alpha", status="failed")
     assert [e.error for e in failed] == ["boom\nsecond line"]
-    recent = history(engine=mixed, jobs=jobs, job_id="beta", since=timedelta(hours=24), now=NOW)
+    recent = history(conn=conn, jobs=jobs, job_id="beta", since=timedelta(hours=24), now=NOW)
     assert [e.status for e in recent] == ["success"]
     with pytest.raises(UsageError):
-        history(engine=mixed, jobs=jobs, job_id="alpha", status="bogus")
+        history(conn=conn, jobs=jobs, job_id="alpha", status="bogus")
     with pytest.raises(UnknownJobError):
-        history(engine=mixed, jobs=jobs, job_id="nope")
+        history(conn=conn, jobs=jobs, job_id="nope")
 
 
-def test_history_of_a_removed_job_is_still_readable(engine: Any, jobs: Any) -> None:
+def test_history_of_a_removed_job_is_still_readable(engine: Any, jobs: Any, conn: Any) -> None:
     from riotjobs.ops.status import history
 
     add_runs(engine, [{"job": "retired", "status": "success", "ago": timedelta(days=1)}])
-    assert len(history(engine=engine, jobs=jobs, job_id="retired")) == 1
+    assert len(history(conn=conn, jobs=jobs, job_id="retired")) == 1
 
 
-def test_execution_detail_has_log(mixed: Any) -> None:
+def test_execution_detail_has_log(mixed: Any, conn: Any) -> None:
     from riotjobs.ops.status import execution_detail
 
     add_runs(mixed, [{"job": "alpha", "status": "success", "ago": timedelta(0), "log": "a\nb"}])
-    found = execution_detail(engine=mixed, execution_id=9)
+    found = execution_detail(conn=conn, execution_id=9)
     doc = found.to_json(with_log=True)
     assert doc["log"] == "a\nb" and doc["timeout_s"] == 90 and doc["job"] == "alpha"
     with pytest.raises(UsageError):
-        execution_detail(engine=mixed, execution_id=12345)
+        execution_detail(conn=conn, execution_id=12345)
 
 
-def test_stats(mixed: Any, jobs: Any) -> None:
+def test_stats(mixed: Any, jobs: Any, conn: Any) -> None:
     from riotjobs.ops.status import run_stats
 
-    report = run_stats(engine=mixed, jobs=jobs, since=timedelta(hours=24), now=NOW)
+    report = run_stats(conn=conn, jobs=jobs, since=timedelta(hours=24), now=NOW)
     stats = {s.job: s.to_json() for s in report.jobs}
     assert list(stats) == ["alpha", "beta", "delta", "gamma"]
     alpha = stats["alpha"]
@@ -278,23 +280,23 @@ def test_stats(mixed: Any, jobs: Any) -> None:
     assert alpha["max_api_requests"] == 7
     assert alpha["by_status"] == {"failed": 1, "skipped": 1, "success": 2, "timeout": 1}
     assert stats["delta"]["runs"] == 0 and stats["delta"]["avg_duration_ms"] is None
-    week = run_stats(engine=mixed, jobs=jobs, since=timedelta(days=7), now=NOW)
+    week = run_stats(conn=conn, jobs=jobs, since=timedelta(days=7), now=NOW)
     assert {s.job: s.runs for s in week.jobs}["beta"] == 2
 
 
-def test_job_detail_marks_overrides(mixed: Any, jobs: Any) -> None:
+def test_job_detail_marks_overrides(mixed: Any, jobs: Any, conn: Any) -> None:
     from sqlalchemy import text
 
     from riotjobs.ops.jobdetail import job_detail
 
-    with mixed.begin() as conn:
-        conn.execute(
+    with mixed.begin() as setup:
+        setup.execute(
             text(
                 "INSERT INTO job_configurations (job_id, enabled, overrides) "
                 """VALUES ('alpha', NULL, '{"seconds": 2}')"""
             )
         )
-    doc = job_detail(engine=mixed, jobs=jobs, job_id="alpha", now=NOW).to_json()
+    doc = job_detail(conn=conn, jobs=jobs, job_id="alpha", now=NOW).to_json()
     assert doc["config"]["seconds"] == {
         "value": 2.0,
         "source": "database",
@@ -306,7 +308,7 @@ def test_job_detail_marks_overrides(mixed: Any, jobs: Any) -> None:
     assert doc["stats_24h"]["runs"] == 5
     assert [e["id"] for e in doc["recent"]] == [5, 4, 3, 2, 1]
     with pytest.raises(UnknownJobError):
-        job_detail(engine=mixed, jobs=jobs, job_id="nope")
+        job_detail(conn=conn, jobs=jobs, job_id="nope")
 
 
 @pytest.mark.parametrize(

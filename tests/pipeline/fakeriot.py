@@ -21,17 +21,19 @@ from sqlalchemy.engine import Engine
 
 from riotjobs.config import Settings
 from riotjobs.counters import Counters
+from riotjobs.riot import routing
 from riotjobs.riot.client import RiotClient
 from riotjobs.tasks.base import TaskContext
 from tests.pipeline.factories import match_doc
 
-_ROUTES = [
-    ("ids", re.compile(r"^/lol/match/v5/matches/by-puuid/([^/]+)/ids$")),
-    ("match", re.compile(r"^/lol/match/v5/matches/([^/]+)$")),
-    ("league", re.compile(r"^/lol/league/v4/entries/by-puuid/([^/]+)$")),
-    ("summoner", re.compile(r"^/lol/summoner/v4/summoners/by-puuid/([^/]+)$")),
-    ("account", re.compile(r"^/riot/account/v1/accounts/by-riot-id/([^/]+)/([^/]+)$")),
-]
+# The client's endpoints by the short names these tests count requests by.
+_KINDS = {
+    routing.MATCH_IDS_BY_PUUID.name: "ids",
+    routing.MATCH_BY_ID.name: "match",
+    routing.LEAGUE_ENTRIES_BY_PUUID.name: "league",
+    routing.SUMMONER_BY_PUUID.name: "summoner",
+    routing.ACCOUNT_BY_RIOT_ID.name: "account",
+}
 
 
 @dataclass
@@ -66,11 +68,9 @@ class FakeRiot:
     def handler(self, request: httpx.Request) -> httpx.Response:
         path = unquote(request.url.path)
         params = dict(request.url.params)
-        for kind, pattern in _ROUTES:  # noqa: B007 - `kind` is used after the loop
-            found = pattern.match(path)
-            if found:
-                break
-        else:
+        served = routing.endpoint_of(request.url.raw_path.decode().partition("?")[0])
+        kind = _KINDS.get(served[0].name) if served is not None else None
+        if served is None or kind is None:
             return httpx.Response(404, json={"status": {"status_code": 404}})
         with self._lock:
             self.requests.append((kind, path, params))
@@ -80,7 +80,7 @@ class FakeRiot:
         for rule, (status, body) in self.faults.items():
             if re.search(rule, path):
                 return httpx.Response(status, content=body.encode())
-        return self._answer(kind, found.groups(), params)
+        return self._answer(kind, tuple(served[1].values()), params)
 
     def _answer(self, kind: str, args: tuple[str, ...], params: dict[str, str]) -> httpx.Response:
         if kind == "ids":

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from riotjobs.sandbox import SandboxConfig
-from tests.conftest import run_riotjobs, spawn_riotjobs
+from tests.helpers import run_riotjobs, spawn_riotjobs
 from tests.pipeline.sandboxed import (
     assert_consistent,
     executions,

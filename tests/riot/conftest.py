@@ -1,5 +1,5 @@
-"""Helpers for the Riot client tests: settings for a key and base URL, client factories, and a
-look at the limiter's rows."""
+"""Fixtures for the Riot client tests: a client whose HTTP goes to a handler (helpers are in
+``helpers.py``)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 
-from riotjobs.config import Settings
 from riotjobs.riot.client import RiotClient
-from riotjobs.riot.headers import fingerprint
-from riotjobs.riot.limiter import Limiter, Scope
-
-KEY = "RGAPI-fake-test-key-0000"
-SUMMONER_JSON = {"puuid": "p1", "summonerLevel": 31, "profileIconId": 7, "revisionDate": 5}
-FP = fingerprint("RGAPI-limiter-test")  # the scopes of the limiter tests
-
-
-def settings_for(base_url: str = "https://{routing}.api.test", key: str = KEY) -> Settings:
-    return Settings(_env_file=None, RIOT_API_KEY=key, RIOTJOBS_RIOT_BASE_URL=base_url)
-
-
-Handler = Callable[[httpx.Request], httpx.Response]
+from tests.riot.helpers import Handler, settings_for
 
 
 @pytest.fixture
@@ -47,45 +33,3 @@ def mock_client(db_url: str) -> Iterator[Callable[..., RiotClient]]:
     yield make
     for client in made:
         client.close()
-
-
-def announced(
-    status: int = 200,
-    json: Any = None,
-    app: str = "20:1,100:120",
-    app_count: str = "1:1,1:120",
-    method: str = "2000:10",
-    method_count: str = "1:10",
-    **headers: str,
-) -> httpx.Response:
-    """A response with Riot's rate-limit headers."""
-    base = {
-        "X-App-Rate-Limit": app,
-        "X-App-Rate-Limit-Count": app_count,
-        "X-Method-Rate-Limit": method,
-        "X-Method-Rate-Limit-Count": method_count,
-    }
-    base.update({k.replace("_", "-"): v for k, v in headers.items()})
-    return httpx.Response(status, json=json if json is not None else {}, headers=base)
-
-
-def wait_of(limiter: Limiter, pair: tuple[Scope, ...]) -> float:
-    """The wait a new request would face now; 0 means it took a slot (left pending)."""
-    wait, taken = limiter._take(pair, 1)
-    return 0.0 if taken else wait
-
-
-def stored(db_url: str) -> dict[str, list[float]]:
-    """Each scope's logged completions."""
-    return _column(db_url, "done")
-
-
-def pending(db_url: str) -> dict[str, list[float]]:
-    """Each scope's requests in flight (their acquire times)."""
-    return _column(db_url, "pending")
-
-
-def _column(db_url: str, column: str) -> dict[str, list[float]]:
-    with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
-        rows = conn.execute(f"SELECT scope, {column} FROM rate_limit_scopes").fetchall()
-    return {scope: list(stamps) for scope, stamps in rows}

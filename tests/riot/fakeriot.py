@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import re
 import threading
 import time
 from collections import Counter
@@ -21,14 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-METHODS = (
-    ("account-v1.by-riot-id", re.compile(r"^/riot/account/v1/accounts/by-riot-id/[^/]+/[^/]+$")),
-    ("summoner-v4.by-puuid", re.compile(r"^/lol/summoner/v4/summoners/by-puuid/([^/]+)$")),
-    ("league-v4.entries-by-puuid", re.compile(r"^/lol/league/v4/entries/by-puuid/([^/]+)$")),
-    ("match-v5.ids-by-puuid", re.compile(r"^/lol/match/v5/matches/by-puuid/([^/]+)/ids$")),
-    ("match-v5.match", re.compile(r"^/lol/match/v5/matches/([^/]+)$")),
-    ("lol-status-v4.platform-data", re.compile(r"^/lol/status/v4/platform-data$")),
-)
+from riotjobs.riot.routing import endpoint_of
 
 
 @dataclass
@@ -134,7 +126,9 @@ class FakeRiot:
         path = raw_path.partition("?")[0]
         _, routing, rest = path.split("/", 2)
         rest = "/" + rest
-        method = next((name for name, rx in METHODS if rx.match(rest)), "unknown")
+        # Routed by the client's own endpoint table, so a path the client builds wrong is unknown.
+        served = endpoint_of(rest)
+        method = served[0].name if served is not None else "unknown"
         with self._lock:
             now = time.monotonic()
             hit = Hit(now, routing, method, 200)

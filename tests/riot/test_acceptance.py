@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from riotjobs.riot import InvalidKeyError, MatchDto, RiotClient, Summoner
-from tests.riot.conftest import KEY, settings_for
 from tests.riot.fakeriot import FakeRiot
+from tests.riot.helpers import KEY, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

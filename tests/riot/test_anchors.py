@@ -11,7 +11,7 @@ import pytest
 
 from riotjobs.riot.headers import Limits
 from riotjobs.riot.limiter import Announced, Limiter, Scope, Slot
-from tests.riot.conftest import FP, pending, stored, wait_of
+from tests.riot.helpers import FP, pending, stored, wait_of
 
 APP, METHOD = "10:1", "100:10"
 

@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 import httpx
 
 from riotjobs.riot import RiotClient
-from tests.riot.conftest import KEY, announced, settings_for
 from tests.riot.fakeriot import FakeRiot, FixedWindows
+from tests.riot.helpers import KEY, announced, settings_for
 
 LIMIT, WINDOW = 3, 1.0
 SLOW = 0.3

@@ -28,7 +28,7 @@ from riotjobs.riot import (
     ServerError,
 )
 from riotjobs.riot.headers import fingerprint
-from tests.riot.conftest import KEY, announced, settings_for
+from tests.riot.helpers import KEY, announced, settings_for
 
 SUMMONER = {"puuid": "p1", "summonerLevel": 31, "profileIconId": 7, "revisionDate": 5}
 MakeClient = Callable[..., RiotClient]

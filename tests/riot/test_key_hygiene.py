@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from riotjobs.riot import RiotAPIError, RiotClient
-from tests.riot.conftest import KEY, settings_for
 from tests.riot.fakeriot import FakeRiot
+from tests.riot.helpers import KEY, settings_for
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from riotjobs.riot.errors import RateLimitBudgetExhausted
 from riotjobs.riot.headers import RateHeaders, fingerprint, format_limits, parse_limits
 from riotjobs.riot.limiter import Announced, Limiter, Scope, Slot
 from riotjobs.riot.limiter._slots import excess
-from tests.riot.conftest import FP, pending, stored, wait_of
+from tests.riot.helpers import FP, pending, stored, wait_of
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 
 from riotjobs.riot import InvalidKeyError, RiotAPIError, RiotClient
 from riotjobs.riot.limiter import Limiter, Scope
-from tests.riot.conftest import SUMMONER_JSON, announced
+from tests.riot.helpers import SUMMONER_JSON, announced
 
 MakeClient = Callable[..., RiotClient]
 IN_FLIGHT = 0.1  # seconds: requests already on their way when the refusal left the server

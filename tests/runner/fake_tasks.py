@@ -1,4 +1,4 @@
-"""A task whose behaviour the runner tests choose with ``mode``: each failure rule of the SPEC."""
+"""A task whose behaviour the runner tests choose with ``mode``: each failure rule of a run."""
 
 from __future__ import annotations
 

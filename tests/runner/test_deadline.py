@@ -18,8 +18,8 @@ import psycopg
 import pytest
 
 from riotjobs.db.engine import to_libpq
-from tests.conftest import run_riotjobs, spawn_riotjobs
-from tests.runner.conftest import executions, running_row, wait_for
+from tests.helpers import run_riotjobs, spawn_riotjobs
+from tests.runner.helpers import executions, running_row, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ import pytest
 
 from riotjobs.db import migrate
 from riotjobs.db.engine import create_engine, to_sqlalchemy
-from tests.conftest import run_riotjobs, spawn_riotjobs
-from tests.runner.conftest import executions, running_row, wait_for
+from tests.helpers import run_riotjobs, spawn_riotjobs
+from tests.runner.helpers import executions, running_row, wait_for
 from tests.runner.throwaway import cluster
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import ROOT, run_riotjobs, spawn_riotjobs
-from tests.runner.conftest import executions, running_row, wait_for
+from tests.helpers import ROOT, run_riotjobs, spawn_riotjobs
+from tests.runner.helpers import executions, running_row, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""The runner in-process: the SPEC's failure rules, counters, job state and orphan reaping."""
+"""The runner in-process: the failure rules of a run, counters, job state and orphan reaping."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from riotjobs.runner import run_job
 from riotjobs.runs.orphans import reap_orphans
 from riotjobs.tasks import registry
 from riotjobs.tasks.registry import REGISTRY
-from tests.runner.conftest import executions
+from tests.runner.helpers import executions
 
 JOBS = """
 jobs:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import missing
+from tests.helpers import missing
 
 
 def _bin_dir() -> Path:

@@ -7,8 +7,8 @@ from typing import Any
 from typer.testing import CliRunner
 
 from riotjobs.cli import app
-from tests.conftest import run_riotjobs
-from tests.runner.conftest import executions
+from tests.helpers import run_riotjobs
+from tests.runner.helpers import executions
 
 runner = CliRunner()
 

@@ -7,16 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from riotjobs.sandbox import SandboxConfig, SandboxHandle, serve_in_thread
-
-# A fixed start makes every test see the same league whatever the wall clock says.
-START = 1_750_000_200.0
-
-
-def small_config(**overrides: object) -> SandboxConfig:
-    values: dict[str, object] = {"seed": 7, "players": 300, "start": START, "app_limit": "none"}
-    values.update(overrides)
-    return SandboxConfig(**values)  # type: ignore[arg-type]
+from riotjobs.sandbox import SandboxHandle, serve_in_thread
+from tests.sandbox.helpers import small_config
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import RIOTJOBS_BIN
+from tests.helpers import RIOTJOBS_BIN
 
 pytestmark = pytest.mark.slow
 

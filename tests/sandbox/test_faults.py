@@ -8,7 +8,7 @@ from collections import Counter
 import httpx
 
 from riotjobs.sandbox import serve_in_thread
-from tests.sandbox.conftest import small_config
+from tests.sandbox.helpers import small_config
 
 N = 1500
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from riotjobs.sandbox import SandboxHandle, serve_in_thread
-from tests.sandbox.conftest import small_config
+from tests.sandbox.helpers import small_config
 
 STATUS = "/na1/lol/status/v4/platform-data"
 

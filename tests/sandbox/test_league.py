@@ -7,7 +7,7 @@ import statistics
 from riotjobs.sandbox.config import EASY_MIX
 from riotjobs.sandbox.league import ARAM, ARENA, RANKED, League
 from riotjobs.sandbox.matches import match_payload
-from tests.sandbox.conftest import small_config
+from tests.sandbox.helpers import small_config
 
 
 def _fingerprint(league: League) -> list[tuple[str, bool, bool, tuple[str, ...]]]:

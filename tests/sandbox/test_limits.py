@@ -8,7 +8,7 @@ import httpx
 
 from riotjobs.sandbox import serve_in_thread
 from riotjobs.sandbox.limits import RateLimiter
-from tests.sandbox.conftest import small_config
+from tests.sandbox.helpers import small_config
 
 STATUS = "/lol/status/v4/platform-data"
 

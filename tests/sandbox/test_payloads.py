@@ -8,7 +8,7 @@ from typing import Any
 
 from riotjobs.sandbox.league import ARAM, ARENA, RANKED, League
 from riotjobs.sandbox.matches import match_payload
-from tests.sandbox.conftest import small_config
+from tests.sandbox.helpers import small_config
 
 
 def _newest_real(riot_examples: Path, queue: int) -> dict[str, Any]:

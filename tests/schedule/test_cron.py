@@ -13,7 +13,7 @@ import pytest
 from riotjobs.errors import ConfigError
 from riotjobs.schedule import cron
 from riotjobs.schedule import crontext as ct
-from tests.conftest import have, missing, run_riotjobs
+from tests.helpers import have, missing, run_riotjobs
 
 FOREIGN = """\
 # m h  dom mon dow   command

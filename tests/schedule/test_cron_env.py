@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 
 from riotjobs.schedule import cron, cronenv, crontz
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 
 JOBS = """
 jobs:

@@ -10,7 +10,7 @@ import yaml
 from riotjobs.config import load_jobs
 from riotjobs.schedule.k8s import ExportOptions, manifests, resource_name, starting_deadline
 from riotjobs.tasks.registry import REGISTRY
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 
 JOBS = """
 defaults:

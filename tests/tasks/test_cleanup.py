@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 
 JOBS = """
 jobs:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 
 from riotjobs.runs.lock import JobLock
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 
 JOBS = """
 jobs:
