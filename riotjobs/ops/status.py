@@ -287,18 +287,7 @@ def _total(stats: dict[str, WindowStats]) -> WindowStats:
     for s in stats.values():
         for status, n in s.by_status.items():
             by[status] = by.get(status, 0) + n
-    return WindowStats(
-        job="*",
-        runs=sum(by.values()),
-        successes=by.get("success", 0),
-        partial=by.get("partial", 0),
-        failures=sum(by.get(s, 0) for s in FAILURES),
-        skipped=by.get("skipped", 0),
-        running=by.get("running", 0),
-        cancelled=by.get("cancelled", 0),
-        by_status=dict(sorted(by.items())),
-        api_requests=sum(s.api_requests for s in stats.values()),
-    )
+    return WindowStats.of_counts("*", by, api_requests=sum(s.api_requests for s in stats.values()))
 
 
 def build_status(

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from riotjobs.counters import COUNTER_NAMES
-from riotjobs.db.vocab import FAILURES, NO_OUTCOME
+from riotjobs.db.vocab import FAILURES, NO_OUTCOME, Status
 
 if TYPE_CHECKING:
     import psycopg
@@ -215,6 +215,22 @@ class WindowStats:
     max_api_requests: int | None = None
     api_requests: int = 0
 
+    @classmethod
+    def of_counts(cls, job: str, by: dict[str, int], **rest: Any) -> WindowStats:
+        """Stats whose status counts come from ``by`` (runs per status word)."""
+        return cls(
+            job=job,
+            runs=sum(by.values()),
+            successes=by.get(Status.SUCCESS, 0),
+            partial=by.get(Status.PARTIAL, 0),
+            failures=sum(by.get(s, 0) for s in FAILURES),
+            skipped=by.get(Status.SKIPPED, 0),
+            running=by.get(Status.RUNNING, 0),
+            cancelled=by.get(Status.CANCELLED, 0),
+            by_status=dict(sorted(by.items())),
+            **rest,
+        )
+
     @property
     def success_rate(self) -> float | None:
         finished = self.runs - self.skipped - self.running - self.cancelled
@@ -279,17 +295,9 @@ def window_stats(conn: Connection, *, since: datetime, until: datetime) -> dict[
         a["max_api"] = _max(a["max_api"], row["max_api"])
     result = {}
     for job_id, a in acc.items():
-        by: dict[str, int] = dict(sorted(a["by"].items()))
-        result[job_id] = WindowStats(
-            job=job_id,
-            runs=sum(by.values()),
-            successes=by.get("success", 0),
-            partial=by.get("partial", 0),
-            failures=sum(by.get(s, 0) for s in FAILURES),
-            skipped=by.get("skipped", 0),
-            running=by.get("running", 0),
-            cancelled=by.get("cancelled", 0),
-            by_status=by,
+        result[job_id] = WindowStats.of_counts(
+            job_id,
+            a["by"],
             avg_duration_ms=a["sum_ms"] / a["n_ms"] if a["n_ms"] else None,
             max_duration_ms=a["max_ms"],
             avg_api_requests=a["sum_api"] / a["n_api"] if a["n_api"] else None,
