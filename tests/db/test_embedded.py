@@ -15,10 +15,14 @@ from tests.helpers import run_riotjobs, spawn_riotjobs
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    # cron's PATH: the sbin tools the wheel needs as root must be found without it.
+    # cron's PATH: the sbin tools the wheel needs as root must be found without it. An env file
+    # and a key exist, so that `check` has nothing else to report than the database.
+    env_file = tmp_path / "env"
+    env_file.touch(mode=0o600)
     return {
         "PATH": "/usr/bin:/bin",
-        "RIOTJOBS_ENV_FILE": str(tmp_path / "none"),
+        "RIOTJOBS_ENV_FILE": str(env_file),
+        "RIOT_API_KEY": "RGAPI-embedded-test",
         "XDG_DATA_HOME": str(tmp_path / "xdg"),
     }
 
