@@ -12,7 +12,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from riotjobs.cli import app
-from tests.conftest import run_riotjobs, spawn_riotjobs
+from tests.helpers import run_riotjobs, spawn_riotjobs
 from tests.pgharness import PgServer
 
 PUUID = "p-esc-0123456789abcdefghij"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from riotjobs.cli import app
-from tests.conftest import run_riotjobs
+from tests.helpers import run_riotjobs
 
 KEY = "RGAPI-hostile-4e1f9a"
 PASSWORD = "pw-hostile-9c2d"
