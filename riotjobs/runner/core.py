@@ -186,6 +186,9 @@ class _Run:
             except Exception as exc:
                 recorded = False
                 error += f"; the run's row could not be written ({line(exc)})"
+        if self.execution_id and recorded:
+            ctx = self.contexts[0] if self.contexts else None
+            self._alerts(ctx, budget_s=max(0.5, min(5.0, self.deadline + 4.0 - time.monotonic())))
         return self._result(abort.status, abort.exit_code, error, recorded=recorded)
 
     def _while(self, abort: Abort) -> str:
@@ -282,10 +285,10 @@ class _Run:
         except Exception as exc:
             raise self._unrecorded(exc, status) from None
         # What is left of timeout + 5 s: alerting must not stretch a late run past it.
-        self._alerts(ctx, budget_s=max(0.5, min(5.0, self.deadline + 2.5 - time.monotonic())))
+        self._alerts(ctx, budget_s=max(0.5, min(5.0, self.deadline + 4.0 - time.monotonic())))
         return self._result(status, code, error)
 
-    def _alerts(self, ctx: TaskContext, budget_s: float = 5.0) -> None:
+    def _alerts(self, ctx: TaskContext | None, budget_s: float = 5.0) -> None:
         """The ``on_finished`` hook for the finalized row (incidents, alerts, banned-player
         messages). Bounded to ``budget_s`` and never allowed to change the run's outcome."""
         if self.hooks.on_finished is None:
@@ -296,7 +299,7 @@ class _Run:
                     db_url=self.url,
                     job=self.job,
                     execution_id=self.execution_id,
-                    events=list(ctx.events),
+                    events=list(ctx.events) if ctx is not None else [],
                     abandoned=list(self.orphans),
                     budget_s=budget_s,
                 )

@@ -20,10 +20,10 @@ def test_run_help_documents_exit_codes_and_the_pgbouncer_caveat(tmp_path: Path) 
         ("75", "skipped"),
         ("78", "configuration error"),
         ("124", "timeout"),
-        ("130", "interrupted by SIGINT"),
+        ("130", "cancelled by `riotjobs cancel`"),
     ]:
         assert f"{code} {meaning}" in text, (code, meaning)
-    assert "143 interrupted by SIGTERM" in text
+    assert "interrupted by SIGINT" in text and "143 interrupted by SIGTERM" in text
     assert "PgBouncer" in text and "session pooling" in text
     assert "Example:" in text
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 BAD = """
 defaults: {alert_format: discord, alert_after_failures: 2}
 jobs:
-  flaky: {schedule: "*/5 * * * *", timeout: 1, tasks: [sleep], config: {seconds: 4}}
+  flaky: {schedule: "*/5 * * * *", timeout: 2, tasks: [sleep], config: {seconds: 6}}
 """
 GOOD = """
 defaults: {alert_format: discord, alert_after_failures: 2}
