@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from riotjobs.analysis.combine import SCORES
 from riotjobs.config import Settings
 from riotjobs.counters import Counters
-from riotjobs.db.models import SCORE_NAMES
 from riotjobs.tasks.analyze_players import Config, run
 from riotjobs.tasks.base import TaskContext
 from riotjobs.tasks.registry import TASKS, load_task
@@ -47,7 +47,7 @@ def test_config_defaults_match_the_seed() -> None:
         ({"kda": 1.0, "elo": 2.0}, "unknown score name(s) elo"),
         ({"kda": -1.0}, "non-negative"),
         (
-            dict.fromkeys(SCORE_NAMES, 0.0),
+            dict.fromkeys(SCORES, 0.0),
             "must not all be 0",
         ),
     ],
