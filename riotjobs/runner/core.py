@@ -33,6 +33,7 @@ from riotjobs.errors import (
 )
 from riotjobs.runner.hooks import NO_HOOKS, FinishedRun, RunHooks, RunResult
 from riotjobs.runner.logcapture import LogTail, capture
+from riotjobs.runner.logflush import LogFlusher
 from riotjobs.runner.outcome import (
     Failure,
     api_verdict,
@@ -44,6 +45,7 @@ from riotjobs.runner.outcome import (
 from riotjobs.runner.start import SKIPPED, open_lock, record_skip
 from riotjobs.runner.watchdog import Abort, RunAborted, Watchdog
 from riotjobs.runs import executions as rows
+from riotjobs.runs import livelog
 from riotjobs.runs.cancel import CHANNEL, CancelWatch
 from riotjobs.runs.lock import exec_application_name, hostname
 
@@ -109,6 +111,7 @@ class _Run:
         self.contexts: list[TaskContext] = []  # the context, once built (the watchdog uses it)
         self.left = False  # the main thread has ended the watched phase (leave_tasks)
         self.watch: list[CancelWatch] = []  # once the row exists: `riotjobs cancel` requests
+        self.flusher: LogFlusher | None = None  # once the row exists: the live log
         self.watchdog = Watchdog(
             deadline=self.deadline,
             timeout_s=job.timeout,
@@ -138,6 +141,8 @@ class _Run:
                     return self._stopped_early(abort)
             finally:
                 self.watchdog.stop()
+                if self.flusher is not None:
+                    self.flusher.stop()
                 if self.lock is not None:
                     self.lock.close()
 
@@ -253,6 +258,9 @@ class _Run:
             self.execution_id, self.job.id, self.trigger, self.job.timeout,
             os.getpid(), hostname(),
         )  # fmt: skip
+        self.flusher = LogFlusher(self.lock, self.tail, self.execution_id)
+        self.flusher.start()
+        self.flusher.kick()
         app_name = exec_application_name(self.execution_id)
         engine = create_engine(self.url, application_name=app_name)
         ctx = TaskContext(
@@ -330,6 +338,7 @@ class _Run:
             ctx.log = logging.getLogger(f"riotjobs.task.{name}")
             began = time.monotonic()
             log.info("task %s started", name)
+            self._kick()
             try:
                 outcome = module.run(ctx, task_config)
             except Exception as exc:
@@ -342,6 +351,7 @@ class _Run:
                 return partial, Failure(code, f"task {name}: {message}")
             took = time.monotonic() - began
             log.info("task %s finished: %s in %.1f s", name, outcome.status, took)
+            self._kick()
             for failed in outcome.failures:
                 log.warning("task %s: item failed: %s", name, failed)
             if outcome.status == "partial":
@@ -349,6 +359,11 @@ class _Run:
                 first = f": {outcome.failures[0]}" if outcome.failures else ""
                 partial = partial or f"task {name}: {count} item(s) failed{first}"
         return partial, None
+
+    def _kick(self) -> None:
+        """A task boundary: flush the live log now."""
+        if self.flusher is not None:
+            self.flusher.kick()
 
     def _riot_factory(self) -> Callable[[], RiotClient]:
         def build() -> RiotClient:
@@ -376,6 +391,7 @@ class _Run:
                 counters=self.counters.as_dict(),
                 log=self.tail.text(timeout=0.5),
             )
+            livelog.announce(cur, execution_id=self.execution_id)
 
     def _result(
         self, status: str, code: int, error: str | None, recorded: bool = True
