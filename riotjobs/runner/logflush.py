@@ -26,25 +26,24 @@ _WRITE_BUDGET_S = 2.0  # statement timeout of one write
 
 
 class LogFlusher:
-    """Flushes ``tail`` to the row of ``execution_id`` until ``stop``."""
+    """Flushes ``tail`` to a run's row from ``start`` (once the row exists) until ``stop``;
+    before ``start`` (and after ``stop``) ``kick`` and ``stop`` do nothing."""
 
-    def __init__(
-        self,
-        lock: JobLock,
-        tail: LogTail,
-        execution_id: int,
-        *,
-        interval: float = FLUSH_INTERVAL_S,
-    ) -> None:
-        self._lock, self._tail, self._id = lock, tail, execution_id
+    def __init__(self, tail: LogTail, *, interval: float = FLUSH_INTERVAL_S) -> None:
+        self._tail = tail
+        self._lock: JobLock | None = None
+        self._id = 0
         self._interval = interval
         self._written = -1  # the tail version last written
         self._wake = threading.Event()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="riotjobs-livelog", daemon=True)
 
-    def start(self) -> None:
+    def start(self, lock: JobLock, execution_id: int) -> None:
+        """Flush to the row ``execution_id`` on ``lock``'s connection, beginning now."""
+        self._lock, self._id = lock, execution_id
         self._thread.start()
+        self.kick()
 
     def kick(self) -> None:
         """Flush now (a task boundary); never blocks the caller."""
@@ -65,7 +64,7 @@ class LogFlusher:
 
     def _flush(self) -> None:
         version = self._tail.version
-        if version == self._written:
+        if version == self._written or self._lock is None:
             return
         # The guard is taken directly rather than through ``JobLock.cursor``: that would reset
         # ``lock.doing``, which names a statement the main thread just saw interrupted.
