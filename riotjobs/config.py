@@ -153,6 +153,10 @@ class Settings(BaseSettings):
                 _check_ping_url(name, value)
                 self._job_ping_urls[name] = SecretStr(value.strip())
 
+    def job_ping_settings(self) -> list[str]:
+        """The names of the ``RIOTJOBS_PING_URL_<JOB>`` settings given (values are secrets)."""
+        return sorted(self._job_ping_urls)
+
     def ping_url_for(self, job_id: str) -> str | None:
         """The job's ping URL: its own setting, else the default with the job id appended."""
         own = self._job_ping_urls.get(ping_setting(job_id))

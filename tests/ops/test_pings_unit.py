@@ -120,3 +120,21 @@ def test_the_end_hook_returns_within_the_timeout_when_the_server_is_slow() -> No
     began = time.monotonic()
     pinger.ended(_ended("success", 0))
     assert time.monotonic() - began < 3.0  # bounded by the timeout, not the server's 5 s
+
+
+def test_check_names_a_ping_setting_for_no_job(
+    env_file: Path, monkeypatch: pytest.MonkeyPatch, jobs_file: Any
+) -> None:
+    from riotjobs.ops.check import run_checks
+    from riotjobs.tasks.registry import REGISTRY
+
+    path = jobs_file('jobs:\n  nap:\n    schedule: "* * * * *"\n    tasks: [sleep]\n')
+    monkeypatch.setenv("RIOTJOBS_CONFIG", str(path))
+    monkeypatch.setenv("RIOT_API_KEY", "k")
+    env_file.write_text(
+        "RIOTJOBS_PING_URL_NAP=https://h/a-1\nRIOTJOBS_PING_URL_NPA=https://h/b-2\n"
+    )
+    report = run_checks(registry=REGISTRY, database=False)
+    assert report.problems == [
+        f"RIOTJOBS_PING_URL_NPA names no job of {path} (value not shown: a secret)"
+    ]
