@@ -130,8 +130,8 @@ class Pinger:
 
         where = mask_url(self.url)
         for attempt in range(1, self.attempts + 1):
-            if ping.kind == "start" and self._ending.is_set():
-                return  # the run is over: its end ping matters more
+            if attempt > 1 and ping.kind == "start" and self._ending.is_set():
+                return  # the run is over: its end ping matters more than a retried start
             try:
                 response = client.post(ping_url(self.url, ping.kind, self.rid), content=ping.body)
             except httpx.HTTPError as exc:  # never the message: it may carry the URL
