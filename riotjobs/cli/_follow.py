@@ -28,7 +28,8 @@ LOGS_HELP = """Print the log of JOB's current run (else its latest run).
 With --follow, stream the log of the job's current run as it is written; when none is running,
 wait for the next one. The command ends when the run ends, with its final status line, and
 exits with the run's exit code (1 for a run whose process died: abandoned). Ctrl-C stops
-following (exit 130) and does not touch the run.
+following (exit 130) and does not touch the run. --json prints the run as `show --json`
+does (null when the job has no runs).
 
 Example:  riotjobs logs tracked_player_updater --follow
 """
@@ -90,12 +91,16 @@ def logs(
     follow: bool = typer.Option(
         False, "--follow", "-f", help="Stream the current (or next) run's log until it ends."
     ),
+    as_json: bool = _common.JSON_OPTION,
 ) -> None:
+    from riotjobs.errors import UsageError
     from riotjobs.ops.follow import follow_job
     from riotjobs.runs import livelog
 
     cfg = _common.settings()
     job_id = _common.jobs(cfg).get(job).id
+    if follow and as_json:
+        raise UsageError("--follow and --json cannot be combined")
     if follow:
 
         def run(conn: psycopg.Connection[object], url: str) -> LiveRow:
@@ -116,6 +121,12 @@ def logs(
         row = livelog.latest(conn, job_id=job_id, running=True) or livelog.latest(
             conn, job_id=job_id, running=False
         )
+        if as_json:
+            from riotjobs.ops.status import execution_detail
+
+            found = execution_detail(conn=conn, execution_id=row.id) if row else None
+            output.print_json(found.to_json(with_log=True) if found else None)
+            return
     if row is None:
         output.error(f"job {job_id} has no runs yet")
         return

@@ -88,6 +88,7 @@ def follow_job(
     """``follow_run`` for the job's current run; when none runs, wait for the next one
     (``on_waiting`` is called once, before waiting)."""
     conn.execute(f"LISTEN {livelog.CHANNEL}")
+    _reap(conn, job_id, on_abandoned)  # a dead run is not the current run: wait for the next
     waited = False
     while True:
         row = livelog.latest(conn, job_id=job_id, running=True)

@@ -158,3 +158,21 @@ def test_ctrl_c_stops_following_and_leaves_the_run_alone(env: dict[str, str], en
     finally:
         run.send_signal(signal.SIGTERM)
         run.communicate(timeout=15)
+
+
+def test_logs_without_follow_prints_the_latest_run_once(env: dict[str, str], engine: Any) -> None:
+    import json
+
+    assert run_riotjobs("logs", "steps", env=env).stderr == "riotjobs: job steps has no runs yet\n"
+    assert run_riotjobs("run", "failing_steps", env=env).returncode == 1
+    shown = run_riotjobs("logs", "failing_steps", env=env)
+    [row] = executions(engine, "failing_steps")
+    assert shown.returncode == 0
+    assert shown.stdout.startswith(row["log"])
+    last = shown.stdout.splitlines()[-1]
+    assert last.startswith(f"riotjobs: execution {row['id']} of failing_steps ended: failed")
+    assert "(exit 1)" in last
+    document = json.loads(run_riotjobs("logs", "failing_steps", "--json", env=env).stdout)
+    assert (document["id"], document["log"]) == (row["id"], row["log"])
+    both = run_riotjobs("logs", "failing_steps", "--follow", "--json", env=env)
+    assert both.returncode == 2 and "cannot be combined" in both.stderr
