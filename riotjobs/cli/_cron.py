@@ -231,7 +231,7 @@ def export_k8s(
     secret: str = typer.Option(
         "riotjobs",
         "--secret",
-        help="Secret holding the keys RIOT_API_KEY and RIOTJOBS_DATABASE_URL.",
+        help="Secret holding RIOT_API_KEY and RIOTJOBS_DATABASE_URL (and any ping URLs).",
     ),
     yaml_only: bool = typer.Option(
         False, "--yaml-only", help="Use jobs.yaml's enabled flags; do not read the database."
