@@ -290,12 +290,29 @@ def show(
         help="Execution id (see `status` or `history`).",
     ),
     as_json: bool = _common.JSON_OPTION,
+    follow: bool = typer.Option(
+        False, "--follow", "-f", help="Stream the run's log until it ends; exit with its code."
+    ),
 ) -> None:
     """Every field of one execution: counters, error and its captured log.
+
+    With --follow, print the run's log and stream new lines as they are written until the run
+    ends, then its final status line; exits with the run's exit code (1 for an abandoned run),
+    so a script can wait on a run. Ctrl-C stops following (exit 130), not the run.
 
     Example:  riotjobs show 4711
     """
     from riotjobs.ops.status import execution_detail
+
+    if follow:
+        if as_json:
+            from riotjobs.errors import UsageError
+
+            raise UsageError("--follow and --json cannot be combined")
+        from riotjobs.cli._follow import follow_execution
+
+        follow_execution(execution_id)
+        return
 
     with opened() as (conn, _, _):
         found = execution_detail(conn=conn, execution_id=execution_id)

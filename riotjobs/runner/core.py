@@ -21,29 +21,31 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+import riotjobs.runner.hooks as run_hooks
 from riotjobs.counters import Counters
 from riotjobs.db.vocab import Trigger
 from riotjobs.errors import (
     ConfigError,
-    DatabaseUnavailableError,
     ExitCode,
     RiotJobsError,
     UsageError,
-    connection_lost,
 )
 from riotjobs.runner.hooks import NO_HOOKS, FinishedRun, RunHooks, RunResult
 from riotjobs.runner.logcapture import LogTail, capture
+from riotjobs.runner.logflush import LogFlusher
 from riotjobs.runner.outcome import (
     Failure,
     api_verdict,
     classify,
     is_budget_exhausted,
     line,
+    unrecorded,
     verdict,
 )
 from riotjobs.runner.start import SKIPPED, open_lock, record_skip
 from riotjobs.runner.watchdog import Abort, RunAborted, Watchdog
 from riotjobs.runs import executions as rows
+from riotjobs.runs import livelog
 from riotjobs.runs.cancel import CHANNEL, CancelWatch
 from riotjobs.runs.lock import exec_application_name, hostname
 
@@ -82,7 +84,13 @@ def run_job(
         raise UsageError(f"trigger must be one of {', '.join(Trigger)}")
     begin = time.monotonic() if started is None else started
     run = _Run(settings, job, trigger, begin, hooks, on_forced_exit)
-    return run.run(progress_factory, log_handlers)
+    try:
+        result = run.run(progress_factory, log_handlers)
+    except RiotJobsError as exc:  # the end ping hears of it too
+        run._ended(run._result("failed", int(exc.exit_code), line(exc), recorded=False))
+        raise
+    run._ended(result)
+    return result
 
 
 class _Run:
@@ -109,6 +117,7 @@ class _Run:
         self.contexts: list[TaskContext] = []  # the context, once built (the watchdog uses it)
         self.left = False  # the main thread has ended the watched phase (leave_tasks)
         self.watch: list[CancelWatch] = []  # once the row exists: `riotjobs cancel` requests
+        self.flusher = LogFlusher(self.tail)  # started once the row exists: the live log
         self.watchdog = Watchdog(
             deadline=self.deadline,
             timeout_s=job.timeout,
@@ -138,6 +147,7 @@ class _Run:
                     return self._stopped_early(abort)
             finally:
                 self.watchdog.stop()
+                self.flusher.stop()
                 if self.lock is not None:
                     self.lock.close()
 
@@ -226,8 +236,9 @@ class _Run:
             for ctx in self.contexts:
                 self._alerts(ctx, budget_s=2.0)  # the process is about to be ended: keep it short
         finally:
+            result = self._result(abort.status, abort.exit_code, error, recorded=recorded)
+            self._ended(result)
             if self.on_forced_exit is not None:
-                result = self._result(abort.status, abort.exit_code, error, recorded=recorded)
                 self.on_forced_exit(result)
 
     def _execute(
@@ -253,6 +264,8 @@ class _Run:
             self.execution_id, self.job.id, self.trigger, self.job.timeout,
             os.getpid(), hostname(),
         )  # fmt: skip
+        self.flusher.start(self.lock, self.execution_id)
+        run_hooks.started(self.hooks, run_hooks.StartedRun(self.job, self.execution_id))
         app_name = exec_application_name(self.execution_id)
         engine = create_engine(self.url, application_name=app_name)
         ctx = TaskContext(
@@ -330,6 +343,7 @@ class _Run:
             ctx.log = logging.getLogger(f"riotjobs.task.{name}")
             began = time.monotonic()
             log.info("task %s started", name)
+            self.flusher.kick()  # a task boundary: the live log now
             try:
                 outcome = module.run(ctx, task_config)
             except Exception as exc:
@@ -342,6 +356,7 @@ class _Run:
                 return partial, Failure(code, f"task {name}: {message}")
             took = time.monotonic() - began
             log.info("task %s finished: %s in %.1f s", name, outcome.status, took)
+            self.flusher.kick()  # a task boundary: the live log now
             for failed in outcome.failures:
                 log.warning("task %s: item failed: %s", name, failed)
             if outcome.status == "partial":
@@ -376,6 +391,11 @@ class _Run:
                 counters=self.counters.as_dict(),
                 log=self.tail.text(timeout=0.5),
             )
+            livelog.announce(cur, execution_id=self.execution_id)
+
+    def _ended(self, result: RunResult) -> None:
+        tail = self.tail.text(timeout=0.5)
+        run_hooks.ended(self.hooks, run_hooks.EndedRun(self.job, result, tail))
 
     def _result(
         self, status: str, code: int, error: str | None, recorded: bool = True
@@ -383,15 +403,7 @@ class _Run:
         return RunResult(self.job.id, self.execution_id or None, status, code, error, recorded)
 
     def _unrecorded(self, exc: BaseException, status: str) -> RiotJobsError:
-        """Why the run's row could not be finalized: the database went away (exit 69), or it
-        answered with an error, e.g. a statement timeout behind another session's lock (1)."""
-        where = f"job {self.job.id} (execution {self.execution_id}, {status})"
-        then = "the next riotjobs command marks the run abandoned"
-        if isinstance(exc, TimeoutError) or connection_lost(exc):
-            return DatabaseUnavailableError(
-                f"lost the database connection during {where}: {line(exc)}; {then}"
-            )
-        return RiotJobsError(f"database error recording {where}: {line(exc)}; {then}")
+        return unrecorded(exc, f"job {self.job.id} (execution {self.execution_id}, {status})")
 
 
 __all__ = ["NO_HOOKS", "FinishedRun", "RunHooks", "RunResult", "run_job"]
