@@ -208,7 +208,7 @@ def render_stats(report: StatsReport, console: Console) -> None:
     )
     t = output.table(
         "Job", "Runs>", "Success>", "Partial>", "Failed>", "Skipped>", "Cancel>", "Avg dur>",
-        "p50>?", "p95>?", "Max dur>", "Avg API>", "Max API>", "429s>?",
+        "p50>?", "p95>?", "Max dur>", "Avg API>", "Max API>", "429 rate>?",
     )  # fmt: skip
     for s in report.jobs:
         t.add_row(
@@ -227,7 +227,7 @@ def render_stats(report: StatsReport, console: Console) -> None:
             "-" if s.max_api_requests is None else str(s.max_api_requests),
             _percent(s.rate_limited_rate),
         )
-    console.print(t)
+    console.print(output.fit(t, console))
 
 
 # --- commands ------------------------------------------------------------------------------------

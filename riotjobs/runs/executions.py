@@ -62,12 +62,12 @@ WITH me AS (
           AND p.duration_ms IS NOT NULL
         ORDER BY p.started_at DESC LIMIT {BASELINE_RUNS}) recent
 ), done AS (
-  UPDATE job_executions e SET status = %(status)s, exit_code = %(exit_code)s,
+  UPDATE job_executions e SET status = %(status)s::text, exit_code = %(exit_code)s,
     error = %(error)s, log = %(log)s, finished_at = me.now,
     duration_ms = (extract(epoch FROM (me.now - e.started_at)) * 1000)::bigint,
-    baseline_ms = CASE WHEN %(status)s = 'success' THEN round(base.ms)::bigint END,
-    slow = CASE WHEN %(status)s = 'success' AND base.ms IS NOT NULL
-                THEN extract(epoch FROM (me.now - e.started_at)) * 1000 > %(factor)s * base.ms
+    baseline_ms = CASE WHEN %(status)s::text = 'success' THEN round(base.ms)::bigint END,
+    slow = CASE WHEN %(status)s::text = 'success' AND base.ms IS NOT NULL
+                THEN extract(epoch FROM (me.now - e.started_at)) * 1000 > %(factor)s::float8 * base.ms
            END,
     {{sets}}
   FROM me, base WHERE e.id = me.id
