@@ -67,8 +67,7 @@ WITH me AS (
     duration_ms = (extract(epoch FROM (me.now - e.started_at)) * 1000)::bigint,
     baseline_ms = CASE WHEN %(status)s::text = 'success' THEN round(base.ms)::bigint END,
     slow = CASE WHEN %(status)s::text = 'success' AND base.ms IS NOT NULL
-                THEN extract(epoch FROM (me.now - e.started_at)) * 1000 > %(factor)s::float8 * base.ms
-           END,
+      THEN extract(epoch FROM (me.now - e.started_at)) * 1000 > %(factor)s::float8 * base.ms END,
     {{sets}}
   FROM me, base WHERE e.id = me.id
   RETURNING e.id, e.job_id
