@@ -288,6 +288,51 @@ class JobExecution(SQLModel, table=True):
     players_analyzed: int = _count()
     smurfs_detected: int = _count()
     ban_checks: int = _count()
+    # Written at finish (runs.executions.finalize): the median of the job's previous 20
+    # successful runs' durations (once there are 5), and whether this successful run took more
+    # than its job's slow_factor times that. NULL: not judged.
+    slow: bool | None = None
+    baseline_ms: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class JobExecutionApiUsage(SQLModel, table=True):
+    """A run's Riot requests to one endpoint on one routing value, and the 429s among them by
+    ``X-Rate-Limit-Type`` (``untyped``: none or unknown). Deleted with its execution."""
+
+    __tablename__ = "job_execution_api_usage"
+
+    execution_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("job_executions.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    endpoint: str = Field(primary_key=True, max_length=64)  # riot.routing.Endpoint.name
+    routing: str = Field(primary_key=True, max_length=16)
+    requests: int = _count()
+    rate_limited_application: int = _count()
+    rate_limited_method: int = _count()
+    rate_limited_service: int = _count()
+    rate_limited_untyped: int = _count()
+
+
+def _big_count() -> Any:
+    return Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": text("0")})
+
+
+class ApiUsageTotal(SQLModel, table=True):
+    """``job_execution_api_usage`` added up per job and endpoint at every run's finish, never
+    pruned: the monotonic counters of `riotjobs metrics`, read without scanning the runs."""
+
+    __tablename__ = "api_usage_totals"
+
+    job_id: str = Field(primary_key=True, max_length=63)
+    endpoint: str = Field(primary_key=True, max_length=64)
+    requests: int = _big_count()
+    rate_limited_application: int = _big_count()
+    rate_limited_method: int = _big_count()
+    rate_limited_service: int = _big_count()
+    rate_limited_untyped: int = _big_count()
+    updated_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
 
 
 class JobCancelRequest(SQLModel, table=True):
@@ -368,13 +413,15 @@ class RateLimitKey(SQLModel, table=True):
 
 
 class JobIncident(SQLModel, table=True):
-    """A run of bad executions of one job; at most one is open per job."""
+    """A run of bad executions of one job: failed ones (``kind`` failure) or slow successful
+    ones (``slow``); at most one of each kind is open per job."""
 
     __tablename__ = "job_incidents"
     __table_args__ = (
         Index(
             "uq_job_incidents_open",
             "job_id",
+            "kind",
             unique=True,
             postgresql_where=text("closed_at IS NULL"),
         ),
@@ -382,6 +429,9 @@ class JobIncident(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     job_id: str = Field(max_length=63)
+    kind: str = Field(
+        default="failure", max_length=16, sa_column_kwargs={"server_default": text("'failure'")}
+    )
     opened_at: datetime = _tz(nullable=False, default_factory=utcnow, now=True)
     closed_at: datetime | None = _tz()
     consecutive_failures: int = Field(default=1, sa_column=Column(Integer, nullable=False))
@@ -400,7 +450,7 @@ class Notification(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
-    kind: str = Field(max_length=16)  # alert, recovery, banned, test
+    kind: str = Field(max_length=16)  # alert, recovery, slow, banned, test
     job_id: str | None = Field(default=None, max_length=63)
     execution_id: int | None = Field(default=None, sa_type=BigInteger)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)

@@ -390,6 +390,8 @@ class _Run:
                 error=error,
                 counters=self.counters.as_dict(),
                 log=self.tail.text(timeout=0.5),
+                slow_factor=self.job.slow_factor,
+                usage=self.counters.usage.rows(),
             )
             livelog.announce(cur, execution_id=self.execution_id)
 
