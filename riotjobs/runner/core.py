@@ -1,15 +1,13 @@
 """Run one job to completion and record it: the lifecycle behind ``riotjobs run``.
 
 1. Open the database; a disabled job (jobs.yaml or ``riotjobs jobs disable``) returns at once.
-2. Take the job's advisory lock on a dedicated connection (``runs.lock``); if another run holds it,
-   record a ``skipped`` row naming the holder. Holding the lock proves that any ``running`` row of
-   the job is an orphan, so those become ``abandoned`` first.
-3. Insert the ``running`` row, then run the tasks in order in the main thread, guarded by the
-   watchdog (``watchdog``: deadline, SIGTERM/SIGINT, `riotjobs cancel`, lost database).
-4. Aggregate the task outcomes, write status, exit code, counters and log tail, release the lock.
+2. Take the job's advisory lock (``runs.lock``); if another run holds it, record a ``skipped``
+   row naming the holder. Holding it proves any ``running`` row of the job is an orphan.
+3. Insert the ``running`` row and run the tasks in the main thread under the ``watchdog``.
+4. Write status, exit code, counters and log tail, release the lock.
 
-The runner knows nothing about terminals or alerts: the CLI passes a progress factory, log
-handlers and ``RunHooks`` (the alerts layer's ``on_finished`` and ``on_abandoned``).
+Terminals, alerts and pings are the CLI's: it passes a progress factory, log handlers and
+``RunHooks``.
 """
 
 from __future__ import annotations
@@ -24,12 +22,7 @@ from typing import TYPE_CHECKING
 import riotjobs.runner.hooks as run_hooks
 from riotjobs.counters import Counters
 from riotjobs.db.vocab import Trigger
-from riotjobs.errors import (
-    ConfigError,
-    ExitCode,
-    RiotJobsError,
-    UsageError,
-)
+from riotjobs.errors import ConfigError, ExitCode, RiotJobsError, UsageError
 from riotjobs.runner.hooks import NO_HOOKS, FinishedRun, RunHooks, RunResult
 from riotjobs.runner.logcapture import LogTail, capture
 from riotjobs.runner.logflush import LogFlusher
@@ -187,19 +180,27 @@ class _Run:
     def _stopped_early(self, abort: Abort) -> RunResult:
         """The deadline or a signal came before the tasks ran: most likely a statement of the
         bookkeeping waited for another session's lock. Record the row if there is one."""
-        error = self._while(abort)
-        log.warning("stopping the run: %s", error)
-        recorded = True
-        if self.execution_id:
-            try:
-                self._record(abort.status, abort.exit_code, error, lock_timeout=1.0)
-            except Exception as exc:
-                recorded = False
-                error += f"; the run's row could not be written ({line(exc)})"
-        if self.execution_id and recorded:
-            ctx = self.contexts[0] if self.contexts else None
-            self._alerts(ctx, budget_s=max(0.5, min(5.0, self.deadline + 4.0 - time.monotonic())))
+        log.warning("stopping the run: %s", self._while(abort))
+        error, written = self._record_stop(abort)
+        if written:
+            self._alerts(self.contexts[0] if self.contexts else None, budget_s=self._left_s())
+        recorded = written or not self.execution_id
         return self._result(abort.status, abort.exit_code, error, recorded=recorded)
+
+    def _record_stop(self, abort: Abort) -> tuple[str, bool]:
+        """Write a stopped run's row, if it has one: the error, and whether the row was written."""
+        error = self._while(abort)
+        if not self.execution_id:
+            return error, False
+        try:
+            self._record(abort.status, abort.exit_code, error, lock_timeout=1.0)
+        except Exception as exc:
+            return f"{error}; the run's row could not be written ({line(exc)})", False
+        return error, True
+
+    def _left_s(self) -> float:
+        """What is left of timeout + 5 s: alerting must not stretch a late run past it."""
+        return max(0.5, min(5.0, self.deadline + 4.0 - time.monotonic()))
 
     def _while(self, abort: Abort) -> str:
         """The abort's reason, with the bookkeeping statement it interrupted, if any."""
@@ -225,14 +226,9 @@ class _Run:
     def _forced(self, abort: Abort) -> None:
         """The watchdog's last resort (the main thread is stuck): record the row, then let the
         CLI say why, even when the row cannot be written (the database is gone)."""
-        error, recorded = self._while(abort), bool(self.execution_id)
+        error, recorded = self._while(abort), False
         try:
-            if self.execution_id:
-                try:
-                    self._record(abort.status, abort.exit_code, error, lock_timeout=1.0)
-                except Exception as exc:
-                    recorded = False
-                    error += f"; the run's row could not be written ({line(exc)})"
+            error, recorded = self._record_stop(abort)
             for ctx in self.contexts:
                 self._alerts(ctx, budget_s=2.0)  # the process is about to be ended: keep it short
         finally:
@@ -296,9 +292,9 @@ class _Run:
         try:
             self._record(status, code, error)
         except Exception as exc:
-            raise self._unrecorded(exc, status) from None
-        # What is left of timeout + 5 s: alerting must not stretch a late run past it.
-        self._alerts(ctx, budget_s=max(0.5, min(5.0, self.deadline + 4.0 - time.monotonic())))
+            where = f"job {self.job.id} (execution {self.execution_id}, {status})"
+            raise unrecorded(exc, where) from None
+        self._alerts(ctx, budget_s=self._left_s())
         return self._result(status, code, error)
 
     def _alerts(self, ctx: TaskContext | None, budget_s: float = 5.0) -> None:
@@ -403,9 +399,6 @@ class _Run:
         self, status: str, code: int, error: str | None, recorded: bool = True
     ) -> RunResult:
         return RunResult(self.job.id, self.execution_id or None, status, code, error, recorded)
-
-    def _unrecorded(self, exc: BaseException, status: str) -> RiotJobsError:
-        return unrecorded(exc, f"job {self.job.id} (execution {self.execution_id}, {status})")
 
 
 __all__ = ["NO_HOOKS", "FinishedRun", "RunHooks", "RunResult", "run_job"]
