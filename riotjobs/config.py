@@ -225,6 +225,19 @@ Timeout = Annotated[int, Field(gt=0, le=MAX_TIMEOUT_S)]
 SlowFactor = Annotated[float, Field(gt=1, le=1000)]
 DEFAULT_SLOW_FACTOR = 3.0
 
+# Priority lanes of the shared rate limiter (README: Priorities), highest first.
+Priority = Literal["high", "normal", "low"]
+PRIORITIES: tuple[Priority, ...] = ("high", "normal", "low")
+# A task's lane unless jobs.yaml says otherwise; tasks not named here are normal.
+TASK_PRIORITIES: dict[str, Priority] = {
+    "update_tracked_players": "high",
+    "check_bans": "high",
+    "fetch_discovered_matches": "low",
+}
+# The share of every rate-limit window that only the high lane may use.
+DEFAULT_RESERVE = 0.2
+Reserve = Annotated[float, Field(ge=0, le=0.9)]
+
 
 class Defaults(_Strict):
     timeout: Timeout | None = None
@@ -232,6 +245,7 @@ class Defaults(_Strict):
     alert_format: AlertFormat = "slack"
     alert_after_failures: PositiveInt = Field(default=1, le=1000)
     slow_factor: SlowFactor = DEFAULT_SLOW_FACTOR
+    reserve: Reserve = DEFAULT_RESERVE
 
 
 class TaskRegistry(Protocol):
@@ -267,6 +281,9 @@ class JobSpec(_Strict):
     alert_after_failures: PositiveInt | None = Field(default=None, le=1000)
     slow_factor: SlowFactor | None = None  # None: defaults.slow_factor
     tasks: list[TaskName] = Field(min_length=1)
+    # Every task's lane, or one per task name; unset: TASK_PRIORITIES, else normal. After
+    # ``tasks``: its validator reads them.
+    priority: Priority | dict[str, Priority] | None = None
     config: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("name", "description")
@@ -274,6 +291,17 @@ class JobSpec(_Strict):
     def _printable(cls, value: str | None) -> str | None:
         if value is not None and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
             raise ValueError("must not contain control characters such as newlines")
+        return value
+
+    @field_validator("priority")
+    @classmethod
+    def _priority_of_tasks(
+        cls, value: Priority | dict[str, Priority] | None, info: ValidationInfo
+    ) -> Priority | dict[str, Priority] | None:
+        tasks = info.data.get("tasks") or []
+        if isinstance(value, dict) and tasks and not set(value) <= set(tasks):
+            unknown = ", ".join(sorted(set(value) - set(tasks)))
+            raise ValueError(f"priority names tasks the job does not run: {unknown}")
         return value
 
     @field_validator("schedule")
@@ -317,6 +345,16 @@ class Job:
         self.alert_format: AlertFormat = spec.alert_format or defaults.alert_format
         self.alert_after_failures: int = spec.alert_after_failures or defaults.alert_after_failures
         self.slow_factor: float = spec.slow_factor or defaults.slow_factor
+        self.reserve: float = defaults.reserve
+
+    def priority_of(self, task: str) -> Priority:
+        """The limiter lane of one of the job's tasks: jobs.yaml's, else the task's default."""
+        given = self.spec.priority
+        if isinstance(given, str):
+            return given
+        if given is not None and task in given:
+            return given[task]
+        return TASK_PRIORITIES.get(task, "normal")
 
     @property
     def name(self) -> str:

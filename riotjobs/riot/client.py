@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
+from riotjobs.config import DEFAULT_RESERVE, PRIORITIES, Priority
 from riotjobs.counters import Counters
 from riotjobs.errors import ConfigError
 from riotjobs.riot import routing
@@ -71,6 +72,8 @@ class RiotClient:
         backoff_base: float = 0.5,
         service_backoff: float = 5.0,
         timeout: float = 10.0,
+        priority: Priority = "normal",
+        reserve: float = DEFAULT_RESERVE,
     ) -> None:
         key = SecretStr(api_key) if isinstance(api_key, str) else api_key
         if key is None or not key.get_secret_value().strip():
@@ -81,7 +84,10 @@ class RiotClient:
         self.deadline = deadline
         self.max_workers = max(1, max_workers)
         self.fingerprint = fingerprint(key.get_secret_value())
-        self._limiter = Limiter(db_url, margin=margin, probe_timeout=timeout)
+        # The lane every request takes in the shared limiter; the runner sets it per task.
+        self._limiter = Limiter(
+            db_url, margin=margin, probe_timeout=timeout, lane=priority, reserve=reserve
+        )
         self._http = httpx.Client(
             auth=TokenAuth(key),
             transport=transport,
@@ -103,6 +109,17 @@ class RiotClient:
             backoff_base=backoff_base,
             service_backoff=service_backoff,
         )
+
+    @property
+    def priority(self) -> Priority:
+        """The limiter lane of this client's requests (README: Priorities)."""
+        return self._limiter.lane
+
+    @priority.setter
+    def priority(self, lane: Priority) -> None:
+        if lane not in PRIORITIES:
+            raise ValueError(f"unknown priority {lane!r}")
+        self._limiter.lane = lane
 
     def __repr__(self) -> str:
         return f"RiotClient(key={self.fingerprint}, base_url={self.base_url!r})"

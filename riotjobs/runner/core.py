@@ -337,6 +337,7 @@ class _Run:
                 {key: values[key] for key in module.Config.model_fields if key in values}
             )
             ctx.log = logging.getLogger(f"riotjobs.task.{name}")
+            ctx.priority = self.job.priority_of(name)
             began = time.monotonic()
             log.info("task %s started", name)
             self.flusher.kick()  # a task boundary: the live log now
@@ -371,6 +372,7 @@ class _Run:
                 db_url=self.url,
                 counters=self.counters,
                 deadline=self.deadline,
+                reserve=self.job.reserve,
             )
 
         return build

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-    from riotjobs.config import Settings
+    from riotjobs.config import Priority, Settings
     from riotjobs.riot.client import Reach, RiotClient
 
 
@@ -71,6 +71,8 @@ class TaskContext:
     # The alerts layer's hook for runs a task marks abandoned (the reap task); see runs.orphans.
     on_abandoned: Callable[[Engine, list[int]], None] | None = None
     _riot: RiotClient | None = None
+    # The limiter lane of the task now running (the runner sets it; README: Priorities).
+    priority: Priority = "normal"
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -94,6 +96,7 @@ class TaskContext:
             if self.riot_factory is None:
                 raise RuntimeError("this run has no Riot client")
             self._riot = self.riot_factory()
+        self._riot.priority = self.priority
         return self._riot
 
     def api_reach(self) -> Reach | None:

@@ -39,6 +39,9 @@ class RateLimitScope(SQLModel, table=True):
     pending: list[float] = floats()
     blocked_until: float | None = Field(default=None, sa_type=DOUBLE_PRECISION)
     probe_until: float | None = Field(default=None, sa_type=DOUBLE_PRECISION)
+    # Until when a high / normal acquirer waits for this row: lower lanes leave it its next slot.
+    high_waits_until: float | None = Field(default=None, sa_type=DOUBLE_PRECISION)
+    normal_waits_until: float | None = Field(default=None, sa_type=DOUBLE_PRECISION)
     updated_at: datetime = timestamptz(nullable=False, default_factory=utcnow, now=True)
 
 

@@ -2,7 +2,8 @@
 functions (their text: ``riotjobs/db/sql``); these call them, and read, write and block rows."""
 
 TAKE_SQL = """
-SELECT slots, wait_s, clock, rejected FROM riotjobs_rl_take(%s, %s, %s, %s, %s, %s, %s, %s)
+SELECT slots, wait_s, clock, rejected
+FROM riotjobs_rl_take(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
 # Lock rows for learning and count our log for each of ``windows`` (riotjobs_rl_ours).
 LOCK_SQL = """

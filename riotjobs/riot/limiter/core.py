@@ -59,6 +59,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from riotjobs.config import DEFAULT_RESERVE, PRIORITIES, Priority
 from riotjobs.riot.errors import InvalidKeyError
 from riotjobs.riot.headers import Limits, format_limits
 from riotjobs.riot.limiter._combine import CompletionQueue, SlotQueue
@@ -97,6 +98,9 @@ ROOMY = 8
 SPARE_SLOTS = 16
 # A refused key stays refused this long for all its processes (a new key has a new fingerprint).
 REJECT_HOLD = 600.0
+# A waiting lane's mark outlives the moment it asks again by this much (its sleep's jitter, a
+# round trip and the row lock on a busy host); a lower lane loses at most this after it.
+LANE_GRACE = 0.5
 
 
 class Limiter:
@@ -109,7 +113,15 @@ class Limiter:
         margin: float = DEFAULT_MARGIN,
         probe_timeout: float = 10.0,
         pending_hold: float | None = None,
+        lane: Priority = "normal",
+        reserve: float = DEFAULT_RESERVE,
     ) -> None:
+        if lane not in PRIORITIES:
+            raise ValueError(f"unknown lane {lane!r}")
+        if not 0 <= reserve < 1:
+            raise ValueError(f"reserve must lie in [0, 1), not {reserve!r}")
+        self.lane = lane
+        self.reserve = reserve
         self.margin = margin
         self.probe_timeout = probe_timeout
         # The longest a request may stay in flight (connect + write + read timeouts, and more);
@@ -117,8 +129,8 @@ class Limiter:
         self.pending_hold = pending_hold if pending_hold is not None else 3 * probe_timeout
         self._pool = ConnectionPool(db_url)
         self._ensured: set[str] = set()
-        # Per scope set, this process's waiters and completions share transactions (_combine).
-        self._slot_queues: dict[tuple[str, ...], SlotQueue[Slot]] = {}
+        # Per scope set (and lane), this process's waiters and completions share transactions.
+        self._slot_queues: dict[tuple[tuple[str, ...], Priority], SlotQueue[Slot]] = {}
         self._done_queues: dict[tuple[str, ...], CompletionQueue[Done]] = {}
         self._queues_guard = threading.Lock()
         # Per scope, as of this process's last completion there: its limits, and how many more
@@ -135,15 +147,22 @@ class Limiter:
         try:
             for done_queue in done_queues:
                 done_queue.flush_now()
-            for key, slot_queue in slot_queues:
-                self._give_back(key, slot_queue.drain())
+            for (ids, _), slot_queue in slot_queues:
+                self._give_back(ids, slot_queue.drain())
         finally:  # what could not be written stays pending until the hold, like a crash's
             self._pool.close()
 
     # --- acquire --------------------------------------------------------------------------------
 
-    def acquire(self, scopes: Sequence[Scope], *, deadline: float | None = None) -> Slot:
-        """Take one request slot in every scope, waiting as needed.
+    def acquire(
+        self,
+        scopes: Sequence[Scope],
+        *,
+        deadline: float | None = None,
+        lane: Priority | None = None,
+    ) -> Slot:
+        """Take one request slot in every scope, waiting as needed, in ``lane`` (default: the
+        limiter's).
 
         Pass the slot to ``observe`` once the request has ended, whatever its outcome. Raises
         ``RateLimitBudgetExhausted`` without sleeping when the next slot lies past ``deadline``
@@ -151,7 +170,7 @@ class Limiter:
         or by another process.
         """
         self._check_key(scopes)
-        return self._slot_queue(scopes).get(deadline)
+        return self._slot_queue(scopes, lane or self.lane).get(deadline)
 
     def _check_key(self, scopes: Sequence[Scope]) -> None:
         for scope in scopes:
@@ -159,21 +178,23 @@ class Limiter:
             if status is not None:
                 raise InvalidKeyError(status)
 
-    def _slot_queue(self, scopes: Sequence[Scope]) -> SlotQueue[Slot]:
-        key = tuple(sorted(s.id for s in scopes))
+    def _slot_queue(self, scopes: Sequence[Scope], lane: Priority) -> SlotQueue[Slot]:
+        ids = tuple(sorted(s.id for s in scopes))
         with self._queues_guard:
-            queue = self._slot_queues.get(key)
+            queue = self._slot_queues.get((ids, lane))
             if queue is None:
                 fixed = tuple(scopes)
-                queue = self._slot_queues[key] = SlotQueue(
-                    lambda wanted: self._take(fixed, wanted),
-                    lambda slots: self._give_back(key, slots),
+                queue = self._slot_queues[(ids, lane)] = SlotQueue(
+                    lambda wanted: self._take(fixed, wanted, lane),
+                    lambda slots: self._give_back(ids, slots),
                     fixed[-1].label,
                     keep=lambda slot: slot.roomy,
                 )
             return queue
 
-    def _take(self, scopes: Sequence[Scope], wanted: int) -> tuple[float, list[Slot]]:
+    def _take(
+        self, scopes: Sequence[Scope], wanted: int, lane: Priority
+    ) -> tuple[float, list[Slot]]:
         """Add up to ``wanted`` pending stamps to every scope, in one call: the slots taken, or
         none and the seconds until one would fit."""
         self._ensure(scopes)
@@ -182,9 +203,10 @@ class Limiter:
         asked = wanted + SPARE_SLOTS if room >= ROOMY * (wanted + SPARE_SLOTS) else wanted
         key = scopes[0].key
         args = (ids, asked, key, self.margin, self.pending_hold, self.probe_timeout, PROBE_POLL)
+        lanes = (PRIORITIES.index(lane), self.reserve, LANE_GRACE)
         with self._pool.connection() as conn:
             taken = time.monotonic()
-            rec = conn.execute(TAKE_SQL, (*args, COUNT_SLACK)).fetchone()
+            rec = conn.execute(TAKE_SQL, (*args, COUNT_SLACK, *lanes)).fetchone()
         assert rec is not None
         stamps, wait, _, rejected = rec
         if rejected is not None:  # another process learned it: stop this one too
@@ -349,7 +371,7 @@ class Limiter:
             conn.execute("COMMIT")
         # Waiters of this process need not poll to see a probe's lesson.
         with self._queues_guard:
-            woken = [q for key, q in self._slot_queues.items() if set(key) & set(changed)]
+            woken = [q for (ids, _), q in self._slot_queues.items() if set(ids) & set(changed)]
         for queue in woken:
             queue.nudge()
 
@@ -375,13 +397,13 @@ class Limiter:
         """Refuse every slot of ``key`` in this process: hand spares back, fail the waiters."""
         self._rejected[key] = status
         with self._queues_guard:
-            queues = [q for ids, q in self._slot_queues.items() if key_of(ids) == key]
+            queues = [q for (ids, _), q in self._slot_queues.items() if key_of(ids) == key]
         for queue in queues:
             queue.fail(InvalidKeyError(status))
         self._drop_spares(lambda ids: key_of(ids) == key)
 
     def _drop_spares(self, which: Callable[[tuple[str, ...]], bool]) -> None:
         with self._queues_guard:
-            queues = [(ids, q) for ids, q in self._slot_queues.items() if which(ids)]
+            queues = [(ids, q) for (ids, _), q in self._slot_queues.items() if which(ids)]
         for ids, queue in queues:
             self._give_back(ids, queue.drain())
