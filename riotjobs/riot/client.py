@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
-from riotjobs.config import DEFAULT_RESERVE, PRIORITIES, Priority
+from riotjobs.config import PRIORITIES, Priority
 from riotjobs.counters import Counters
 from riotjobs.errors import ConfigError
 from riotjobs.riot import routing
@@ -73,7 +73,7 @@ class RiotClient:
         service_backoff: float = 5.0,
         timeout: float = 10.0,
         priority: Priority = "normal",
-        reserve: float = DEFAULT_RESERVE,
+        reserve: float = 0.0,  # runs pass jobs.yaml's (config.DEFAULT_RESERVE unless set)
     ) -> None:
         key = SecretStr(api_key) if isinstance(api_key, str) else api_key
         if key is None or not key.get_secret_value().strip():

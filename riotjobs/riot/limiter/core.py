@@ -59,7 +59,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from riotjobs.config import DEFAULT_RESERVE, PRIORITIES, Priority
+from riotjobs.config import PRIORITIES, Priority
 from riotjobs.riot.errors import InvalidKeyError
 from riotjobs.riot.headers import Limits, format_limits
 from riotjobs.riot.limiter._combine import CompletionQueue, SlotQueue
@@ -100,7 +100,7 @@ SPARE_SLOTS = 16
 REJECT_HOLD = 600.0
 # A waiting lane's mark outlives the moment it asks again by this much (its sleep's jitter, a
 # round trip and the row lock on a busy host); a lower lane loses at most this after it.
-LANE_GRACE = 0.5
+LANE_GRACE = 1.0
 
 
 class Limiter:
@@ -114,7 +114,7 @@ class Limiter:
         probe_timeout: float = 10.0,
         pending_hold: float | None = None,
         lane: Priority = "normal",
-        reserve: float = DEFAULT_RESERVE,
+        reserve: float = 0.0,  # a library default; jobs.yaml's is config.DEFAULT_RESERVE
     ) -> None:
         if lane not in PRIORITIES:
             raise ValueError(f"unknown lane {lane!r}")
