@@ -128,6 +128,25 @@ BAD_CASES = [
         2,
         "defaults.slow_factor",
     ),
+    (
+        "unknown priority",
+        'jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n    priority: urgent\n',
+        5,
+        "jobs.a.priority",
+    ),
+    (
+        "priority of a task the job does not run",
+        'jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n'
+        "    priority: {check_bans: low}\n",
+        5,
+        "jobs.a.priority",
+    ),
+    (
+        "reserve of the whole window",
+        'defaults:\n  reserve: 1\njobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n',
+        2,
+        "defaults.reserve",
+    ),
     ("not yaml", "jobs: [unclosed\n", 2, "invalid YAML"),
     ("empty file", "", 1, "empty"),
 ]
@@ -154,6 +173,25 @@ def test_slow_factor_defaults_to_3_and_a_job_may_set_its_own(jobs_file: Any) -> 
     assert jobs.get("a").slow_factor == 3 and jobs.get("b").slow_factor == 1.5
     jobs = load_jobs(jobs_file("defaults: {slow_factor: 5}\n" + text), registry=REGISTRY)
     assert jobs.get("a").slow_factor == 5 and jobs.get("b").slow_factor == 1.5
+
+
+def test_priorities_default_per_task_and_jobs_may_set_them(jobs_file: Any) -> None:
+    text = (
+        "jobs:\n"
+        '  a: {schedule: "* * * * *", tasks: [fetch_discovered_matches, analyze_players,'
+        " check_bans]}\n"
+        '  b: {schedule: "* * * * *", tasks: [update_tracked_players], priority: low}\n'
+        '  c: {schedule: "* * * * *", tasks: [fetch_discovered_matches, check_bans],'
+        " priority: {check_bans: normal}}\n"
+    )
+    jobs = load_jobs(jobs_file(text), registry=REGISTRY)
+    a, b, c = jobs.get("a"), jobs.get("b"), jobs.get("c")
+    assert [a.priority_of(t) for t in a.spec.tasks] == ["low", "normal", "high"]
+    assert b.priority_of("update_tracked_players") == "low"
+    assert [c.priority_of(t) for t in c.spec.tasks] == ["low", "normal"]
+    assert a.reserve == 0.2
+    jobs = load_jobs(jobs_file("defaults: {reserve: 0.3}\n" + text), registry=REGISTRY)
+    assert jobs.get("a").reserve == 0.3
 
 
 def test_timeout_falls_back_to_setting(jobs_file: Any) -> None:

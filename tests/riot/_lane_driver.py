@@ -34,7 +34,8 @@ def main() -> None:
         priority=cast(Priority, lane),
         reserve=reserve,
     ) as client:
-        call = client.summoner_by_puuid if endpoint == "summoner" else client.league_entries_by_puuid
+        summoner = endpoint == "summoner"
+        call = client.summoner_by_puuid if summoner else client.league_entries_by_puuid
         puuids = [f"puuid-{lane}-{n}" for n in range(count)]
         for _, result in client.gather(lambda p: call(p, platform="na1"), puuids):
             if isinstance(result, RiotAPIError):

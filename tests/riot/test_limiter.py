@@ -68,7 +68,7 @@ def take_with(db_url: str, limits: str, ages: list[float], *, pending: float | N
         )
         got = conn.execute(
             "SELECT slots, wait_s FROM riotjobs_rl_take(ARRAY['s'], 5, 'fp', 0.01, 30, 10, 0.05,"
-            " 0.25)"
+            " 0.25, 1, 0, 1)"  # the normal lane, no reserve
         ).fetchone()
         conn.execute("DELETE FROM rate_limit_scopes")
     assert got is not None

@@ -193,7 +193,7 @@ class Limiter:
             return queue
 
     def _take(
-        self, scopes: Sequence[Scope], wanted: int, lane: Priority
+        self, scopes: Sequence[Scope], wanted: int, lane: Priority | None = None
     ) -> tuple[float, list[Slot]]:
         """Add up to ``wanted`` pending stamps to every scope, in one call: the slots taken, or
         none and the seconds until one would fit."""
@@ -203,7 +203,7 @@ class Limiter:
         asked = wanted + SPARE_SLOTS if room >= ROOMY * (wanted + SPARE_SLOTS) else wanted
         key = scopes[0].key
         args = (ids, asked, key, self.margin, self.pending_hold, self.probe_timeout, PROBE_POLL)
-        lanes = (PRIORITIES.index(lane), self.reserve, LANE_GRACE)
+        lanes = (PRIORITIES.index(lane or self.lane), self.reserve, LANE_GRACE)
         with self._pool.connection() as conn:
             taken = time.monotonic()
             rec = conn.execute(TAKE_SQL, (*args, COUNT_SLACK, *lanes)).fetchone()
