@@ -211,6 +211,31 @@ def _b6(d: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _b7(d: dict[str, Any]) -> list[Row]:
+    runs = d["runs"]
+    no_lanes = runs.get("no lanes")
+    rows = [
+        _one("B7", "updater alone on an idle key s", runs["idle"]["updater_wall_s"]),
+        _one(
+            "B7",
+            "updater behind a low backlog s (x idle)",
+            f"{runs['lanes']['updater_wall_s']} ({d['ratio']}x)",
+            "<= 1.5x",
+            d["ratio"] <= 1.5 and d["app_429"] == d["method_429"] == 0,
+        ),
+        _one("B7", "429s app / method / service", _429s(d)),
+    ]
+    if no_lanes:
+        rows.append(
+            _one(
+                "B7",
+                "same without lanes s (x idle)",
+                f"{no_lanes['updater_wall_s']} ({d['ratio_no_lanes']}x)",
+            )
+        )
+    return rows
+
+
 def _sandbox(d: dict[str, Any]) -> list[Row]:
     return [
         _one(
@@ -234,6 +259,12 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], Summary]] = {
     "b4": ("b4_status_scale.py", [], ["--rows", "5000", "--repeat", "1"], _b4),
     "b5": ("b5_startup.py", [], ["--repeat", "2"], _b5),
     "b6": ("b6_analysis.py", [], ["--players", "100", "--matches", "10"], _b6),
+    "b7": (
+        "b7_priorities.py",
+        [],
+        ["--no-compare", "--discovered", "10", "--head-start", "3"],
+        _b7,
+    ),
     "sandbox": ("sandbox_throughput.py", [], ["--seconds", "1"], _sandbox),
 }
 

@@ -145,6 +145,13 @@ def test_b6_analysis(pg_server: PgServer) -> None:
     assert doc["players_per_s"] > 0
 
 
+def test_b7_priorities(pg_server: PgServer) -> None:
+    doc = _doc(pg_server, "b7")
+    assert set(doc["runs"]) == {"idle", "lanes"}
+    assert all(r["updater_status"] == "success" for r in doc["runs"].values())
+    assert doc["app_429"] == doc["method_429"] == 0
+
+
 def test_sandbox_throughput(pg_server: PgServer) -> None:
     doc = _doc(pg_server, "sandbox")
     for mix in ("status", "pipeline"):

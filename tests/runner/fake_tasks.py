@@ -8,7 +8,7 @@ from riotjobs.tasks.base import TaskConfig, TaskContext, TaskOutcome
 
 
 class Config(TaskConfig):
-    mode: Literal["count", "budget", "invalid_key", "db_error", "unreachable"] = "count"
+    mode: Literal["count", "budget", "invalid_key", "db_error", "unreachable", "lane"] = "count"
 
 
 def run(ctx: TaskContext, config: Config) -> TaskOutcome:
@@ -17,6 +17,8 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
     from riotjobs.riot import errors
 
     ctx.counters.add("players_processed", 3)
+    if config.mode == "lane":
+        ctx.log.info("limiter lane %s", ctx.priority)
     if config.mode == "budget":
         raise errors.RateLimitBudgetExhausted("no request slot before the deadline")
     if config.mode == "invalid_key":

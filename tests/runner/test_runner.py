@@ -73,6 +73,23 @@ def test_rate_limit_budget_ends_the_task_as_partial_and_the_job_goes_on(
     assert "task sleep finished: success" in row["log"]  # the next task ran
 
 
+def test_each_task_runs_in_its_lane(
+    cli_env: dict[str, str],
+    jobs_file: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    engine: Any,
+) -> None:
+    monkeypatch.setitem(registry.TASKS, "fake", "tests.runner.fake_tasks")
+    text_ = JOBS.replace("config: {seconds: 0}", "config: {seconds: 0}\n    priority: {fake: low}")
+    monkeypatch.setenv("RIOTJOBS_CONFIG", str(jobs_file(text_)))
+    settings = load_settings()
+    job = load_jobs_for(settings, registry=REGISTRY).get("pipeline")
+    _set_mode(engine, "lane")
+    assert run_job(settings=settings, job=job).status == "success"
+    [row] = executions(engine)
+    assert "limiter lane low" in row["log"]
+
+
 def test_invalid_key_fails_the_job_with_its_message(pipeline: Any, engine: Any) -> None:
     settings, job = pipeline
     _set_mode(engine, "invalid_key")
