@@ -262,7 +262,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], Summary]] = {
     "b7": (
         "b7_priorities.py",
         [],
-        ["--no-compare", "--discovered", "10", "--head-start", "3"],
+        ["--no-compare", "--repeat", "1", "--discovered", "10", "--head-start", "3"],
         _b7,
     ),
     "sandbox": ("sandbox_throughput.py", [], ["--seconds", "1"], _sandbox),
