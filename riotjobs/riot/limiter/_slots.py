@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from riotjobs.config import PRIORITIES, Priority
 from riotjobs.riot.headers import Limits, parse_limits
 
 DEFAULT_APP_LIMITS = "20:1,100:120"  # a development key
@@ -16,6 +17,9 @@ DEFAULT_APP_LIMITS = "20:1,100:120"  # a development key
 # generous fallback only applies when a server never announces them.
 DEFAULT_METHOD_LIMITS = "2000:10"
 COUNT_SLACK = 0.25  # extra look-back when comparing Riot's counts with ours, against false alarms
+# A waiting lane's mark outlives the moment it asks again by this much (its sleep's jitter, a
+# round trip and the row lock on a busy host); a lower lane loses at most this after it.
+LANE_GRACE = 1.0
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,15 @@ class Done:
     slot: Slot
     at: float | None
     facts: dict[str, Lesson]
+
+
+def check_lane(lane: Priority, reserve: float) -> Priority:
+    """``lane``, once it and ``reserve`` (a share of every window) are known to be valid."""
+    if lane not in PRIORITIES:
+        raise ValueError(f"unknown lane {lane!r}")
+    if not 0 <= reserve < 1:
+        raise ValueError(f"reserve must lie in [0, 1), not {reserve!r}")
+    return lane
 
 
 def windows_of(responses: Sequence[dict[str, Lesson]]) -> list[float]:

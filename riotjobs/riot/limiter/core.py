@@ -46,6 +46,10 @@ Riot refused (401/403): ``riotjobs_rl_take`` then refuses every slot of that key
 process, for ``REJECT_HOLD`` seconds, and this process's waiters fail with ``InvalidKeyError``
 at once. Both drop this process's spare slots of the scopes concerned.
 
+**Lanes** (README: Priorities; rules in ``riotjobs_rl_take``, so across processes): below high,
+a window holds ``count`` less the ``reserve``; a lane that waits marks its rows, and lower lanes
+leave them alone until the mark ends (``LANE_GRACE`` after the waiter's next look).
+
 Far below the limits (by this process's last count, ``ROOMY`` times the slots asked for), the
 leader takes ``SPARE_SLOTS`` extra slots that wait in memory for the next threads, and routine
 completions are written a little later (``_combine.py`` has the details). Both only hold budget
@@ -66,6 +70,7 @@ from riotjobs.riot.limiter._combine import CompletionQueue, SlotQueue
 from riotjobs.riot.limiter._pool import ConnectionPool
 from riotjobs.riot.limiter._slots import (
     COUNT_SLACK,
+    LANE_GRACE,
     Announced,
     Done,
     Lesson,
@@ -73,6 +78,7 @@ from riotjobs.riot.limiter._slots import (
     Slot,
     anchors_of,
     change_of,
+    check_lane,
     key_of,
     lessons_of,
     stored_limits,
@@ -98,9 +104,6 @@ ROOMY = 8
 SPARE_SLOTS = 16
 # A refused key stays refused this long for all its processes (a new key has a new fingerprint).
 REJECT_HOLD = 600.0
-# A waiting lane's mark outlives the moment it asks again by this much (its sleep's jitter, a
-# round trip and the row lock on a busy host); a lower lane loses at most this after it.
-LANE_GRACE = 1.0
 
 
 class Limiter:
@@ -116,12 +119,7 @@ class Limiter:
         lane: Priority = "normal",
         reserve: float = 0.0,  # a library default; jobs.yaml's is config.DEFAULT_RESERVE
     ) -> None:
-        if lane not in PRIORITIES:
-            raise ValueError(f"unknown lane {lane!r}")
-        if not 0 <= reserve < 1:
-            raise ValueError(f"reserve must lie in [0, 1), not {reserve!r}")
-        self.lane = lane
-        self.reserve = reserve
+        self.lane, self.reserve = check_lane(lane, reserve), reserve  # lane: set per task
         self.margin = margin
         self.probe_timeout = probe_timeout
         # The longest a request may stay in flight (connect + write + read timeouts, and more);
@@ -154,15 +152,8 @@ class Limiter:
 
     # --- acquire --------------------------------------------------------------------------------
 
-    def acquire(
-        self,
-        scopes: Sequence[Scope],
-        *,
-        deadline: float | None = None,
-        lane: Priority | None = None,
-    ) -> Slot:
-        """Take one request slot in every scope, waiting as needed, in ``lane`` (default: the
-        limiter's).
+    def acquire(self, scopes: Sequence[Scope], *, deadline: float | None = None) -> Slot:
+        """Take one request slot in every scope, waiting as needed, in the limiter's lane.
 
         Pass the slot to ``observe`` once the request has ended, whatever its outcome. Raises
         ``RateLimitBudgetExhausted`` without sleeping when the next slot lies past ``deadline``
@@ -170,7 +161,7 @@ class Limiter:
         or by another process.
         """
         self._check_key(scopes)
-        return self._slot_queue(scopes, lane or self.lane).get(deadline)
+        return self._slot_queue(scopes, self.lane).get(deadline)
 
     def _check_key(self, scopes: Sequence[Scope]) -> None:
         for scope in scopes:
