@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 RUN_HELP = """Run JOB once: execute its tasks in order and record the run in job_executions.
 
-Cron calls `riotjobs run JOB --trigger cron`; a person runs it by hand (trigger manual).
+Cron calls `riotjobs run JOB --trigger cron`; a person runs it by hand (trigger manual);
+`riotjobs catch-up` runs a missed one with --trigger catchup, which runs only if the job's
+newest fire time is still missed (else nothing runs, nothing is recorded, exit 0).
 Nothing is printed unless the run failed, timed out, was interrupted or cancelled (then a
 summary goes to stderr) or -v is given, so cron mails only failures.
 
