@@ -23,9 +23,7 @@ if TYPE_CHECKING:
 
 RUN_HELP = """Run JOB once: execute its tasks in order and record the run in job_executions.
 
-Cron calls `riotjobs run JOB --trigger cron`; a person runs it by hand (trigger manual);
-`riotjobs catch-up` runs a missed one with --trigger catchup, which runs only if the job's
-newest fire time is still missed (else nothing runs, nothing is recorded, exit 0).
+Cron calls `riotjobs run JOB --trigger cron`; a person runs it by hand (trigger manual).
 Nothing is printed unless the run failed, timed out, was interrupted or cancelled (then a
 summary goes to stderr) or -v is given, so cron mails only failures.
 
@@ -42,6 +40,10 @@ Exit codes:
     130  cancelled by `riotjobs cancel` (recorded as cancelled), or
          interrupted by SIGINT (Ctrl-C): recorded as failed
     143  interrupted by SIGTERM: recorded as failed
+
+`riotjobs catch-up` passes --trigger catchup: such a run goes ahead only while the job's
+newest fire time is missed and its lock is free (else nothing runs, nothing is recorded, no
+ping is sent, exit 0).
 
 With a ping URL (RIOTJOBS_PING_URL or RIOTJOBS_PING_URL_<JOB> in the env file) the run
 pings it healthchecks.io-style: /start, then /<exit code> with the log tail; a skipped run
