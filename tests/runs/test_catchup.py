@@ -97,6 +97,12 @@ def test_one_missed_tick_gives_one_catch_up_run(
     assert _runs(engine) == [("catchup", "success")]
     _catch_up(env)  # the catch-up run is a run at/after the fire time: nothing more
     assert _runs(engine) == [("catchup", "success")]
+    # `status` says the job was caught up, and when; the recent runs name the trigger.
+    status = run_riotjobs("status", env=env)
+    line = next(x for x in status.stdout.splitlines() if x.startswith("nightly "))
+    assert "caught up " in line, status.stdout
+    assert any(x.split()[1:4] == ["nightly", "success", "catchup"]
+               for x in status.stdout.splitlines() if x.split()), status.stdout  # fmt: skip
 
 
 def test_three_missed_ticks_give_one_catch_up_run(
