@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PositiveInt,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     ValidationInfo,
@@ -40,6 +41,25 @@ PLATFORMS = (
     "oc1", "ph2", "ru", "sg2", "th2", "tr1", "tw2", "vn2",
 )  # fmt: skip
 DEFAULT_BASE_URL = "https://{routing}.api.riotgames.com"
+# Dead-man's-switch pings (riotjobs.ops.pings): a default for every job (the job id is appended,
+# as healthchecks' slug URLs want) and one setting per job, RIOTJOBS_PING_URL_<JOB>. All secrets.
+PING_URL = "RIOTJOBS_PING_URL"
+PING_OFF = "off"  # a job's own setting with this value sends no pings despite the default
+
+
+def ping_setting(job_id: str) -> str:
+    """``RIOTJOBS_PING_URL_<JOB>``: the job id upper-cased, other characters than letters and
+    digits as ``_``."""
+    return f"{PING_URL}_{re.sub(r'[^A-Z0-9]', '_', job_id.upper())}"
+
+
+def _check_ping_url(name: str, value: str) -> None:
+    if value.strip().lower() == PING_OFF and name != PING_URL:
+        return
+    if not value.strip().startswith(("http://", "https://")):
+        # The value is a secret: the message names the setting only.
+        also = f" (or {PING_OFF!r})" if name != PING_URL else ""
+        raise ConfigError(f"invalid settings: {name}: must be an http(s) URL{also}")
 
 
 def default_env_file() -> Path:
@@ -87,6 +107,9 @@ class Settings(BaseSettings):
     alert_webhook_url: SecretStr | None = Field(default=None, alias="RIOTJOBS_ALERT_WEBHOOK_URL")
     # What the limiter assumes before Riot's headers announce the key's real application limits.
     riot_app_limits: str = Field(default="20:1,100:120", alias="RIOTJOBS_RIOT_APP_LIMITS")
+    ping_url: SecretStr | None = Field(default=None, alias=PING_URL)
+    # RIOTJOBS_PING_URL_<JOB> settings: their names are not known in advance (load_settings).
+    _job_ping_urls: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
 
     @field_validator("database_url")
     @classmethod
@@ -122,6 +145,27 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown platform; choose one of {', '.join(PLATFORMS)}")
         return value
 
+    def adopt_ping_urls(self, values: Mapping[str, str]) -> None:
+        """Keep the ``RIOTJOBS_PING_URL_<JOB>`` settings of ``values``; raises ``ConfigError``
+        for a value that is not an http(s) URL (or ``off``)."""
+        for name, value in values.items():
+            if name.startswith(PING_URL + "_") and value.strip():
+                _check_ping_url(name, value)
+                self._job_ping_urls[name] = SecretStr(value.strip())
+
+    def job_ping_settings(self) -> list[str]:
+        """The names of the ``RIOTJOBS_PING_URL_<JOB>`` settings given (values are secrets)."""
+        return sorted(self._job_ping_urls)
+
+    def ping_url_for(self, job_id: str) -> str | None:
+        """The job's ping URL: its own setting, else the default with the job id appended."""
+        own = self._job_ping_urls.get(ping_setting(job_id))
+        if own is not None:
+            value = own.get_secret_value()
+            return None if value.lower() == PING_OFF else value
+        base = self.ping_url.get_secret_value().strip() if self.ping_url is not None else ""
+        return f"{base.rstrip('/')}/{job_id}" if base else None
+
     def database(self) -> DatabaseArgs:
         """Keyword arguments for ``riotjobs.db.engine`` (``open_database``, ``resolve_url``): the
         libraries take plain values, not the settings object."""
@@ -150,7 +194,7 @@ def load_settings(**overrides: Any) -> Settings:
     fields = {f.alias for f in Settings.model_fields.values() if f.alias}
     values: dict[str, Any] = {k: v for k, v in from_file.items() if k in fields}
     try:
-        return Settings(_env_file=None, **values, **overrides)
+        settings = Settings(_env_file=None, **values, **overrides)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -158,6 +202,10 @@ def load_settings(**overrides: Any) -> Settings:
             origin = f" (from {path})" if var in from_file else ""
             problems.append(f"{var}{origin}: {err['msg'].removeprefix('Value error, ')}")
         raise ConfigError("invalid settings: " + "; ".join(problems)) from None
+    if settings.ping_url is not None and settings.ping_url.get_secret_value().strip():
+        _check_ping_url(PING_URL, settings.ping_url.get_secret_value())
+    settings.adopt_ping_urls({**from_file, **os.environ})
+    return settings
 
 
 # --- jobs.yaml ---------------------------------------------------------------------------------
@@ -173,6 +221,9 @@ AlertFormat = Literal["slack", "discord", "generic"]
 # A run longer than a day is a stuck run, and larger values overflowed the database's integer.
 MAX_TIMEOUT_S = 24 * 3600
 Timeout = Annotated[int, Field(gt=0, le=MAX_TIMEOUT_S)]
+# How many times its job's trailing median a successful run may take before it is marked slow.
+SlowFactor = Annotated[float, Field(gt=1, le=1000)]
+DEFAULT_SLOW_FACTOR = 3.0
 
 
 class Defaults(_Strict):
@@ -180,6 +231,7 @@ class Defaults(_Strict):
     # Webhook body shape and how many consecutive bad runs open an alert (riotjobs.ops.alerts).
     alert_format: AlertFormat = "slack"
     alert_after_failures: PositiveInt = Field(default=1, le=1000)
+    slow_factor: SlowFactor = DEFAULT_SLOW_FACTOR
 
 
 class TaskRegistry(Protocol):
@@ -213,6 +265,7 @@ class JobSpec(_Strict):
     timeout: Timeout | None = None
     alert_format: AlertFormat | None = None  # None: defaults.alert_format
     alert_after_failures: PositiveInt | None = Field(default=None, le=1000)
+    slow_factor: SlowFactor | None = None  # None: defaults.slow_factor
     tasks: list[TaskName] = Field(min_length=1)
     config: dict[str, Any] = Field(default_factory=dict)
 
@@ -245,7 +298,7 @@ class JobsFile(_Strict):
 
 class Job:
     """A validated job: its spec, its settings resolved against ``defaults:`` (timeout, alert
-    format and threshold) and the typed model of its config."""
+    format and threshold, slow factor) and the typed model of its config."""
 
     def __init__(
         self,
@@ -263,6 +316,7 @@ class Job:
         self.timeout = timeout
         self.alert_format: AlertFormat = spec.alert_format or defaults.alert_format
         self.alert_after_failures: int = spec.alert_after_failures or defaults.alert_after_failures
+        self.slow_factor: float = spec.slow_factor or defaults.slow_factor
 
     @property
     def name(self) -> str:

@@ -38,6 +38,13 @@ def opened() -> Iterator[tuple[psycopg.Connection[Any], JobsConfig, str]]:
 # --- rendering -----------------------------------------------------------------------------------
 
 
+def run_status(e: Execution | None) -> str:
+    """A run's status in its colour, with the slow mark (README: Duration baselines)."""
+    if e is None:
+        return output.status_text(None)
+    return output.status_text(e.status) + (" [yellow]slow[/yellow]" if e.slow else "")
+
+
 def executions_table(runs: list[Execution], now: datetime, title: str | None = None) -> Any:
     t = output.table(
         "ID>", "Job", "Status", "Trigger?", "Started (UTC)?", "Took>?", "API>?", "Error~",
@@ -47,7 +54,7 @@ def executions_table(runs: list[Execution], now: datetime, title: str | None = N
         t.add_row(
             str(e.id),
             e.job,
-            output.status_text(e.status),
+            run_status(e),
             e.trigger,
             output.utc(e.started_at, short=True),
             output.duration(e.duration_ms),
@@ -80,7 +87,7 @@ def jobs_table(rows: list[JobRow], now: datetime) -> Any:
             r.job,
             enabled_text(r),
             r.schedule,
-            output.status_text(last.status if last else None),
+            run_status(last),
             output.ago(last.started_at if last else None, now),
             output.duration(last.duration_ms if last else None),
             output.utc(r.next_run, short=True),
@@ -142,7 +149,7 @@ def render_execution(e: Execution, console: Console) -> None:
         ("pid", e.pid),
         ("started", f"{e.started_at.isoformat()}"),
         ("finished", e.finished_at.isoformat() if e.finished_at else "-"),
-        ("duration", output.duration(e.duration_ms)),
+        ("duration", output.duration(e.duration_ms) + _against_baseline(e)),
         ("timeout", f"{e.timeout_s} s"),
         ("exit code", "-" if e.exit_code is None else e.exit_code),
         ("error", output.escape(e.error or "-")),
@@ -158,8 +165,41 @@ def render_execution(e: Execution, console: Console) -> None:
         counters.add_row(name, str(value))
     console.print(counters)
     console.print()
+    if e.usage:
+        console.print(usage_table(e))
+        console.print()
     console.print("[bold]log[/bold]")
     console.print(e.log.rstrip("\n") if e.log else "(no log captured)", markup=False)
+
+
+def _against_baseline(e: Execution) -> str:
+    if e.baseline_ms is None:
+        return ""
+    mark = ", [yellow]slow[/yellow]" if e.slow else ""
+    return f" (baseline {output.duration(e.baseline_ms)}{mark})"
+
+
+def usage_table(e: Execution) -> Any:
+    """Requests and 429s by endpoint and routing value, with a total row."""
+    from riotjobs.counters import RATE_LIMIT_TYPES
+
+    t = output.table("Endpoint", "Routing", "Requests>", *(f"429 {k}>" for k in RATE_LIMIT_TYPES))
+    rows = e.usage or []
+    for u in rows:
+        t.add_row(
+            u.endpoint,
+            u.routing,
+            str(u.requests),
+            *(str(u.rate_limited[k]) for k in RATE_LIMIT_TYPES),
+        )
+    if len(rows) > 1:
+        t.add_row(
+            "total",
+            "",
+            str(sum(u.requests for u in rows)),
+            *(str(sum(u.rate_limited[k] for u in rows)) for k in RATE_LIMIT_TYPES),
+        )
+    return t
 
 
 def render_stats(report: StatsReport, console: Console) -> None:
@@ -168,7 +208,7 @@ def render_stats(report: StatsReport, console: Console) -> None:
     )
     t = output.table(
         "Job", "Runs>", "Success>", "Partial>", "Failed>", "Skipped>", "Cancel>", "Avg dur>",
-        "Max dur>", "Avg API>", "Max API>",
+        "p50>?", "p95>?", "Max dur>", "Avg API>", "Max API>", "429 rate>?",
     )  # fmt: skip
     for s in report.jobs:
         t.add_row(
@@ -180,11 +220,14 @@ def render_stats(report: StatsReport, console: Console) -> None:
             str(s.skipped),
             str(s.cancelled),
             output.duration(s.avg_duration_ms),
+            output.duration(s.p50_duration_ms),
+            output.duration(s.p95_duration_ms),
             output.duration(s.max_duration_ms),
             "-" if s.avg_api_requests is None else f"{s.avg_api_requests:.1f}",
             "-" if s.max_api_requests is None else str(s.max_api_requests),
+            _percent(s.rate_limited_rate),
         )
-    console.print(t)
+    console.print(output.fit(t, console))
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -290,12 +333,31 @@ def show(
         help="Execution id (see `status` or `history`).",
     ),
     as_json: bool = _common.JSON_OPTION,
+    follow: bool = typer.Option(
+        False, "--follow", "-f", help="Stream the run's log until it ends; exit with its code."
+    ),
 ) -> None:
-    """Every field of one execution: counters, error and its captured log.
+    """Every field of one execution: counters, API usage by endpoint, error and its log.
+
+    A successful run longer than its job's slow_factor times its baseline is marked slow.
+
+    With --follow, print the run's log and stream new lines as they are written until the run
+    ends, then its final status line; exits with the run's exit code (1 for an abandoned run),
+    so a script can wait on a run. Ctrl-C stops following (exit 130), not the run.
 
     Example:  riotjobs show 4711
     """
     from riotjobs.ops.status import execution_detail
+
+    if follow:
+        if as_json:
+            from riotjobs.errors import UsageError
+
+            raise UsageError("--follow and --json cannot be combined")
+        from riotjobs.cli._follow import follow_execution
+
+        follow_execution(execution_id)
+        return
 
     with opened() as (conn, _, _):
         found = execution_detail(conn=conn, execution_id=execution_id)
@@ -310,7 +372,8 @@ def stats(
     since: str = typer.Option("24h", "--since", help="Window, e.g. 30m, 24h, 7d."),
     as_json: bool = _common.JSON_OPTION,
 ) -> None:
-    """Per job: runs, successes, failures, average and max duration and API requests.
+    """Per job: runs, successes, failures, durations (average, p50, p95, max), API requests per
+    run and the share of requests that got a 429.
 
     Failures count failed, timeout and abandoned runs. Durations, API figures and the success
     rate leave out skipped, still-running and cancelled runs.

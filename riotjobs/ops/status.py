@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from riotjobs.db.vocab import FAILURES, Status
 from riotjobs.errors import UsageError
+from riotjobs.runs import baselines
 from riotjobs.runs import queries as q
 from riotjobs.runs.queries import Execution, WindowStats
 
@@ -196,7 +197,7 @@ def rows_at(
 ) -> list[JobRow]:
     ids = sorted(jobs.jobs)
     states = _states(conn, jobs)
-    last = q.latest_per_job(conn, ids)
+    last = mark_running_slow(conn, jobs, q.latest_per_job(conn, ids), now)
     outcome = q.latest_per_job(conn, ids, outcome_only=True)
     window = _day(conn, now) if window is None else window
     rows = []
@@ -226,6 +227,14 @@ def rows_at(
             )
         )
     return rows
+
+
+def mark_running_slow(
+    conn: Connection, jobs: JobsConfig, runs: dict[str, Execution], now: datetime
+) -> dict[str, Execution]:
+    """``runs`` with the slow mark on runs still going past their job's slow point."""
+    factors = {k: j.slow_factor for k, j in jobs.jobs.items()}
+    return baselines.mark_running_slow(conn, runs, now=now, factors=factors)
 
 
 def job_rows(*, conn: Connection, jobs: JobsConfig, now: datetime | None = None) -> list[JobRow]:
@@ -322,9 +331,14 @@ def build_status(
         running=q.running_count(conn),
         totals_24h=_total(day),
         jobs=rows,
-        recent=q.recent(conn, limit=recent),
+        recent=_recent(conn, jobs, recent, now),
         problems=problems_of(rows),
     )
+
+
+def _recent(conn: Connection, jobs: JobsConfig, limit: int, now: datetime) -> list[Execution]:
+    runs = {str(i): e for i, e in enumerate(q.recent(conn, limit=limit))}
+    return list(mark_running_slow(conn, jobs, runs, now).values())
 
 
 def history(
@@ -352,7 +366,7 @@ def execution_detail(*, conn: Connection, execution_id: int) -> Execution:
     found = q.execution(conn, execution_id=execution_id)
     if found is None:
         raise UsageError(f"no execution with id {execution_id}")
-    return found
+    return replace(found, usage=baselines.api_usage(conn, execution_id=execution_id))
 
 
 @dataclass(frozen=True)
@@ -375,7 +389,7 @@ def run_stats(
     """Per-job run figures over a window: every job of jobs.yaml (zeros when idle) plus any
     job that ran in the window but is no longer defined."""
     now = now or utcnow()
-    stats = q.window_stats(conn, since=now - since, until=now + timedelta(seconds=1))
+    stats = baselines.with_percentiles(conn, since=now - since, until=now + timedelta(seconds=1))
     ids = sorted(set(jobs.jobs) | set(stats))
     return StatsReport(
         since=now - since,
