@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import run_riotjobs
+from tests.helpers import database_as_text, run_riotjobs
 from tests.ops.pingserver import PingServer, closed_port
-from tests.test_secrets import _rows_as_text
 
 pytestmark = pytest.mark.slow
 
@@ -84,7 +83,7 @@ def test_ping_urls_never_appear_anywhere(
     assert MARKERS[2] in env_file.read_text()  # copied where cron reads it
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
     seen.append(cron.read_text())
-    seen.append(_rows_as_text(engine))
+    seen.append(database_as_text(engine))
 
     haystack = "\n".join(seen)
     assert "ping start to http://127.0.0.1 failed" in haystack  # the failures were logged

@@ -11,7 +11,6 @@ import threading
 import time
 from calendar import timegm
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,12 +40,8 @@ _STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) ")
 
 
 @pytest.fixture
-def env(
-    cli_env: dict[str, str], jobs_file: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
-) -> dict[str, str]:
-    path = jobs_file(JOBS)
-    monkeypatch.setenv("RIOTJOBS_CONFIG", str(path))
-    return {**cli_env, "RIOTJOBS_CONFIG": str(path)}
+def env(jobs_env: Callable[[str], dict[str, str]]) -> dict[str, str]:
+    return jobs_env(JOBS)
 
 
 class Reader:

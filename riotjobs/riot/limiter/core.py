@@ -65,8 +65,6 @@ from riotjobs.riot.limiter._combine import CompletionQueue, SlotQueue
 from riotjobs.riot.limiter._pool import ConnectionPool
 from riotjobs.riot.limiter._slots import (
     COUNT_SLACK,
-    DEFAULT_APP_LIMITS,
-    DEFAULT_METHOD_LIMITS,
     Announced,
     Done,
     Lesson,
@@ -88,17 +86,6 @@ from riotjobs.riot.limiter._sql import (
     TAKE_SQL,
     WRITE_SQL,
 )
-
-__all__ = [
-    "DEFAULT_APP_LIMITS",
-    "DEFAULT_MARGIN",
-    "DEFAULT_METHOD_LIMITS",
-    "REJECT_HOLD",
-    "Announced",
-    "Limiter",
-    "Scope",
-    "Slot",
-]
 
 log = logging.getLogger("riotjobs.riot.limiter")
 
