@@ -16,7 +16,8 @@ HELP = """Run once each job whose newest scheduled run was missed (jobs.yaml cat
 A job with `catch_up: {within: 6h}` is caught up when its newest fire time, at most that old,
 has no run recorded at or after it (any status: a skipped or cancelled run counts). The job
 runs once, however many ticks were missed, as `riotjobs run JOB --trigger catchup`, and a miss
-older than the window is left for the next tick. Disabled jobs never catch up. Each run
+older than the window is left for the next tick. Disabled jobs never catch up, nor jobs that
+never ran. Each run
 decides again under the job's lock, so two hosts catching up at once give one run; the other
 records nothing.
 

@@ -5,7 +5,7 @@ at or after it: a ``skipped`` row still shows cron fired, a ``cancelled`` one th
 stopped it, an ``abandoned`` one that it ran and died (the reaper's business, not ours). Only the
 newest fire time counts, so a host down for three ticks runs the job once, and only when that
 fire time is within ``within`` of now: older misses wait for the next tick, like anacron's
-staleness rule. A disabled job never catches up.
+staleness rule. A disabled job never catches up, nor one that never ran (a fresh install).
 
 ``riotjobs catch-up`` (cron's ``@reboot`` line) and the ``reap`` task find the jobs due with
 ``due_jobs`` and start ``riotjobs run JOB --trigger catchup`` for each (``spawn``). The runner
@@ -51,16 +51,16 @@ def missed_fire(
 ) -> datetime | None:
     """The fire time to catch up, or None: the newest fire time of ``schedule`` (in ``tz``) at
     least ``GRACE`` before ``now`` and at most ``within`` before it, when no run started at or
-    after it (``last_started``: the newest start of any run of the job)."""
+    after it (``last_started``: the newest start of any run of the job). A job that never ran
+    (``last_started`` None) is not caught up: a fresh install is no missed run, and its first
+    run is cron's."""
     from croniter import croniter
 
     latest = (now - GRACE).astimezone(ZoneInfo(tz)).replace(second=0, microsecond=0)
     # get_prev is strictly before its start: one second later includes a fire time at `latest`.
     fire: datetime = croniter(schedule, latest + timedelta(seconds=1)).get_prev(datetime)
     fire = fire.astimezone(UTC)
-    if fire < now - within:
-        return None
-    if last_started is not None and last_started >= fire:
+    if last_started is None or last_started >= fire or fire < now - within:
         return None
     return fire
 

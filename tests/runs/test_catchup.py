@@ -139,10 +139,18 @@ def test_any_run_at_or_after_the_fire_time_counts(
     assert _runs(engine) == []
 
 
+def test_a_job_that_never_ran_is_not_caught_up(
+    cli_env: dict[str, str], jobs_file: Callable[..., Path], engine: Any
+) -> None:
+    _catch_up(_env(cli_env, jobs_file, _daily(_fire())))  # a fresh install is no missed run
+    assert _runs(engine) == []
+
+
 def test_a_disabled_job_never_catches_up(
     cli_env: dict[str, str], jobs_file: Callable[..., Path], engine: Any
 ) -> None:
     fire = _fire()
+    _ran_at(engine, fire - timedelta(days=1) + timedelta(seconds=2))
     env = _env(cli_env, jobs_file, _daily(fire), enabled=False)
     _catch_up(env)
     assert run_riotjobs("run", "nightly", "--trigger", "catchup", env=env).returncode == 0
