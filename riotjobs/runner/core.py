@@ -47,9 +47,10 @@ from riotjobs.runs.lock import exec_application_name, hostname
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from riotjobs.config import Job, Settings
+    from riotjobs.config import Job
     from riotjobs.riot.client import RiotClient
     from riotjobs.runs.lock import JobLock
+    from riotjobs.settings import Settings
     from riotjobs.tasks.base import TaskContext
     from riotjobs.tasks.progress import Progress
 

@@ -15,7 +15,8 @@ from riotjobs.runs import executions as rows
 from riotjobs.runs.lock import JobLock
 
 if TYPE_CHECKING:
-    from riotjobs.config import Job, Settings
+    from riotjobs.config import Job
+    from riotjobs.settings import Settings
 
 log = logging.getLogger("riotjobs.runner")
 
