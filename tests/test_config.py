@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from riotjobs.config import load_jobs, load_settings
+from riotjobs.config import load_jobs
 from riotjobs.errors import ConfigError, ExitCode, UnknownJobError
+from riotjobs.settings import load_settings
 from riotjobs.tasks.registry import REGISTRY
 from tests.helpers import run_riotjobs
 
@@ -147,6 +149,32 @@ BAD_CASES = [
         2,
         "defaults.reserve",
     ),
+    (
+        "catch-up window not a duration",
+        'jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n'
+        "    catch_up:\n      within: soon\n",
+        6,
+        "jobs.a.catch_up.within: invalid duration 'soon'",
+    ),
+    (
+        "catch-up window a bare number",
+        'jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n    catch_up: {within: 6}\n',
+        5,
+        "jobs.a.catch_up.within: must be a duration",
+    ),
+    (
+        "catch-up window over a week",
+        'jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n    catch_up: {within: 8d}\n',
+        5,
+        "longer than 7 days",
+    ),
+    (
+        "catch-up window unknown key",
+        'jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n'
+        "    catch_up: {within: 6h, every: 1h}\n",
+        5,
+        "jobs.a.catch_up.every: unknown key",
+    ),
     ("not yaml", "jobs: [unclosed\n", 2, "invalid YAML"),
     ("empty file", "", 1, "empty"),
 ]
@@ -192,6 +220,17 @@ def test_priorities_default_per_task_and_jobs_may_set_them(jobs_file: Any) -> No
     assert a.reserve == 0.2
     jobs = load_jobs(jobs_file("defaults: {reserve: 0.3}\n" + text), registry=REGISTRY)
     assert jobs.get("a").reserve == 0.3
+
+
+def test_catch_up_window_is_a_timedelta(jobs_file: Any) -> None:
+    text = (
+        'jobs:\n  a: {schedule: "0 3 * * *", tasks: [sleep], catch_up: {within: 6h}}\n'
+        '  b: {schedule: "0 3 * * *", tasks: [sleep]}\n'
+    )
+    jobs = load_jobs(jobs_file(text), registry=REGISTRY)
+    catch_up = jobs.get("a").spec.catch_up
+    assert catch_up is not None and catch_up.within == timedelta(hours=6)
+    assert jobs.get("b").spec.catch_up is None
 
 
 def test_timeout_falls_back_to_setting(jobs_file: Any) -> None:

@@ -14,8 +14,9 @@ from riotjobs.cli._app import app
 from riotjobs.errors import ExitCode
 
 if TYPE_CHECKING:
-    from riotjobs.config import JobsConfig, Settings
+    from riotjobs.config import JobsConfig
     from riotjobs.schedule.cron import CronStatus, Target, Wanted
+    from riotjobs.settings import Settings
 
 cron_app = typer.Typer(
     no_args_is_help=True,
@@ -69,6 +70,7 @@ def _plan(
         ),
         # A crontab file is written for /etc/cron.d: system crontabs name the user.
         system_user=owner if tabfile is not None else None,
+        catch_up=any(jobs.jobs[i].spec.catch_up is not None for i, on in enabled.items() if on),
     )
     return target, wanted, enabled
 

@@ -3,11 +3,13 @@
 1. Open the database; a disabled job (jobs.yaml or ``riotjobs jobs disable``) returns at once.
 2. Take the job's advisory lock (``runs.lock``); if another run holds it, record a ``skipped``
    row naming the holder. Holding it proves any ``running`` row of the job is an orphan.
-3. Insert the ``running`` row and run the tasks in the main thread under the ``watchdog``.
+   A catch-up run (``runs.catchup``) records nothing when the lock is taken or, checked under
+   the lock, a run started after the missed fire time: it returns ``not due``.
+3. Insert the ``running`` row and run the tasks, each in its rate-limit lane (jobs.yaml
+   ``priority``), in the main thread under the ``watchdog``.
 4. Write status, exit code, counters and log tail, release the lock.
 
-Terminals, alerts and pings are the CLI's: it passes a progress factory, log handlers and
-``RunHooks``.
+Terminals, alerts and pings are the CLI's (a progress factory, log handlers, ``RunHooks``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import riotjobs.runner.hooks as run_hooks
 from riotjobs.counters import Counters
 from riotjobs.db.vocab import Trigger
 from riotjobs.errors import ConfigError, ExitCode, RiotJobsError, UsageError
-from riotjobs.runner.hooks import NO_HOOKS, FinishedRun, RunHooks, RunResult
+from riotjobs.runner.hooks import NO_HOOKS, NOT_DUE, FinishedRun, RunHooks, RunResult
 from riotjobs.runner.logcapture import LogTail, capture
 from riotjobs.runner.logflush import LogFlusher
 from riotjobs.runner.outcome import (
@@ -35,7 +37,7 @@ from riotjobs.runner.outcome import (
     unrecorded,
     verdict,
 )
-from riotjobs.runner.start import SKIPPED, open_lock, record_skip
+from riotjobs.runner.start import SKIPPED, open_lock, record_skip, riot_factory, still_missed
 from riotjobs.runner.watchdog import Abort, RunAborted, Watchdog
 from riotjobs.runs import executions as rows
 from riotjobs.runs import livelog
@@ -45,9 +47,9 @@ from riotjobs.runs.lock import exec_application_name, hostname
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from riotjobs.config import Job, Settings
-    from riotjobs.riot.client import RiotClient
+    from riotjobs.config import Job
     from riotjobs.runs.lock import JobLock
+    from riotjobs.settings import Settings
     from riotjobs.tasks.base import TaskContext
     from riotjobs.tasks.progress import Progress
 
@@ -171,11 +173,22 @@ class _Run:
         except UsageError as exc:
             hint = f"fix the stored overrides with `riotjobs jobs set {self.job.id} --unset KEY`"
             raise ConfigError(f"{exc} ({hint})") from None
+        catch_up = self.trigger == Trigger.CATCHUP
         if not self.lock.try_acquire():
+            if catch_up:  # the job is running right now: that run is no missed one
+                return self._not_due("another run of the job holds its lock")
             execution_id, error = record_skip(self.lock, self.job, self.trigger)
             self._leave()
             return RunResult(self.job.id, execution_id, "skipped", SKIPPED, error)
+        if catch_up and not still_missed(self.lock, self.job):
+            self.lock.release()
+            return self._not_due("a run started after the missed fire time")
         return self._execute(config, progress_factory)
+
+    def _not_due(self, why: str) -> RunResult:
+        self._leave()
+        log.info("job %s: nothing to catch up: %s", self.job.id, why)
+        return RunResult(self.job.id, None, NOT_DUE, ExitCode.SUCCESS, why)
 
     def _stopped_early(self, abort: Abort) -> RunResult:
         """The deadline or a signal came before the tasks ran: most likely a statement of the
@@ -273,7 +286,9 @@ class _Run:
             deadline=self.deadline,
             log=log,
             progress=progress_factory() if progress_factory else Progress(),
-            riot_factory=self._riot_factory(),
+            riot_factory=riot_factory(
+                self.settings, self.url, self.counters, self.deadline, reserve=self.job.reserve
+            ),
             on_abandoned=self.hooks.on_abandoned,
         )
         self.contexts.append(ctx)
@@ -351,31 +366,16 @@ class _Run:
                 code, message = classify(exc)
                 log.error("task %s failed: %s", name, message, exc_info=True)
                 return partial, Failure(code, f"task {name}: {message}")
-            took = time.monotonic() - began
-            log.info("task %s finished: %s in %.1f s", name, outcome.status, took)
+            log.info(
+                "task %s finished: %s in %.1f s", name, outcome.status, time.monotonic() - began
+            )
             self.flusher.kick()  # a task boundary: the live log now
             for failed in outcome.failures:
                 log.warning("task %s: item failed: %s", name, failed)
             if outcome.status == "partial":
-                count = len(outcome.failures)
                 first = f": {outcome.failures[0]}" if outcome.failures else ""
-                partial = partial or f"task {name}: {count} item(s) failed{first}"
+                partial = partial or f"task {name}: {len(outcome.failures)} item(s) failed{first}"
         return partial, None
-
-    def _riot_factory(self) -> Callable[[], RiotClient]:
-        def build() -> RiotClient:
-            from riotjobs.riot.client import RiotClient
-
-            return RiotClient(
-                **self.settings.riot(),
-                app_limits=self.settings.riot_app_limits,
-                db_url=self.url,
-                counters=self.counters,
-                deadline=self.deadline,
-                reserve=self.job.reserve,
-            )
-
-        return build
 
     def _record(self, status: str, code: int, error: str | None, lock_timeout: float = 5) -> None:
         assert self.lock is not None
@@ -401,6 +401,3 @@ class _Run:
         self, status: str, code: int, error: str | None, recorded: bool = True
     ) -> RunResult:
         return RunResult(self.job.id, self.execution_id or None, status, code, error, recorded)
-
-
-__all__ = ["NO_HOOKS", "FinishedRun", "RunHooks", "RunResult", "run_job"]

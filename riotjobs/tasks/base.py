@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-    from riotjobs.config import Priority, Settings
+    from riotjobs.config import Priority
     from riotjobs.riot.client import Reach, RiotClient
+    from riotjobs.settings import Settings
 
 
 class TaskConfig(BaseModel):

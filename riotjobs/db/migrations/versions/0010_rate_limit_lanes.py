@@ -9,7 +9,7 @@
   next look by. A new signature: v2 is dropped, not overloaded.
 
 Revision ID: 0010
-Revises: 0008 (0009 once the catch-up migration lands; the lead re-chains)
+Revises: 0009
 Create Date: 2026-12-02 17:50:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from riotjobs.db.functions import function_sql
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
