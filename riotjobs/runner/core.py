@@ -5,8 +5,7 @@
    row naming the holder. Holding it proves any ``running`` row of the job is an orphan.
    A catch-up run (``runs.catchup``) records nothing when the lock is taken or, checked under
    the lock, a run started after the missed fire time: it returns ``not due``.
-3. Insert the ``running`` row and run the tasks, each in its rate-limit lane (jobs.yaml
-   ``priority``), in the main thread under the ``watchdog``.
+3. Insert the ``running`` row; run the tasks in the main thread (each in its limiter lane).
 4. Write status, exit code, counters and log tail, release the lock.
 
 Terminals, alerts and pings are the CLI's (a progress factory, log handlers, ``RunHooks``).
