@@ -22,12 +22,12 @@ if TYPE_CHECKING:
 
 def render_jobs(rows: list[JobRow], now: datetime, console: Console) -> None:
     t = output.table(
-        "Job", "Name~?", "Schedule?", "On", "Last run?", "Status", "Next (UTC)?", "Note~",
+        "Job^", "Name~?", "Schedule?", "On", "Last run?", "Status", "Next (UTC)?", "Note~",
     )  # fmt: skip
     for r in rows:
         last = r.last_run
         t.add_row(
-            r.job,
+            output.escape(r.job),
             output.escape(r.name),
             r.schedule,
             enabled_text(r),

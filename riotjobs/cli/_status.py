@@ -40,7 +40,7 @@ def opened() -> Iterator[tuple[psycopg.Connection[Any], JobsConfig, str]]:
 
 def executions_table(runs: list[Execution], now: datetime, title: str | None = None) -> Any:
     t = output.table(
-        "ID>", "Job", "Status", "Trigger?", "Started (UTC)?", "Took>?", "API>?", "Error~",
+        "ID>", "Job^", "Status", "Trigger?", "Started (UTC)?", "Took>?", "API>?", "Error~",
         title=title,
     )  # fmt: skip
     for e in runs:
@@ -63,6 +63,8 @@ def enabled_text(row: JobRow) -> str:
 
 def note_text(row: JobRow) -> str:
     state = row.state
+    if state == "misconfigured":
+        return "[bold red]MISCONFIGURED[/bold red] (riotjobs check)"
     if state == "overdue":
         return "[bold red]OVERDUE[/bold red]"
     if state == "failing":
@@ -72,12 +74,12 @@ def note_text(row: JobRow) -> str:
 
 def jobs_table(rows: list[JobRow], now: datetime) -> Any:
     t = output.table(
-        "Job", "On", "Schedule?", "Last", "Ago", "Took>?", "Next (UTC)?", "API>?", "Note~",
+        "Job^", "On", "Schedule?", "Last", "Ago?", "Took>?", "Next (UTC)?", "API>?", "Note~",
     )  # fmt: skip
     for r in rows:
         last = r.last_run
         t.add_row(
-            r.job,
+            output.escape(r.job),
             enabled_text(r),
             r.schedule,
             output.status_text(last.status if last else None),
@@ -113,6 +115,11 @@ def render_status(report: StatusReport, console: Console) -> None:
     overdue = ", ".join(report.overdue) or "none"
     style = "bold red" if report.overdue else "green"
     console.print(f"overdue: [{style}]{overdue}[/{style}]")
+    if report.misconfigured:
+        names = output.escape(", ".join(report.misconfigured))
+        console.print(
+            f"misconfigured: [bold red]{names}[/bold red] (not run; `riotjobs check` says why)"
+        )
     if report.never_run:
         console.print(f"never run: {', '.join(report.never_run)}")
     if report.reaped:
@@ -167,8 +174,8 @@ def render_stats(report: StatsReport, console: Console) -> None:
         f"[bold]runs started {output.utc(report.since)} to {output.utc(report.until)} UTC[/bold]"
     )
     t = output.table(
-        "Job", "Runs>", "Success>", "Partial>", "Failed>", "Skipped>", "Cancel>", "Avg dur>",
-        "Max dur>", "Avg API>", "Max API>",
+        "Job^", "Runs>", "Success>", "Failed>", "Partial>?", "Skipped>?", "Cancel>?",
+        "Avg dur>?", "Max dur>?", "Avg API>?", "Max API>?",
     )  # fmt: skip
     for s in report.jobs:
         t.add_row(
@@ -184,7 +191,7 @@ def render_stats(report: StatsReport, console: Console) -> None:
             "-" if s.avg_api_requests is None else f"{s.avg_api_requests:.1f}",
             "-" if s.max_api_requests is None else str(s.max_api_requests),
         )
-    console.print(t)
+    console.print(output.fit(t, console))
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -266,15 +273,23 @@ def history(
         runs = load_history(
             conn=conn, jobs=jobs, job_id=job, limit=limit, status=status, since=window, now=now
         )
+    broken = jobs.broken.get(job)
     if as_json:
         output.print_json(
             {
                 "job": job,
                 "filters": {"limit": limit, "status": status, "since": since},
+                "config_problems": list(broken.problems) if broken else [],
                 "executions": [e.to_json() for e in runs],
             }
         )
-    elif runs:
+        return
+    if broken is not None:
+        # Its history is still shown: what ran before jobs.yaml broke is what an operator needs.
+        output.console().print(
+            f"[bold red]misconfigured[/bold red]: {output.escape('; '.join(broken.problems))}"
+        )
+    if runs:
         output.console().print(output.fit(executions_table(runs, now)))
     else:
         output.console().print("no runs match")

@@ -29,7 +29,7 @@ from riotjobs.runs.queries import Execution, WindowStats
 if TYPE_CHECKING:
     import psycopg
 
-    from riotjobs.config import JobsConfig
+    from riotjobs.config import BrokenJob, JobsConfig
 
     Connection = psycopg.Connection[Any]
 
@@ -99,16 +99,20 @@ class JobRow:
     schedule: str
     enabled: bool
     enabled_overridden: bool
-    timeout_s: int
+    timeout_s: int | None  # None for a misconfigured job
     last_run: Execution | None
     last_outcome: Execution | None  # newest run that is neither running, skipped nor cancelled
     next_run: datetime | None  # None when disabled
     overdue_since: datetime | None
     stats_24h: WindowStats
+    # What is wrong with the job's entry in jobs.yaml (file:line: key: problem); it cannot run.
+    config_problems: tuple[str, ...] = ()
 
     @property
     def state(self) -> str:
-        """ok | overdue | failing | never run | disabled."""
+        """misconfigured | ok | overdue | failing | never run | disabled."""
+        if self.config_problems:
+            return "misconfigured"
         if not self.enabled:
             return "disabled"
         if self.overdue_since is not None:
@@ -132,6 +136,7 @@ class JobRow:
             "overdue_since": self.overdue_since,
             "runs_24h": self.stats_24h.runs,
             "api_requests_24h": self.stats_24h.api_requests,
+            "config_problems": list(self.config_problems),
         }
 
 
@@ -140,7 +145,7 @@ class Problem:
     """One reason for `status --check` to exit 1."""
 
     job: str
-    kind: str  # overdue | failed | timeout | abandoned
+    kind: str  # misconfigured | overdue | failed | timeout | abandoned
     message: str
 
     def to_json(self) -> dict[str, Any]:
@@ -148,9 +153,15 @@ class Problem:
 
 
 def problems_of(rows: list[JobRow]) -> list[Problem]:
-    """Enabled jobs that are overdue, or whose last outcome was failed, timeout or abandoned."""
+    """Misconfigured jobs (enabled or not: `check` fails and `install-cron` refuses until they
+    are fixed), and enabled jobs that are overdue, or whose last outcome was failed, timeout or
+    abandoned."""
     found = []
     for row in rows:
+        if row.config_problems:
+            problems = "; ".join(row.config_problems)
+            found.append(Problem(row.job, "misconfigured", f"{row.job}: misconfigured: {problems}"))
+            continue
         if not row.enabled:
             continue
         if row.overdue_since is not None and row.last_run is not None:
@@ -194,13 +205,16 @@ def rows_at(
     now: datetime,
     window: dict[str, WindowStats] | None = None,
 ) -> list[JobRow]:
-    ids = sorted(jobs.jobs)
+    ids = sorted({*jobs.jobs, *jobs.broken})
     states = _states(conn, jobs)
     last = q.latest_per_job(conn, ids)
     outcome = q.latest_per_job(conn, ids, outcome_only=True)
     window = _day(conn, now) if window is None else window
     rows = []
     for job_id in ids:
+        if job_id in jobs.broken:
+            rows.append(_broken_row(jobs.broken[job_id], states, last, outcome, window))
+            continue
         job = jobs.jobs[job_id]
         state = states.get(job_id)
         enabled = bool(state.enabled) if state is not None else job.spec.enabled
@@ -228,6 +242,31 @@ def rows_at(
     return rows
 
 
+def _broken_row(
+    job: BrokenJob,
+    states: dict[str, Any],
+    last: dict[str, Execution],
+    outcome: dict[str, Execution],
+    window: dict[str, WindowStats],
+) -> JobRow:
+    """A misconfigured job: what jobs.yaml says of it, its runs so far, and its problems."""
+    state = states.get(job.id)
+    return JobRow(
+        job=job.id,
+        name=job.name,
+        schedule=job.schedule or "?",
+        enabled=bool(state.enabled) if state is not None else job.enabled,
+        enabled_overridden=state is not None and state.enabled_override is not None,
+        timeout_s=None,
+        last_run=last.get(job.id),
+        last_outcome=outcome.get(job.id),
+        next_run=None,
+        overdue_since=None,
+        stats_24h=window.get(job.id, WindowStats(job=job.id)),
+        config_problems=job.problems,
+    )
+
+
 def job_rows(*, conn: Connection, jobs: JobsConfig, now: datetime | None = None) -> list[JobRow]:
     """Every job of jobs.yaml with its effective enabled state, last run and next run."""
     return rows_at(conn, jobs, now or utcnow())
@@ -251,8 +290,14 @@ class StatusReport:
         return [r.job for r in self.jobs if r.overdue_since is not None]
 
     @property
+    def misconfigured(self) -> list[str]:
+        return [r.job for r in self.jobs if r.config_problems]
+
+    @property
     def never_run(self) -> list[str]:
-        return [r.job for r in self.jobs if r.enabled and r.last_run is None]
+        return [
+            r.job for r in self.jobs if r.enabled and r.last_run is None and not r.config_problems
+        ]
 
     def to_json(self) -> dict[str, Any]:
         t = self.totals_24h
@@ -270,6 +315,7 @@ class StatusReport:
                 "success_rate_24h": _round(t.success_rate),
                 "overdue": self.overdue,
                 "never_run": self.never_run,
+                "misconfigured": self.misconfigured,
                 "reaped": self.reaped,
             },
             "jobs": [r.to_json() for r in self.jobs],
@@ -343,7 +389,7 @@ def history(
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     start = None if since is None else (now or utcnow()) - since
-    if job_id not in jobs.jobs and not q.has_runs(conn, job_id=job_id):
+    if not jobs.knows(job_id) and not q.has_runs(conn, job_id=job_id):
         jobs.get(job_id)  # raises UnknownJobError naming the known jobs
     return q.history(conn, job_id=job_id, limit=limit, status=status, since=start)
 
@@ -376,7 +422,7 @@ def run_stats(
     job that ran in the window but is no longer defined."""
     now = now or utcnow()
     stats = q.window_stats(conn, since=now - since, until=now + timedelta(seconds=1))
-    ids = sorted(set(jobs.jobs) | set(stats))
+    ids = sorted(set(jobs.jobs) | set(jobs.broken) | set(stats))
     return StatsReport(
         since=now - since,
         until=now,

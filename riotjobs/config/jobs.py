@@ -1,18 +1,18 @@
-"""Settings from the environment and jobs.yaml, validated into typed models.
+"""jobs.yaml, validated into typed jobs.
 
-Settings come from environment variables and an optional env file (``RIOTJOBS_ENV_FILE``,
-default ``~/.config/riotjobs/env``); the environment wins. jobs.yaml is parsed with line marks so
-that every validation error names the file, the line and the key, and raises ``ConfigError``.
+The file is parsed with line marks so that every validation error names the file, the line and
+the key, and raises ``ConfigError``; a job with a problem of its own can be kept aside
+(``BrokenJob``) so that the others still load.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from pydantic import (
     AfterValidator,
@@ -20,147 +20,22 @@ from pydantic import (
     ConfigDict,
     Field,
     PositiveInt,
-    SecretStr,
     ValidationError,
     ValidationInfo,
     field_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from riotjobs import dburl, envfile, yamlfile
+from riotjobs import yamlfile
 from riotjobs.errors import ConfigError, UnknownJobError, UsageError
+
+if TYPE_CHECKING:
+    from riotjobs.config.settings import Settings
 
 JOB_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Five plain cron fields. Anything else (newlines, quotes, `@reboot`, extra words) could smuggle
 # commands or extra lines into a crontab, so it is refused before croniter even sees it.
 _CRON_FIELD = r"[0-9A-Za-z*/,\-]+"
 CRON_RE = re.compile(rf"^{_CRON_FIELD}( {_CRON_FIELD}){{4}}$")
-PLATFORMS = (
-    "br1", "eun1", "euw1", "jp1", "kr", "la1", "la2", "me1", "na1",
-    "oc1", "ph2", "ru", "sg2", "th2", "tr1", "tw2", "vn2",
-)  # fmt: skip
-DEFAULT_BASE_URL = "https://{routing}.api.riotgames.com"
-
-
-def default_env_file() -> Path:
-    """``$XDG_CONFIG_HOME/riotjobs/env`` (``~/.config/riotjobs/env`` when that is unset)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path("~/.config").expanduser())
-    return Path(base) / "riotjobs" / "env"
-
-
-def env_file() -> Path:
-    """The env file in force: ``RIOTJOBS_ENV_FILE``, else the default."""
-    return Path(os.environ.get("RIOTJOBS_ENV_FILE") or default_env_file()).expanduser()
-
-
-def data_dir() -> Path:
-    """Where the embedded database lives: ``$XDG_DATA_HOME/riotjobs``."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path("~/.local/share").expanduser())
-    return Path(base) / "riotjobs"
-
-
-class DatabaseArgs(TypedDict):
-    """Where the database is, as plain values for ``riotjobs.db.engine``."""
-
-    database_url: str | None
-    data_dir: Path
-
-
-class RiotArgs(TypedDict):
-    """The key and where the API is, as plain values for ``riotjobs.riot.RiotClient``."""
-
-    api_key: SecretStr | None
-    base_url: str
-
-
-class Settings(BaseSettings):
-    """Process-wide settings. Secrets are ``SecretStr`` so they never render in reprs."""
-
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
-    database_url: SecretStr | None = Field(default=None, alias="RIOTJOBS_DATABASE_URL")
-    riot_api_key: SecretStr | None = Field(default=None, alias="RIOT_API_KEY")
-    riot_base_url: str = Field(default=DEFAULT_BASE_URL, alias="RIOTJOBS_RIOT_BASE_URL")
-    config_path: Path | None = Field(default=None, alias="RIOTJOBS_CONFIG")
-    platform: str = Field(default="na1", alias="RIOTJOBS_PLATFORM")
-    job_timeout: int = Field(default=90, gt=0, le=24 * 3600, alias="RIOTJOBS_JOB_TIMEOUT")
-    alert_webhook_url: SecretStr | None = Field(default=None, alias="RIOTJOBS_ALERT_WEBHOOK_URL")
-    # What the limiter assumes before Riot's headers announce the key's real application limits.
-    riot_app_limits: str = Field(default="20:1,100:120", alias="RIOTJOBS_RIOT_APP_LIMITS")
-
-    @field_validator("database_url")
-    @classmethod
-    def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            try:
-                dburl.check(value.get_secret_value())
-            except dburl.DatabaseURLError as exc:
-                # Re-raised without the value: pydantic would otherwise keep it as the input.
-                raise ValueError(str(exc)) from None
-        return value
-
-    @field_validator("riot_base_url")
-    @classmethod
-    def _check_base_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")) or "{routing}" not in value:
-            raise ValueError("must be an http(s) URL containing {routing}")
-        return value.rstrip("/")
-
-    @field_validator("riot_app_limits")
-    @classmethod
-    def _check_limits(cls, value: str) -> str:
-        value = value.replace(" ", "")
-        if not re.fullmatch(r"[1-9][0-9]*:[1-9][0-9]*(,[1-9][0-9]*:[1-9][0-9]*)*", value):
-            raise ValueError("must look like 20:1,100:120 (requests:seconds, comma-separated)")
-        return value
-
-    @field_validator("platform")
-    @classmethod
-    def _check_platform(cls, value: str) -> str:
-        value = value.lower()
-        if value not in PLATFORMS:
-            raise ValueError(f"unknown platform; choose one of {', '.join(PLATFORMS)}")
-        return value
-
-    def database(self) -> DatabaseArgs:
-        """Keyword arguments for ``riotjobs.db.engine`` (``open_database``, ``resolve_url``): the
-        libraries take plain values, not the settings object."""
-        url = self.database_url.get_secret_value() if self.database_url is not None else None
-        return {"database_url": url, "data_dir": data_dir()}
-
-    def riot(self) -> RiotArgs:
-        """Keyword arguments for ``RiotClient``; the key stays a ``SecretStr``."""
-        return {"api_key": self.riot_api_key, "base_url": self.riot_base_url}
-
-    def jobs_file(self) -> Path:
-        """The jobs.yaml in force: RIOTJOBS_CONFIG, then ./jobs.yaml, then the shipped copy."""
-        if self.config_path is not None:
-            return self.config_path.expanduser()
-        local = Path("jobs.yaml")
-        if local.is_file():
-            return local
-        return Path(__file__).with_name("jobs.yaml")
-
-
-def load_settings(**overrides: Any) -> Settings:
-    """Read settings from the environment and the env file. Raises ``ConfigError`` (exit 78)."""
-    path = env_file()
-    # The environment wins over the file: only variables it does not set come from the file.
-    from_file = {k: v for k, v in envfile.read(path).items() if k not in os.environ}
-    fields = {f.alias for f in Settings.model_fields.values() if f.alias}
-    values: dict[str, Any] = {k: v for k, v in from_file.items() if k in fields}
-    try:
-        return Settings(_env_file=None, **values, **overrides)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            var = str(err["loc"][0]) if err["loc"] else "settings"
-            origin = f" (from {path})" if var in from_file else ""
-            problems.append(f"{var}{origin}: {err['msg'].removeprefix('Value error, ')}")
-        raise ConfigError("invalid settings: " + "; ".join(problems)) from None
-
-
-# --- jobs.yaml ---------------------------------------------------------------------------------
 
 
 class _Strict(BaseModel):
@@ -284,15 +159,52 @@ class Job:
             raise UsageError(f"job {self.id}: " + _describe(exc, self.config_keys())) from None
 
 
-class JobsConfig:
-    """All jobs of one jobs.yaml file."""
+@dataclass(frozen=True)
+class BrokenJob:
+    """A job of jobs.yaml that does not validate (a schedule that never fires, a timeout out of
+    range, an unknown task...): kept aside so that the other jobs still load, and shown as
+    misconfigured. ``schedule``, ``name`` and ``enabled`` are what the file says, when readable.
+    """
 
-    def __init__(self, path: Path, jobs: dict[str, Job], defaults: Defaults | None = None) -> None:
+    id: str
+    problems: tuple[str, ...]
+    name: str
+    schedule: str | None = None
+    enabled: bool = True
+
+    @property
+    def message(self) -> str:
+        """One line: the job and every problem it has, each with its file and line."""
+        return f"job {self.id} is misconfigured: " + "; ".join(self.problems)
+
+
+class JobsConfig:
+    """All jobs of one jobs.yaml file; ``broken`` holds the jobs that did not validate (only
+    :func:`load_jobs` with ``keep_broken`` fills it)."""
+
+    def __init__(
+        self,
+        path: Path,
+        jobs: dict[str, Job],
+        defaults: Defaults | None = None,
+        broken: dict[str, BrokenJob] | None = None,
+    ) -> None:
         self.path = path
         self.jobs = jobs
         self.defaults = defaults or Defaults()
+        self.broken = broken or {}
+
+    def knows(self, job_id: str) -> bool:
+        """Whether jobs.yaml defines ``job_id``, valid or not."""
+        return job_id in self.jobs or job_id in self.broken
 
     def get(self, job_id: str) -> Job:
+        """The valid job ``job_id``. A misconfigured one raises ``ConfigError`` (exit 78) with its
+        problems; an unknown one ``UnknownJobError`` (exit 2) with a "did you mean"."""
+        if job_id in self.broken:
+            raise ConfigError(
+                f"{self.broken[job_id].message} (`riotjobs check` lists every problem)"
+            )
         try:
             return self.jobs[job_id]
         except KeyError:
@@ -317,9 +229,17 @@ def _describe(exc: ValidationError, allowed: list[str]) -> str:
     return "; ".join(parts)
 
 
-def load_jobs(path: Path, *, registry: TaskRegistry, default_timeout: int = 90) -> JobsConfig:
+def load_jobs(
+    path: Path, *, registry: TaskRegistry, default_timeout: int = 90, keep_broken: bool = False
+) -> JobsConfig:
     """Parse and validate a jobs.yaml against the given tasks. Raises ``ConfigError`` listing
-    every problem at once, one ``file:line: key: message`` line each."""
+    every problem at once, one ``file:line: key: message`` line each.
+
+    With ``keep_broken``, a problem that belongs to one job (its id, its keys, its config) does
+    not raise: that job goes to ``JobsConfig.broken`` and the others load, so that one bad job
+    cannot stop the others from running or being monitored. Problems of the file as a whole
+    (YAML syntax, ``defaults:``, unknown top-level keys) still raise.
+    """
     text = yamlfile.read_text(path, "jobs file")
     raw, lines, problems = yamlfile.load(path, text)
     if not isinstance(raw, dict):
@@ -337,22 +257,69 @@ def load_jobs(path: Path, *, registry: TaskRegistry, default_timeout: int = 90) 
     if not isinstance(entries, dict):
         line = yamlfile.line_of(lines, ("jobs",))
         problems.append(f"{path}:{line}: jobs: required: a mapping of job id to job")
+    entries = entries if isinstance(entries, dict) else {}
+    # Duplicate keys inside a job (or a job defined twice) belong to that job.
+    per_job: dict[str, list[str]] = {}
+    for problem in list(problems):
+        owner = _owner(path, problem, entries)
+        if owner is not None:
+            problems.remove(problem)
+            per_job.setdefault(owner, []).append(problem)
     jobs: dict[str, Job] = {}
-    for job_id, spec_raw in (entries if isinstance(entries, dict) else {}).items():
+    for job_id, spec_raw in entries.items():
         where = ("jobs", str(job_id))
+        found = per_job.setdefault(str(job_id), [])
         if not JOB_ID_RE.match(str(job_id)):
             line = yamlfile.line_of(lines, where)
-            problems.append(f"{path}:{line}: jobs.{job_id}: job id must match {JOB_ID_RE.pattern}")
-        spec = _valid(JobSpec, spec_raw, path, lines, where, problems, context)
+            found.append(f"{path}:{line}: jobs.{job_id}: job id must match {JOB_ID_RE.pattern}")
+        spec = _valid(JobSpec, spec_raw, path, lines, where, found, context)
         if spec is None:
             continue
         timeout = spec.timeout or (defaults.timeout if defaults else None) or default_timeout
         job = Job(str(job_id), spec, timeout, registry=registry, defaults=defaults)
-        if _valid(job.config_model, spec.config, path, lines, (*where, "config"), problems):
+        if _valid(job.config_model, spec.config, path, lines, (*where, "config"), found):
             jobs[str(job_id)] = job
+    # An id that is not printable is kept in its escaped form: it is shown, never typed.
+    broken = {
+        shown.id: shown
+        for job_id, found in per_job.items()
+        if found
+        for shown in [_broken(_printable(job_id), found, entries.get(job_id))]
+    }
+    if not keep_broken:
+        problems += [p for b in broken.values() for p in b.problems]
     if problems:
         raise ConfigError("\n".join(sorted(set(problems), key=yamlfile.by_line)))
-    return JobsConfig(path, jobs, defaults)
+    for job_id in per_job:
+        if per_job[job_id]:
+            jobs.pop(job_id, None)
+    return JobsConfig(path, jobs, defaults, broken)
+
+
+def _printable(text: str) -> str:
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+def _owner(path: Path, problem: str, entries: dict[Any, Any]) -> str | None:
+    """The job a ``file:line: jobs.ID...: message`` problem is about, if it is one of them."""
+    match = re.match(rf"{re.escape(str(path))}:\d+: jobs\.([^.:]+)[.:]", problem)
+    return match.group(1) if match and match.group(1) in map(str, entries) else None
+
+
+def _broken(job_id: str, problems: list[str], raw: Any) -> BrokenJob:
+    """What can be read of a job that does not validate, for the read commands to show."""
+    raw = raw if isinstance(raw, dict) else {}
+    name, schedule, enabled = raw.get("name"), raw.get("schedule"), raw.get("enabled", True)
+    # Only what is safe to print: a schedule of five plain fields, a name without control
+    # characters; anything else is not shown at all.
+    shown = schedule.strip() if isinstance(schedule, str) else ""
+    return BrokenJob(
+        id=job_id,
+        problems=tuple(sorted(set(problems), key=yamlfile.by_line)),
+        name=name if isinstance(name, str) and name.isprintable() and name else job_id,
+        schedule=shown if CRON_RE.match(shown) else None,
+        enabled=enabled if isinstance(enabled, bool) else True,
+    )
 
 
 def _valid(
@@ -373,7 +340,14 @@ def _valid(
 
 
 def load_jobs_for(settings: Settings, *, registry: TaskRegistry) -> JobsConfig:
-    return load_jobs(settings.jobs_file(), registry=registry, default_timeout=settings.job_timeout)
+    """The jobs.yaml in force, for commands and runs: a job with a problem of its own is kept
+    aside in ``broken`` (``get`` refuses it with exit 78) and the others load."""
+    return load_jobs(
+        settings.jobs_file(),
+        registry=registry,
+        default_timeout=settings.job_timeout,
+        keep_broken=True,
+    )
 
 
 Path_ = tuple[str, ...]

@@ -1,0 +1,142 @@
+"""Process-wide settings from the environment and the env file, validated into ``Settings``.
+
+Settings come from environment variables and an optional env file (``RIOTJOBS_ENV_FILE``,
+default ``~/.config/riotjobs/env``); the environment wins. Errors raise ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, TypedDict
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from riotjobs import dburl, envfile
+from riotjobs.errors import ConfigError
+
+PLATFORMS = (
+    "br1", "eun1", "euw1", "jp1", "kr", "la1", "la2", "me1", "na1",
+    "oc1", "ph2", "ru", "sg2", "th2", "tr1", "tw2", "vn2",
+)  # fmt: skip
+DEFAULT_BASE_URL = "https://{routing}.api.riotgames.com"
+
+
+def default_env_file() -> Path:
+    """``$XDG_CONFIG_HOME/riotjobs/env`` (``~/.config/riotjobs/env`` when that is unset)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path("~/.config").expanduser())
+    return Path(base) / "riotjobs" / "env"
+
+
+def env_file() -> Path:
+    """The env file in force: ``RIOTJOBS_ENV_FILE``, else the default."""
+    return Path(os.environ.get("RIOTJOBS_ENV_FILE") or default_env_file()).expanduser()
+
+
+def data_dir() -> Path:
+    """Where the embedded database lives: ``$XDG_DATA_HOME/riotjobs``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path("~/.local/share").expanduser())
+    return Path(base) / "riotjobs"
+
+
+class DatabaseArgs(TypedDict):
+    """Where the database is, as plain values for ``riotjobs.db.engine``."""
+
+    database_url: str | None
+    data_dir: Path
+
+
+class RiotArgs(TypedDict):
+    """The key and where the API is, as plain values for ``riotjobs.riot.RiotClient``."""
+
+    api_key: SecretStr | None
+    base_url: str
+
+
+class Settings(BaseSettings):
+    """Process-wide settings. Secrets are ``SecretStr`` so they never render in reprs."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: SecretStr | None = Field(default=None, alias="RIOTJOBS_DATABASE_URL")
+    riot_api_key: SecretStr | None = Field(default=None, alias="RIOT_API_KEY")
+    riot_base_url: str = Field(default=DEFAULT_BASE_URL, alias="RIOTJOBS_RIOT_BASE_URL")
+    config_path: Path | None = Field(default=None, alias="RIOTJOBS_CONFIG")
+    platform: str = Field(default="na1", alias="RIOTJOBS_PLATFORM")
+    job_timeout: int = Field(default=90, gt=0, le=24 * 3600, alias="RIOTJOBS_JOB_TIMEOUT")
+    alert_webhook_url: SecretStr | None = Field(default=None, alias="RIOTJOBS_ALERT_WEBHOOK_URL")
+    # What the limiter assumes before Riot's headers announce the key's real application limits.
+    riot_app_limits: str = Field(default="20:1,100:120", alias="RIOTJOBS_RIOT_APP_LIMITS")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                dburl.check(value.get_secret_value())
+            except dburl.DatabaseURLError as exc:
+                # Re-raised without the value: pydantic would otherwise keep it as the input.
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("riot_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or "{routing}" not in value:
+            raise ValueError("must be an http(s) URL containing {routing}")
+        return value.rstrip("/")
+
+    @field_validator("riot_app_limits")
+    @classmethod
+    def _check_limits(cls, value: str) -> str:
+        value = value.replace(" ", "")
+        if not re.fullmatch(r"[1-9][0-9]*:[1-9][0-9]*(,[1-9][0-9]*:[1-9][0-9]*)*", value):
+            raise ValueError("must look like 20:1,100:120 (requests:seconds, comma-separated)")
+        return value
+
+    @field_validator("platform")
+    @classmethod
+    def _check_platform(cls, value: str) -> str:
+        value = value.lower()
+        if value not in PLATFORMS:
+            raise ValueError(f"unknown platform; choose one of {', '.join(PLATFORMS)}")
+        return value
+
+    def database(self) -> DatabaseArgs:
+        """Keyword arguments for ``riotjobs.db.engine`` (``open_database``, ``resolve_url``): the
+        libraries take plain values, not the settings object."""
+        url = self.database_url.get_secret_value() if self.database_url is not None else None
+        return {"database_url": url, "data_dir": data_dir()}
+
+    def riot(self) -> RiotArgs:
+        """Keyword arguments for ``RiotClient``; the key stays a ``SecretStr``."""
+        return {"api_key": self.riot_api_key, "base_url": self.riot_base_url}
+
+    def jobs_file(self) -> Path:
+        """The jobs.yaml in force: RIOTJOBS_CONFIG, then ./jobs.yaml, then the shipped copy."""
+        if self.config_path is not None:
+            return self.config_path.expanduser()
+        local = Path("jobs.yaml")
+        if local.is_file():
+            return local
+        return Path(__file__).parent.parent / "jobs.yaml"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment and the env file. Raises ``ConfigError`` (exit 78)."""
+    path = env_file()
+    # The environment wins over the file: only variables it does not set come from the file.
+    from_file = {k: v for k, v in envfile.read(path).items() if k not in os.environ}
+    fields = {f.alias for f in Settings.model_fields.values() if f.alias}
+    values: dict[str, Any] = {k: v for k, v in from_file.items() if k in fields}
+    try:
+        return Settings(_env_file=None, **values, **overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            var = str(err["loc"][0]) if err["loc"] else "settings"
+            origin = f" (from {path})" if var in from_file else ""
+            problems.append(f"{var}{origin}: {err['msg'].removeprefix('Value error, ')}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from None
