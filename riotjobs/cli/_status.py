@@ -174,7 +174,7 @@ def render_stats(report: StatsReport, console: Console) -> None:
         f"[bold]runs started {output.utc(report.since)} to {output.utc(report.until)} UTC[/bold]"
     )
     t = output.table(
-        "Job^", "Runs>", "Success>", "Failed>", "Partial>?", "Skipped>?", "Cancel>?",
+        "Job^", "Runs>", "Success>", "Partial>?", "Failed>", "Skipped>?", "Cancel>?",
         "Avg dur>?", "Max dur>?", "Avg API>?", "Max API>?",
     )  # fmt: skip
     for s in report.jobs:
