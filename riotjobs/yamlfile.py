@@ -5,6 +5,8 @@ for minutes, a recursive alias or deep nesting ended in a traceback. Before anyt
 constructed, this module walks the parser's events (no recursion) to bound nesting and refuse
 Python tags, and then walks the composed node graph with a budget of nodes, counting every
 alias expansion, so that a document is either small enough to validate or refused in one line.
+The data is then constructed from that same node graph, with libyaml when PyYAML has it: the
+file is scanned twice rather than three times, and every command reads jobs.yaml (B4, B5).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from riotjobs.errors import ConfigError
 MAX_BYTES = 1 << 20
 MAX_DEPTH = 32
 MAX_NODES = 20_000
+
+# PyYAML's wheels carry libyaml; a source build without it falls back to the Python parser.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Loc = tuple[str, ...]
 
@@ -43,20 +48,20 @@ def read_text(path: Path, what: str) -> str:
 def load(path: Path, text: str) -> tuple[Any, dict[Loc, int], list[str]]:
     """The document, the 1-based line of every mapping key and sequence item, and the
     problems found on the way (duplicate keys), each as ``file:line: message``."""
+    loader = _Loader(text)
     try:
         _screen(path, text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = loader.get_single_node()
+        if root is None:
+            return None, {(): 1}, []
+        lines: dict[Loc, int] = {(): root.start_mark.line + 1}
+        problems: list[str] = []
+        _walk(path, root, lines, problems)
+        data = loader.construct_document(root)
     except yaml.YAMLError as exc:
         raise _syntax(path, exc) from None
-    if root is None:
-        return None, {(): 1}, []
-    lines: dict[Loc, int] = {(): root.start_mark.line + 1}
-    problems: list[str] = []
-    _walk(path, root, lines, problems)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise _syntax(path, exc) from None
+    finally:
+        loader.dispose()
     return data, lines, problems
 
 
@@ -75,7 +80,7 @@ def by_line(message: str) -> tuple[int, str]:
 
 def _screen(path: Path, text: str) -> None:
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_Loader):
         line = event.start_mark.line + 1 if event.start_mark is not None else 1
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1

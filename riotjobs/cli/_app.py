@@ -38,7 +38,7 @@ class _Group(TyperGroup):
     ) -> Any:
         """Click's usage errors as one ``riotjobs:`` line and exit 2, instead of a framed
         block of several lines."""
-        from typer._click import exceptions as click
+        from click import exceptions as click
 
         from riotjobs.cli import output
 
@@ -77,7 +77,7 @@ class _Group(TyperGroup):
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception as exc:
-            from typer._click import exceptions as click
+            from click import exceptions as click
 
             if isinstance(exc, click.ClickException):
                 raise
