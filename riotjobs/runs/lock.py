@@ -185,10 +185,13 @@ class JobLock:
         """Raise ``DatabaseUnavailableError`` naming the server when the connection (and with it
         the lock) is gone."""
         try:
-            with self.cursor(timeout=timeout, budget=timeout) as cur:
+            # Never waits for the connection: the watchdog pings between its deadline checks,
+            # and a second spent waiting here let a statement's own timeout (deadline + 1 s)
+            # beat the watchdog to a statement stuck behind another session's lock.
+            with self.cursor(timeout=0, budget=timeout) as cur:
                 cur.execute("SELECT 1")
         except TimeoutError:
-            return  # busy with a row write: it is alive
+            return  # busy with a statement of the run: a failure there says it is gone
         except Exception as exc:
             reason = first_line(exc, empty="the connection is closed")
             raise DatabaseUnavailableError(f"{reason} (database at {self.where})") from None
