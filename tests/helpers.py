@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -54,3 +54,18 @@ def missing(reason: str) -> NoReturn:
     if IN_CI:
         pytest.fail(f"under CI: {reason}")
     pytest.skip(reason)
+
+
+def database_as_text(engine: Any) -> str:
+    """Every row of every table, cast to text: a dump of the database without pg_dump."""
+    from sqlalchemy import text
+
+    chunks: list[str] = []
+    with engine.connect() as conn:
+        tables = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ).scalars()
+        for table in list(tables):
+            rows = conn.execute(text(f'SELECT t::text FROM "{table}" t')).scalars()
+            chunks.extend(rows)
+    return "\n".join(chunks)

@@ -115,6 +115,19 @@ BAD_CASES = [
         5,
         "jobs.a",
     ),
+    (
+        "slow factor not above 1",
+        'jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n    slow_factor: 1\n',
+        5,
+        "jobs.a.slow_factor",
+    ),
+    (
+        "default slow factor not a number",
+        'defaults:\n  slow_factor: fast\njobs:\n  a:\n    schedule: "* * * * *"\n'
+        "    tasks: [sleep]\n",
+        2,
+        "defaults.slow_factor",
+    ),
     ("not yaml", "jobs: [unclosed\n", 2, "invalid YAML"),
     ("empty file", "", 1, "empty"),
 ]
@@ -130,6 +143,17 @@ def test_good_file_loads_typed(jobs_file: Any) -> None:
     assert config.seconds == 2.0  # type: ignore[attr-defined]
     assert napper.effective_config({"seconds": 7}).seconds == 7.0  # type: ignore[attr-defined]
     assert "seconds" in napper.config_keys()
+
+
+def test_slow_factor_defaults_to_3_and_a_job_may_set_its_own(jobs_file: Any) -> None:
+    text = (
+        'jobs:\n  a: {schedule: "* * * * *", tasks: [sleep]}\n'
+        '  b: {schedule: "* * * * *", tasks: [sleep], slow_factor: 1.5}\n'
+    )
+    jobs = load_jobs(jobs_file(text), registry=REGISTRY)
+    assert jobs.get("a").slow_factor == 3 and jobs.get("b").slow_factor == 1.5
+    jobs = load_jobs(jobs_file("defaults: {slow_factor: 5}\n" + text), registry=REGISTRY)
+    assert jobs.get("a").slow_factor == 5 and jobs.get("b").slow_factor == 1.5
 
 
 def test_timeout_falls_back_to_setting(jobs_file: Any) -> None:

@@ -14,10 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 
 from riotjobs.sandbox import SandboxConfig, serve_in_thread
-from tests.helpers import run_riotjobs
+from tests.helpers import database_as_text, run_riotjobs
 
 pytestmark = pytest.mark.slow
 
@@ -37,19 +36,6 @@ jobs:
     tasks: [fetch_discovered_matches, analyze_players, check_bans]
     config: {players_per_run: 15, min_matches: 5}
 """
-
-
-def _rows_as_text(engine: Any) -> str:
-    """Every row of every table, cast to text: a dump of the database without pg_dump."""
-    chunks: list[str] = []
-    with engine.connect() as conn:
-        tables = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        ).scalars()
-        for table in list(tables):
-            rows = conn.execute(text(f'SELECT t::text FROM "{table}" t')).scalars()
-            chunks.extend(rows)
-    return "\n".join(chunks)
 
 
 def test_the_key_never_appears_anywhere(
@@ -113,7 +99,7 @@ def test_the_key_never_appears_anywhere(
     cron.write_text("")
     riotjobs("install-cron", "--write-env-file", "--file", str(cron), env=env)
     seen.append(cron.read_text())
-    seen.append(_rows_as_text(engine))
+    seen.append(database_as_text(engine))
 
     haystack = "\n".join(seen)
     assert "RIOTJOBS_ENV_FILE" in cron.read_text()  # the crontab points at the env file

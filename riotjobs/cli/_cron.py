@@ -1,4 +1,5 @@
-"""`riotjobs install-cron`, `uninstall-cron`, `cron status` and `export k8s`."""
+"""`riotjobs install-cron`, `uninstall-cron`, `cron status`, `export k8s` and
+`export healthchecks`."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ cron_app = typer.Typer(
 app.add_typer(cron_app, name="cron")
 export_app = typer.Typer(
     no_args_is_help=True,
-    help="Export the schedule for other runners.\n\nExample:  riotjobs export k8s > cronjobs.yaml",
+    help=(
+        "Export the schedule for other runners or monitors.\n\n"
+        "Example:  riotjobs export k8s > cronjobs.yaml"
+    ),
 )
 app.add_typer(export_app, name="export")
 
@@ -246,7 +250,7 @@ def export_k8s(
     secret: str = typer.Option(
         "riotjobs",
         "--secret",
-        help="Secret holding the keys RIOT_API_KEY and RIOTJOBS_DATABASE_URL.",
+        help="Secret holding RIOT_API_KEY and RIOTJOBS_DATABASE_URL (and any ping URLs).",
     ),
     yaml_only: bool = typer.Option(
         False, "--yaml-only", help="Use jobs.yaml's enabled flags; do not read the database."
@@ -273,3 +277,36 @@ def export_k8s(
         output.error(
             f"warning: left out misconfigured job(s) {names[:200]}: `riotjobs check` says why"
         )
+
+
+@export_app.command("healthchecks")
+def export_healthchecks(
+    tz: str = typer.Option(
+        "UTC", "--tz", help="Time zone cron evaluates the schedules in (see `cron status`)."
+    ),
+    yaml_only: bool = typer.Option(
+        False, "--yaml-only", help="Use jobs.yaml's enabled flags; do not read the database."
+    ),
+) -> None:
+    """Print the healthchecks.io checks for the enabled jobs, as a JSON list.
+
+    Each check has the job's name, its id as slug, its cron schedule and time zone, and a
+    grace period of the job's timeout plus 60 s (a run pings /start, and one that has not
+    ended within the grace is down). Post each to the management API (/api/v3/checks/); with
+    "unique": ["slug"] posting again updates nothing twice. No ping URL is printed.
+
+    Example:  riotjobs export healthchecks | jq -c '.[]'
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from riotjobs.errors import UsageError
+    from riotjobs.schedule.healthchecks import checks
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"unknown time zone {tz[:64]!r} for --tz, e.g. Europe/Berlin") from None
+    cfg = _common.settings()
+    jobs = _common.jobs(cfg)
+    enabled = {} if yaml_only else _enabled(cfg, jobs)
+    output.print_json(checks(jobs=jobs, enabled=enabled, tz=tz))

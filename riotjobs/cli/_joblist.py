@@ -9,7 +9,8 @@ import typer
 
 from riotjobs.cli import _common, output
 from riotjobs.cli._app import jobs_app
-from riotjobs.cli._status import enabled_text, executions_table, note_text, opened
+from riotjobs.cli._cells import enabled_text, executions_table, note_text
+from riotjobs.cli._status import opened
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -42,6 +42,10 @@ Exit codes:
          interrupted by SIGINT (Ctrl-C): recorded as failed
     143  interrupted by SIGTERM: recorded as failed
 
+With a ping URL (RIOTJOBS_PING_URL or RIOTJOBS_PING_URL_<JOB> in the env file) the run
+pings it healthchecks.io-style: /start, then /<exit code> with the log tail; a skipped run
+sends /log, a disabled job nothing. Pings time out after 2 s and never change the run.
+
 At most one run of a job runs at a time, across hosts sharing the database: the lock is a
 Postgres session advisory lock, released when its holder dies (even by kill -9). It needs a
 real server session: behind PgBouncer use session pooling or connect to Postgres directly
@@ -117,7 +121,7 @@ def run(
     ),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Stream the run's log to stderr."),
 ) -> None:
-    from riotjobs.ops import alerting
+    from riotjobs.ops import alerting, pings
     from riotjobs.runner import run_job
     from riotjobs.runner.logcapture import formatter
     from riotjobs.runner.start import process_started
@@ -137,7 +141,7 @@ def run(
         progress_factory=progress,
         on_forced_exit=_summary,
         log_handlers=handlers,
-        hooks=alerting.hooks(cfg),
+        hooks=pings.with_pings(alerting.hooks(cfg), cfg.ping_url_for(spec.id)),
         started=process_started(),
     )
     if result.status in {"failed", "timeout", "cancelled"}:

@@ -15,6 +15,7 @@ import typer
 
 from riotjobs.cli import _common, output
 from riotjobs.cli._app import app
+from riotjobs.cli._cells import enabled_text, executions_table, note_text, run_status
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -38,40 +39,6 @@ def opened() -> Iterator[tuple[psycopg.Connection[Any], JobsConfig, str]]:
 # --- rendering -----------------------------------------------------------------------------------
 
 
-def executions_table(runs: list[Execution], now: datetime, title: str | None = None) -> Any:
-    t = output.table(
-        "ID>", "Job^", "Status", "Trigger?", "Started (UTC)?", "Took>?", "API>?", "Error~",
-        title=title,
-    )  # fmt: skip
-    for e in runs:
-        t.add_row(
-            str(e.id),
-            e.job,
-            output.status_text(e.status),
-            e.trigger,
-            output.utc(e.started_at, short=True),
-            output.duration(e.duration_ms),
-            str(e.counters.get("api_requests_made", 0)),
-            output.escape(output.first_line(e.error, 50)),
-        )
-    return t
-
-
-def enabled_text(row: JobRow) -> str:
-    return ("yes" if row.enabled else "no") + ("*" if row.enabled_overridden else "")
-
-
-def note_text(row: JobRow) -> str:
-    state = row.state
-    if state == "misconfigured":
-        return "[bold red]MISCONFIGURED[/bold red] (riotjobs check)"
-    if state == "overdue":
-        return "[bold red]OVERDUE[/bold red]"
-    if state == "failing":
-        return "[red]failing[/red]"
-    return "" if state in ("ok", "disabled") else state
-
-
 def jobs_table(rows: list[JobRow], now: datetime) -> Any:
     t = output.table(
         "Job^", "On", "Schedule?", "Last", "Ago?", "Took>?", "Next (UTC)?", "API>?", "Note~",
@@ -82,7 +49,7 @@ def jobs_table(rows: list[JobRow], now: datetime) -> Any:
             output.escape(r.job),
             enabled_text(r),
             r.schedule,
-            output.status_text(last.status if last else None),
+            run_status(last),
             output.ago(last.started_at if last else None, now),
             output.duration(last.duration_ms if last else None),
             output.utc(r.next_run, short=True),
@@ -149,7 +116,7 @@ def render_execution(e: Execution, console: Console) -> None:
         ("pid", e.pid),
         ("started", f"{e.started_at.isoformat()}"),
         ("finished", e.finished_at.isoformat() if e.finished_at else "-"),
-        ("duration", output.duration(e.duration_ms)),
+        ("duration", output.duration(e.duration_ms) + _against_baseline(e)),
         ("timeout", f"{e.timeout_s} s"),
         ("exit code", "-" if e.exit_code is None else e.exit_code),
         ("error", output.escape(e.error or "-")),
@@ -165,8 +132,41 @@ def render_execution(e: Execution, console: Console) -> None:
         counters.add_row(name, str(value))
     console.print(counters)
     console.print()
+    if e.usage:
+        console.print(usage_table(e))
+        console.print()
     console.print("[bold]log[/bold]")
     console.print(e.log.rstrip("\n") if e.log else "(no log captured)", markup=False)
+
+
+def _against_baseline(e: Execution) -> str:
+    if e.baseline_ms is None:
+        return ""
+    mark = ", [yellow]slow[/yellow]" if e.slow else ""
+    return f" (baseline {output.duration(e.baseline_ms)}{mark})"
+
+
+def usage_table(e: Execution) -> Any:
+    """Requests and 429s by endpoint and routing value, with a total row."""
+    from riotjobs.counters import RATE_LIMIT_TYPES
+
+    t = output.table("Endpoint", "Routing", "Requests>", *(f"429 {k}>" for k in RATE_LIMIT_TYPES))
+    rows = e.usage or []
+    for u in rows:
+        t.add_row(
+            u.endpoint,
+            u.routing,
+            str(u.requests),
+            *(str(u.rate_limited[k]) for k in RATE_LIMIT_TYPES),
+        )
+    if len(rows) > 1:
+        t.add_row(
+            "total",
+            "",
+            str(sum(u.requests for u in rows)),
+            *(str(sum(u.rate_limited[k] for u in rows)) for k in RATE_LIMIT_TYPES),
+        )
+    return t
 
 
 def render_stats(report: StatsReport, console: Console) -> None:
@@ -175,7 +175,7 @@ def render_stats(report: StatsReport, console: Console) -> None:
     )
     t = output.table(
         "Job^", "Runs>", "Success>", "Partial>?", "Failed>", "Skipped>?", "Cancel>?",
-        "Avg dur>?", "Max dur>?", "Avg API>?", "Max API>?",
+        "Avg dur>?", "p50>?", "p95>?", "Max dur>?", "Avg API>?", "Max API>?", "429 rate>?",
     )  # fmt: skip
     for s in report.jobs:
         t.add_row(
@@ -187,9 +187,12 @@ def render_stats(report: StatsReport, console: Console) -> None:
             str(s.skipped),
             str(s.cancelled),
             output.duration(s.avg_duration_ms),
+            output.duration(s.p50_duration_ms),
+            output.duration(s.p95_duration_ms),
             output.duration(s.max_duration_ms),
             "-" if s.avg_api_requests is None else f"{s.avg_api_requests:.1f}",
             "-" if s.max_api_requests is None else str(s.max_api_requests),
+            _percent(s.rate_limited_rate),
         )
     console.print(output.fit(t, console))
 
@@ -305,12 +308,31 @@ def show(
         help="Execution id (see `status` or `history`).",
     ),
     as_json: bool = _common.JSON_OPTION,
+    follow: bool = typer.Option(
+        False, "--follow", "-f", help="Stream the run's log until it ends; exit with its code."
+    ),
 ) -> None:
-    """Every field of one execution: counters, error and its captured log.
+    """Every field of one execution: counters, API usage by endpoint, error and its log.
+
+    A successful run longer than its job's slow_factor times its baseline is marked slow.
+
+    With --follow, print the run's log and stream new lines as they are written until the run
+    ends, then its final status line; exits with the run's exit code (1 for an abandoned run),
+    so a script can wait on a run. Ctrl-C stops following (exit 130), not the run.
 
     Example:  riotjobs show 4711
     """
     from riotjobs.ops.status import execution_detail
+
+    if follow:
+        if as_json:
+            from riotjobs.errors import UsageError
+
+            raise UsageError("--follow and --json cannot be combined")
+        from riotjobs.cli._follow import follow_execution
+
+        follow_execution(execution_id)
+        return
 
     with opened() as (conn, _, _):
         found = execution_detail(conn=conn, execution_id=execution_id)
@@ -325,7 +347,8 @@ def stats(
     since: str = typer.Option("24h", "--since", help="Window, e.g. 30m, 24h, 7d."),
     as_json: bool = _common.JSON_OPTION,
 ) -> None:
-    """Per job: runs, successes, failures, average and max duration and API requests.
+    """Per job: runs, successes, failures, durations (average, p50, p95, max), API requests per
+    run and the share of requests that got a 429.
 
     Failures count failed, timeout and abandoned runs. Durations, API figures and the success
     rate leave out skipped, still-running and cancelled runs.

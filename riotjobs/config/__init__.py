@@ -7,6 +7,7 @@ with line marks so that every validation error names the file, the line and the 
 
 from riotjobs.config.jobs import (
     CRON_RE,
+    DEFAULT_SLOW_FACTOR,
     JOB_ID_RE,
     MAX_TIMEOUT_S,
     AlertFormat,
@@ -15,12 +16,15 @@ from riotjobs.config.jobs import (
     Job,
     JobsConfig,
     JobSpec,
+    SlowFactor,
     TaskRegistry,
     load_jobs,
     load_jobs_for,
 )
 from riotjobs.config.settings import (
     DEFAULT_BASE_URL,
+    PING_OFF,
+    PING_URL,
     PLATFORMS,
     DatabaseArgs,
     RiotArgs,
@@ -29,13 +33,17 @@ from riotjobs.config.settings import (
     default_env_file,
     env_file,
     load_settings,
+    ping_setting,
 )
 
 __all__ = [
     "CRON_RE",
     "DEFAULT_BASE_URL",
+    "DEFAULT_SLOW_FACTOR",
     "JOB_ID_RE",
     "MAX_TIMEOUT_S",
+    "PING_OFF",
+    "PING_URL",
     "PLATFORMS",
     "AlertFormat",
     "BrokenJob",
@@ -46,6 +54,7 @@ __all__ = [
     "JobsConfig",
     "RiotArgs",
     "Settings",
+    "SlowFactor",
     "TaskRegistry",
     "data_dir",
     "default_env_file",
@@ -53,4 +62,5 @@ __all__ = [
     "load_jobs",
     "load_jobs_for",
     "load_settings",
+    "ping_setting",
 ]

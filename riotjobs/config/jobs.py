@@ -48,6 +48,9 @@ AlertFormat = Literal["slack", "discord", "generic"]
 # A run longer than a day is a stuck run, and larger values overflowed the database's integer.
 MAX_TIMEOUT_S = 24 * 3600
 Timeout = Annotated[int, Field(gt=0, le=MAX_TIMEOUT_S)]
+# How many times its job's trailing median a successful run may take before it is marked slow.
+SlowFactor = Annotated[float, Field(gt=1, le=1000)]
+DEFAULT_SLOW_FACTOR = 3.0
 
 
 class Defaults(_Strict):
@@ -55,6 +58,7 @@ class Defaults(_Strict):
     # Webhook body shape and how many consecutive bad runs open an alert (riotjobs.ops.alerts).
     alert_format: AlertFormat = "slack"
     alert_after_failures: PositiveInt = Field(default=1, le=1000)
+    slow_factor: SlowFactor = DEFAULT_SLOW_FACTOR
 
 
 class TaskRegistry(Protocol):
@@ -88,6 +92,7 @@ class JobSpec(_Strict):
     timeout: Timeout | None = None
     alert_format: AlertFormat | None = None  # None: defaults.alert_format
     alert_after_failures: PositiveInt | None = Field(default=None, le=1000)
+    slow_factor: SlowFactor | None = None  # None: defaults.slow_factor
     tasks: list[TaskName] = Field(min_length=1)
     config: dict[str, Any] = Field(default_factory=dict)
 
@@ -120,7 +125,7 @@ class JobsFile(_Strict):
 
 class Job:
     """A validated job: its spec, its settings resolved against ``defaults:`` (timeout, alert
-    format and threshold) and the typed model of its config."""
+    format and threshold, slow factor) and the typed model of its config."""
 
     def __init__(
         self,
@@ -138,6 +143,7 @@ class Job:
         self.timeout = timeout
         self.alert_format: AlertFormat = spec.alert_format or defaults.alert_format
         self.alert_after_failures: int = spec.alert_after_failures or defaults.alert_after_failures
+        self.slow_factor: float = spec.slow_factor or defaults.slow_factor
 
     @property
     def name(self) -> str:

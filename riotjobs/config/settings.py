@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from riotjobs import dburl, envfile
@@ -22,6 +23,25 @@ PLATFORMS = (
     "oc1", "ph2", "ru", "sg2", "th2", "tr1", "tw2", "vn2",
 )  # fmt: skip
 DEFAULT_BASE_URL = "https://{routing}.api.riotgames.com"
+# Dead-man's-switch pings (riotjobs.ops.pings): a default for every job (the job id is appended,
+# as healthchecks' slug URLs want) and one setting per job, RIOTJOBS_PING_URL_<JOB>. All secrets.
+PING_URL = "RIOTJOBS_PING_URL"
+PING_OFF = "off"  # a job's own setting with this value sends no pings despite the default
+
+
+def ping_setting(job_id: str) -> str:
+    """``RIOTJOBS_PING_URL_<JOB>``: the job id upper-cased, other characters than letters and
+    digits as ``_``."""
+    return f"{PING_URL}_{re.sub(r'[^A-Z0-9]', '_', job_id.upper())}"
+
+
+def _check_ping_url(name: str, value: str) -> None:
+    if value.strip().lower() == PING_OFF and name != PING_URL:
+        return
+    if not value.strip().startswith(("http://", "https://")):
+        # The value is a secret: the message names the setting only.
+        also = f" (or {PING_OFF!r})" if name != PING_URL else ""
+        raise ConfigError(f"invalid settings: {name}: must be an http(s) URL{also}")
 
 
 def default_env_file() -> Path:
@@ -69,6 +89,9 @@ class Settings(BaseSettings):
     alert_webhook_url: SecretStr | None = Field(default=None, alias="RIOTJOBS_ALERT_WEBHOOK_URL")
     # What the limiter assumes before Riot's headers announce the key's real application limits.
     riot_app_limits: str = Field(default="20:1,100:120", alias="RIOTJOBS_RIOT_APP_LIMITS")
+    ping_url: SecretStr | None = Field(default=None, alias=PING_URL)
+    # RIOTJOBS_PING_URL_<JOB> settings: their names are not known in advance (load_settings).
+    _job_ping_urls: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
 
     @field_validator("database_url")
     @classmethod
@@ -104,6 +127,27 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown platform; choose one of {', '.join(PLATFORMS)}")
         return value
 
+    def adopt_ping_urls(self, values: Mapping[str, str]) -> None:
+        """Keep the ``RIOTJOBS_PING_URL_<JOB>`` settings of ``values``; raises ``ConfigError``
+        for a value that is not an http(s) URL (or ``off``)."""
+        for name, value in values.items():
+            if name.startswith(PING_URL + "_") and value.strip():
+                _check_ping_url(name, value)
+                self._job_ping_urls[name] = SecretStr(value.strip())
+
+    def job_ping_settings(self) -> list[str]:
+        """The names of the ``RIOTJOBS_PING_URL_<JOB>`` settings given (values are secrets)."""
+        return sorted(self._job_ping_urls)
+
+    def ping_url_for(self, job_id: str) -> str | None:
+        """The job's ping URL: its own setting, else the default with the job id appended."""
+        own = self._job_ping_urls.get(ping_setting(job_id))
+        if own is not None:
+            value = own.get_secret_value()
+            return None if value.lower() == PING_OFF else value
+        base = self.ping_url.get_secret_value().strip() if self.ping_url is not None else ""
+        return f"{base.rstrip('/')}/{job_id}" if base else None
+
     def database(self) -> DatabaseArgs:
         """Keyword arguments for ``riotjobs.db.engine`` (``open_database``, ``resolve_url``): the
         libraries take plain values, not the settings object."""
@@ -132,7 +176,7 @@ def load_settings(**overrides: Any) -> Settings:
     fields = {f.alias for f in Settings.model_fields.values() if f.alias}
     values: dict[str, Any] = {k: v for k, v in from_file.items() if k in fields}
     try:
-        return Settings(_env_file=None, **values, **overrides)
+        settings = Settings(_env_file=None, **values, **overrides)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -140,3 +184,7 @@ def load_settings(**overrides: Any) -> Settings:
             origin = f" (from {path})" if var in from_file else ""
             problems.append(f"{var}{origin}: {err['msg'].removeprefix('Value error, ')}")
         raise ConfigError("invalid settings: " + "; ".join(problems)) from None
+    if settings.ping_url is not None and settings.ping_url.get_secret_value().strip():
+        _check_ping_url(PING_URL, settings.ping_url.get_secret_value())
+    settings.adopt_ping_urls({**from_file, **os.environ})
+    return settings

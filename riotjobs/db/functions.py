@@ -10,13 +10,13 @@ from pathlib import Path
 
 SQL = Path(__file__).with_name("sql")
 
-# The limiter's functions at the head revision (migration 0006).
+# The limiter's functions at the head revision (migration 0007).
 CURRENT = {
     "riotjobs_rl_limits": 1,
     "riotjobs_rl_counted": 1,
     "riotjobs_rl_ours": 1,
     "riotjobs_rl_take": 2,
-    "riotjobs_rl_done": 2,
+    "riotjobs_rl_done": 3,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 # The newest revision in migrations/versions. Checked against Alembic by a test, and kept here
 # so that commands can compare schemas without loading Alembic.
-HEAD = "0006"
+HEAD = "0008"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -38,8 +39,16 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def known_revisions() -> list[str]:
-    """Every revision this code ships, oldest first (read from the file names: no Alembic)."""
-    return sorted(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))
+    """Every revision this code ships, oldest first (read from the files' ``revision`` line, as
+    an id may hold an underscore: no Alembic)."""
+    found = []
+    for path in (MIGRATIONS / "versions").glob("[0-9]*.py"):
+        match = _REVISION_RE.search(path.read_text(encoding="utf-8"))
+        found.append(match.group(1) if match else path.name.split("_", 1)[0])
+    return sorted(found)
+
+
+_REVISION_RE = re.compile(r"""^revision: str = ["']([^"']+)["']""", re.MULTILINE)
 
 
 def describe(revision: str | None) -> str:

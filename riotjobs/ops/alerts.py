@@ -12,6 +12,11 @@ Semantics (documented in the README):
   do not reset the count): a partial run did its work with some item errors, a skipped run did
   nothing, a cancelled run was stopped by a person (`riotjobs cancel`).
 - A bad run older than the job's latest success (an orphan reaped late) is ignored.
+- A successful run marked ``slow`` (README: Duration baselines) opens or extends the job's *slow*
+  incident, kept apart from the failure one, with the same rules: one ``slow`` alert once
+  ``alert_after_failures`` slow runs came in a row, later ones suppressed; the next successful
+  run that is not slow closes it and queues a recovery if an alert went out. Other statuses
+  leave the slow incident alone.
 - ``Event("banned", ...)`` events of one run become one batched message.
 
 Messages are queued in the outbox and delivered by ``riotjobs.ops.notify`` within the caller's
@@ -30,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from riotjobs.config import Defaults
 from riotjobs.db.vocab import FAILURES
-from riotjobs.ops.notify import Format, webhook_url
+from riotjobs.ops.notify import Format, slow_text, webhook_url
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -49,6 +54,7 @@ BUDGET_S = 5.0
 class AlertPolicy:
     format: Format = "slack"
     after_failures: int = 1
+    slow_factor: float = 3.0
 
 
 @dataclass
@@ -62,9 +68,9 @@ class AfterRunReport:
 def policy_for(job: Job | None, defaults: Defaults | None = None) -> AlertPolicy:
     """The job's alert settings (its own keys, else jobs.yaml ``defaults:``), or the defaults'."""
     if job is not None:
-        return AlertPolicy(format=job.alert_format, after_failures=job.alert_after_failures)
+        return AlertPolicy(job.alert_format, job.alert_after_failures, job.slow_factor)
     defaults = defaults or Defaults()
-    return AlertPolicy(format=defaults.alert_format, after_failures=defaults.alert_after_failures)
+    return AlertPolicy(defaults.alert_format, defaults.alert_after_failures, defaults.slow_factor)
 
 
 def after_run(
@@ -238,7 +244,7 @@ def _record(
             text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
             {"key": f"riotjobs.incident:{run.job_id}"},
         )
-        incident = _open_incident(session, run.job_id)
+        incident = _open_incident(session, run.job_id, "failure")
         webhook = webhook_url(settings) is not None
         if run.status in FAILURES and not _stale(session, run):
             if incident is None or incident.last_execution_id != run.id:
@@ -260,6 +266,8 @@ def _record(
                 _queue(session, settings, policy, "recovery", run, incident)
                 queued.append("recovery")
             report.incident_id = incident.id
+        if run.status == "success":
+            queued.extend(_slowness(session, settings, policy, run, webhook))
         banned = [event.data for event in events if event.kind == "banned"]
         if webhook and banned:
             _queue(session, settings, policy, "banned", run, None, players=banned)
@@ -277,13 +285,44 @@ def _now() -> Any:
     return utcnow()
 
 
-def _open_incident(session: Session, job_id: str) -> JobIncident | None:
+def _slowness(
+    session: Session, settings: Settings, policy: AlertPolicy, run: JobExecution, webhook: bool
+) -> list[str]:
+    """The slow incident's part of a successful run: open, extend and alert, or close."""
+    incident = _open_incident(session, run.job_id, "slow")
+    if run.slow:
+        if incident is not None and incident.last_execution_id == run.id:
+            return []  # this run was already counted
+        incident = _extend(session, incident, run, kind="slow")
+        if (
+            webhook
+            and incident.alerted_at is None
+            and incident.consecutive_failures >= policy.after_failures
+        ):
+            _queue(session, settings, policy, "slow", run, incident)
+            incident.alerted_at = run.finished_at or _now()
+            return ["slow"]
+        return []
+    if incident is None:
+        return []
+    incident.closed_at = _now()
+    incident.last_execution_id = run.id
+    session.add(incident)
+    if webhook and incident.alerted_at is not None:
+        _queue(session, settings, policy, "recovery", run, incident)
+        return ["recovery"]
+    return []
+
+
+def _open_incident(session: Session, job_id: str, kind: str) -> JobIncident | None:
     from sqlmodel import col, select
 
     from riotjobs.db.models import JobIncident
 
     statement = select(JobIncident).where(
-        JobIncident.job_id == job_id, col(JobIncident.closed_at).is_(None)
+        JobIncident.job_id == job_id,
+        JobIncident.kind == kind,
+        col(JobIncident.closed_at).is_(None),
     )
     return session.exec(statement).first()
 
@@ -302,11 +341,15 @@ def _stale(session: Session, run: JobExecution) -> bool:
     return later is not None
 
 
-def _extend(session: Session, incident: JobIncident | None, run: JobExecution) -> JobIncident:
+def _extend(
+    session: Session, incident: JobIncident | None, run: JobExecution, kind: str = "failure"
+) -> JobIncident:
     from riotjobs.db.models import JobIncident
 
     if incident is None:
-        incident = JobIncident(job_id=run.job_id, consecutive_failures=1, last_execution_id=run.id)
+        incident = JobIncident(
+            job_id=run.job_id, kind=kind, consecutive_failures=1, last_execution_id=run.id
+        )
     else:
         incident.consecutive_failures += 1
         incident.last_execution_id = run.id
@@ -327,6 +370,9 @@ def _queue(
     from riotjobs.ops.notify import document, enqueue, render
 
     doc = document(kind, run, incident, players=players, settings=settings)
+    if kind == "slow" or (incident is not None and incident.kind == "slow"):
+        doc["slow_factor"] = policy.slow_factor
+        doc["text"] = slow_text(kind, doc, policy.slow_factor)
     enqueue(
         session=session,
         kind=kind,

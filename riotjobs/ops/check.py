@@ -79,6 +79,8 @@ def run_checks(*, registry: TaskRegistry, database: bool = True, cron: bool = Fa
     if isinstance(jobs, JobsConfig):
         report.jobs = len(jobs.jobs)
         report.enabled = sum(1 for job in jobs.jobs.values() if job.spec.enabled)
+        if loaded:
+            _check_ping_settings(report, settings, jobs)
     if database and loaded:
         report.database = _attempt(report, lambda: _database(settings))
     cron_lines = _attempt(report, lambda: cron_problems(always=cron))
@@ -117,6 +119,17 @@ def _check_secrets(report: CheckReport, settings: Settings) -> None:
             "RIOTJOBS_ALERT_WEBHOOK_URL is not an http(s) URL with a host "
             "(not shown: it may hold a token)",
         )
+
+
+def _check_ping_settings(report: CheckReport, settings: Settings, jobs: JobsConfig) -> None:
+    """A RIOTJOBS_PING_URL_<JOB> that names no job is most likely a typo: its job pings the
+    default URL, or nothing."""
+    from riotjobs.config import ping_setting
+
+    known = {ping_setting(job_id) for job_id in jobs.jobs}
+    for name in settings.job_ping_settings():
+        if name not in known:
+            _problem(report, f"{name} names no job of {jobs.path} (value not shown: a secret)")
 
 
 def _parses(url: str) -> bool:

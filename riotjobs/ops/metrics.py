@@ -2,9 +2,16 @@
 collector (``riotjobs metrics --output /var/lib/node_exporter/textfile/riotjobs.prom``).
 
 Per job: the last status (one-hot over every status), the last success time, the last run's
-duration, runs by status and API requests over the last 24 h. Pipeline: players tracked,
-discovered, analyzed, flagged as smurfs and banned; open incidents and undelivered
-notifications. The execution queries are the status module's (``riotjobs.runs.queries``).
+duration, runs by status and API requests over the last 24 h. Per job and endpoint: Riot API
+requests and 429s by type, as counters since the database was created (``api_usage_totals``).
+Pipeline: players tracked, discovered, analyzed, flagged as smurfs and banned; open incidents
+and undelivered notifications. The execution queries are the status module's
+(``riotjobs.runs.queries``).
+
+Label values come from small fixed sets, never from data: ``job`` is a job id, ``endpoint`` one
+of the client's endpoint names (``riotjobs.riot.routing``; anything else is ``other``), ``type``
+one of application, method, service, untyped, ``status`` a run status. No puuid, match id or
+routing value is ever a label, so the series count does not grow with players or matches.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ SELECT
       ORDER BY puuid, analyzed_at DESC, id DESC
    ) latest WHERE is_smurf) AS smurfs,
   (SELECT count(*) FROM players WHERE is_banned) AS banned,
-  (SELECT count(*) FROM job_incidents WHERE closed_at IS NULL) AS open_incidents,
+  (SELECT count(DISTINCT job_id) FROM job_incidents WHERE closed_at IS NULL) AS open_incidents,
   (SELECT count(*) FROM notifications WHERE delivered_at IS NULL) AS pending_notifications
 """
 
@@ -133,9 +140,47 @@ def _families(conn: Connection, configured: Sequence[str], now: datetime) -> Ite
             runs.add(stats.by_status.get(status, 0) if stats else 0, job=job, status=status)
         api.add(stats.api_requests if stats else 0, job=job)
     families = [last_status, last_success, last_duration, runs, api]
+    families.extend(_usage(conn))
     families.extend(_pipeline(conn))
     for family in families:
         yield from family.lines
+
+
+def _usage(conn: Connection) -> list[_Family]:
+    """Requests and 429s per job and endpoint: a few rows, whatever the number of runs."""
+    from psycopg.rows import dict_row
+
+    from riotjobs.counters import RATE_LIMIT_TYPES
+    from riotjobs.riot.routing import ENDPOINTS
+
+    known = {e.name for e in ENDPOINTS}
+    limited = ", ".join(f"rate_limited_{t}" for t in RATE_LIMIT_TYPES)
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            f"SELECT job_id, endpoint, requests, {limited} FROM api_usage_totals"
+            " ORDER BY job_id, endpoint"
+        ).fetchall()
+    requests: dict[tuple[str, str], int] = {}
+    limits: dict[tuple[str, str, str], int] = {}
+    for row in rows:
+        key = (str(row["job_id"]), row["endpoint"] if row["endpoint"] in known else "other")
+        requests[key] = requests.get(key, 0) + int(row["requests"])
+        for kind in RATE_LIMIT_TYPES:
+            at = (*key, kind)
+            limits[at] = limits.get(at, 0) + int(row[f"rate_limited_{kind}"])
+    total = _Family(
+        "riotjobs_api_requests_total", "counter", "Riot API requests made by runs, by endpoint."
+    )
+    for (job, endpoint), value in sorted(requests.items()):
+        total.add(value, job=job, endpoint=endpoint)
+    rate_limited = _Family(
+        "riotjobs_api_rate_limited_total",
+        "counter",
+        "Riot API 429 answers by endpoint and X-Rate-Limit-Type (untyped: none given).",
+    )
+    for (job, endpoint, kind), value in sorted(limits.items()):
+        rate_limited.add(value, job=job, endpoint=endpoint, type=kind)
+    return [total, rate_limited]
 
 
 def _pipeline(conn: Connection) -> list[_Family]:

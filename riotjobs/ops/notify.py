@@ -209,6 +209,7 @@ def flush(*, engine: Engine, settings: Settings, budget_s: float) -> FlushReport
 _TITLES = {
     "alert": "riotjobs ALERT",
     "recovery": "riotjobs RECOVERED",
+    "slow": "riotjobs SLOW",
     "banned": "riotjobs: newly banned players",
     "test": "riotjobs test message",
 }
@@ -241,11 +242,14 @@ def document(
         "host": run.host if run else socket.gethostname(),
         "started_at": _iso(run.started_at) if run else None,
         "finished_at": _iso(run.finished_at) if run else None,
+        "duration_ms": run.duration_ms if run else None,
+        "baseline_ms": run.baseline_ms if run else None,
         "sent_at": _iso(utcnow()),
     }
     if incident is not None:
         doc["incident"] = {
             "id": incident.id,
+            "kind": incident.kind,
             "opened_at": _iso(incident.opened_at),
             "consecutive_failures": incident.consecutive_failures,
         }
@@ -277,6 +281,28 @@ def _text(kind: str, doc: dict[str, Any], players: list[dict[str, Any]]) -> str:
         more = f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else ""
         return f"{title} ({len(names)}) from {where}: {shown}{more}."
     return f"{title} from {doc['host']}: the webhook works."
+
+
+def slow_text(kind: str, doc: dict[str, Any], factor: float) -> str:
+    """The text of a ``slow`` alert, or of the recovery that closes a slow incident."""
+    where = f"job {doc['job']} (execution {doc['execution_id']} on {doc['host']})"
+    incident = doc.get("incident", {})
+    count = incident.get("consecutive_failures", 1)
+    if kind == "recovery":
+        return (
+            f"{_TITLES['recovery']}: {where} ran in its usual time again after {count} slow "
+            f"run(s) since {incident.get('opened_at')}."
+        )
+    took, base = _seconds(doc.get("duration_ms")), _seconds(doc.get("baseline_ms"))
+    runs = "1 slow run" if count == 1 else f"{count} slow runs in a row"
+    return (
+        f"riotjobs SLOW: {where} succeeded but took {took}, more than {factor:g} x its median "
+        f"of {base} over recent successful runs; {runs}."
+    )
+
+
+def _seconds(ms: int | None) -> str:
+    return "?" if ms is None else f"{ms / 1000:.1f} s"
 
 
 def _player_name(player: dict[str, Any]) -> str:

@@ -17,19 +17,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from riotjobs.db.vocab import FAILURES, Status
+from riotjobs.db.vocab import Status
 from riotjobs.errors import UsageError
+from riotjobs.ops.jobrow import JobRow, Problem, broken_row, problems_of
+from riotjobs.runs import baselines
 from riotjobs.runs import queries as q
 from riotjobs.runs.queries import Execution, WindowStats
 
 if TYPE_CHECKING:
     import psycopg
 
-    from riotjobs.config import BrokenJob, JobsConfig
+    from riotjobs.config import JobsConfig
 
     Connection = psycopg.Connection[Any]
 
@@ -90,105 +92,6 @@ def overdue_after(schedule: str, last_start: datetime) -> datetime:
     return second + OVERDUE_GRACE
 
 
-@dataclass(frozen=True)
-class JobRow:
-    """One job as `riotjobs jobs` and `status` show it."""
-
-    job: str
-    name: str
-    schedule: str
-    enabled: bool
-    enabled_overridden: bool
-    timeout_s: int | None  # None for a misconfigured job
-    last_run: Execution | None
-    last_outcome: Execution | None  # newest run that is neither running, skipped nor cancelled
-    next_run: datetime | None  # None when disabled
-    overdue_since: datetime | None
-    stats_24h: WindowStats
-    # What is wrong with the job's entry in jobs.yaml (file:line: key: problem); it cannot run.
-    config_problems: tuple[str, ...] = ()
-
-    @property
-    def state(self) -> str:
-        """misconfigured | ok | overdue | failing | never run | disabled."""
-        if self.config_problems:
-            return "misconfigured"
-        if not self.enabled:
-            return "disabled"
-        if self.overdue_since is not None:
-            return "overdue"
-        if self.last_outcome is not None and self.last_outcome.status in FAILURES:
-            return "failing"
-        return "never run" if self.last_run is None else "ok"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "job": self.job,
-            "name": self.name,
-            "schedule": self.schedule,
-            "enabled": self.enabled,
-            "enabled_overridden": self.enabled_overridden,
-            "timeout_s": self.timeout_s,
-            "state": self.state,
-            "last_run": None if self.last_run is None else self.last_run.to_json(),
-            "next_run": self.next_run,
-            "overdue": self.overdue_since is not None,
-            "overdue_since": self.overdue_since,
-            "runs_24h": self.stats_24h.runs,
-            "api_requests_24h": self.stats_24h.api_requests,
-            "config_problems": list(self.config_problems),
-        }
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason for `status --check` to exit 1."""
-
-    job: str
-    kind: str  # misconfigured | overdue | failed | timeout | abandoned
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"job": self.job, "kind": self.kind, "message": self.message}
-
-
-def problems_of(rows: list[JobRow]) -> list[Problem]:
-    """Misconfigured jobs (enabled or not: `check` fails and `install-cron` refuses until they
-    are fixed), and enabled jobs that are overdue, or whose last outcome was failed, timeout or
-    abandoned."""
-    found = []
-    for row in rows:
-        if row.config_problems:
-            problems = "; ".join(row.config_problems)
-            found.append(Problem(row.job, "misconfigured", f"{row.job}: misconfigured: {problems}"))
-            continue
-        if not row.enabled:
-            continue
-        if row.overdue_since is not None and row.last_run is not None:
-            found.append(
-                Problem(
-                    row.job,
-                    "overdue",
-                    f"{row.job}: overdue since {row.overdue_since:%Y-%m-%d %H:%M} UTC; last "
-                    f"start {row.last_run.started_at:%Y-%m-%d %H:%M} UTC, schedule "
-                    f"'{row.schedule}'",
-                )
-            )
-        last = row.last_outcome
-        if last is not None and last.status in FAILURES:
-            error = (last.error or "").strip().splitlines()
-            detail = f": {error[0][:200]}" if error else ""
-            found.append(
-                Problem(
-                    row.job,
-                    last.status,
-                    f"{row.job}: last run #{last.id} {last.status} at "
-                    f"{last.started_at:%Y-%m-%d %H:%M} UTC{detail}",
-                )
-            )
-    return found
-
-
 def _states(conn: Connection, jobs: JobsConfig) -> dict[str, Any]:
     from riotjobs.runs.jobstate import read_states
 
@@ -207,13 +110,13 @@ def rows_at(
 ) -> list[JobRow]:
     ids = sorted({*jobs.jobs, *jobs.broken})
     states = _states(conn, jobs)
-    last = q.latest_per_job(conn, ids)
+    last = mark_running_slow(conn, jobs, q.latest_per_job(conn, ids), now)
     outcome = q.latest_per_job(conn, ids, outcome_only=True)
     window = _day(conn, now) if window is None else window
     rows = []
     for job_id in ids:
         if job_id in jobs.broken:
-            rows.append(_broken_row(jobs.broken[job_id], states, last, outcome, window))
+            rows.append(broken_row(jobs.broken[job_id], states, last, outcome, window))
             continue
         job = jobs.jobs[job_id]
         state = states.get(job_id)
@@ -242,29 +145,12 @@ def rows_at(
     return rows
 
 
-def _broken_row(
-    job: BrokenJob,
-    states: dict[str, Any],
-    last: dict[str, Execution],
-    outcome: dict[str, Execution],
-    window: dict[str, WindowStats],
-) -> JobRow:
-    """A misconfigured job: what jobs.yaml says of it, its runs so far, and its problems."""
-    state = states.get(job.id)
-    return JobRow(
-        job=job.id,
-        name=job.name,
-        schedule=job.schedule or "?",
-        enabled=bool(state.enabled) if state is not None else job.enabled,
-        enabled_overridden=state is not None and state.enabled_override is not None,
-        timeout_s=None,
-        last_run=last.get(job.id),
-        last_outcome=outcome.get(job.id),
-        next_run=None,
-        overdue_since=None,
-        stats_24h=window.get(job.id, WindowStats(job=job.id)),
-        config_problems=job.problems,
-    )
+def mark_running_slow(
+    conn: Connection, jobs: JobsConfig, runs: dict[str, Execution], now: datetime
+) -> dict[str, Execution]:
+    """``runs`` with the slow mark on runs still going past their job's slow point."""
+    factors = {k: j.slow_factor for k, j in jobs.jobs.items()}
+    return baselines.mark_running_slow(conn, runs, now=now, factors=factors)
 
 
 def job_rows(*, conn: Connection, jobs: JobsConfig, now: datetime | None = None) -> list[JobRow]:
@@ -368,9 +254,14 @@ def build_status(
         running=q.running_count(conn),
         totals_24h=_total(day),
         jobs=rows,
-        recent=q.recent(conn, limit=recent),
+        recent=_recent(conn, jobs, recent, now),
         problems=problems_of(rows),
     )
+
+
+def _recent(conn: Connection, jobs: JobsConfig, limit: int, now: datetime) -> list[Execution]:
+    runs = {str(i): e for i, e in enumerate(q.recent(conn, limit=limit))}
+    return list(mark_running_slow(conn, jobs, runs, now).values())
 
 
 def history(
@@ -398,7 +289,7 @@ def execution_detail(*, conn: Connection, execution_id: int) -> Execution:
     found = q.execution(conn, execution_id=execution_id)
     if found is None:
         raise UsageError(f"no execution with id {execution_id}")
-    return found
+    return replace(found, usage=baselines.api_usage(conn, execution_id=execution_id))
 
 
 @dataclass(frozen=True)
@@ -421,7 +312,7 @@ def run_stats(
     """Per-job run figures over a window: every job of jobs.yaml (zeros when idle) plus any
     job that ran in the window but is no longer defined."""
     now = now or utcnow()
-    stats = q.window_stats(conn, since=now - since, until=now + timedelta(seconds=1))
+    stats = baselines.with_percentiles(conn, since=now - since, until=now + timedelta(seconds=1))
     ids = sorted(set(jobs.jobs) | set(jobs.broken) | set(stats))
     return StatsReport(
         since=now - since,

@@ -231,6 +231,7 @@ class Requester:
             self.rejected = refused.status or 403
             raise InvalidKeyError(self.rejected, endpoint=call.endpoint) from None
         self.counters.add("api_requests_made")
+        self.counters.usage.request(call.endpoint, call.routing)
         url = self.base_url.replace("{routing}", call.routing) + call.path
         try:
             response = self.http.get(url, params=call.params)
@@ -271,6 +272,7 @@ class Requester:
             return response
         if limited is not None:
             self.counters.add("rate_limited_responses")
+            self.counters.usage.rate_limited(call.endpoint, call.routing, facts.limit_type)
             raise limited
         if status >= 500:
             raise _Retryable(f"{call.where}: HTTP {status}", status)

@@ -1,15 +1,13 @@
 """Run one job to completion and record it: the lifecycle behind ``riotjobs run``.
 
 1. Open the database; a disabled job (jobs.yaml or ``riotjobs jobs disable``) returns at once.
-2. Take the job's advisory lock on a dedicated connection (``runs.lock``); if another run holds it,
-   record a ``skipped`` row naming the holder. Holding the lock proves that any ``running`` row of
-   the job is an orphan, so those become ``abandoned`` first.
-3. Insert the ``running`` row, then run the tasks in order in the main thread, guarded by the
-   watchdog (``watchdog``: deadline, SIGTERM/SIGINT, `riotjobs cancel`, lost database).
-4. Aggregate the task outcomes, write status, exit code, counters and log tail, release the lock.
+2. Take the job's advisory lock (``runs.lock``); if another run holds it, record a ``skipped``
+   row naming the holder. Holding it proves any ``running`` row of the job is an orphan.
+3. Insert the ``running`` row and run the tasks in the main thread under the ``watchdog``.
+4. Write status, exit code, counters and log tail, release the lock.
 
-The runner knows nothing about terminals or alerts: the CLI passes a progress factory, log
-handlers and ``RunHooks`` (the alerts layer's ``on_finished`` and ``on_abandoned``).
+Terminals, alerts and pings are the CLI's: it passes a progress factory, log handlers and
+``RunHooks``.
 """
 
 from __future__ import annotations
@@ -21,29 +19,26 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+import riotjobs.runner.hooks as run_hooks
 from riotjobs.counters import Counters
 from riotjobs.db.vocab import Trigger
-from riotjobs.errors import (
-    ConfigError,
-    DatabaseUnavailableError,
-    ExitCode,
-    RiotJobsError,
-    UsageError,
-    connection_lost,
-)
+from riotjobs.errors import ConfigError, ExitCode, RiotJobsError, UsageError
 from riotjobs.runner.hooks import NO_HOOKS, FinishedRun, RunHooks, RunResult
 from riotjobs.runner.logcapture import LogTail, capture
+from riotjobs.runner.logflush import LogFlusher
 from riotjobs.runner.outcome import (
     Failure,
     api_verdict,
     classify,
     is_budget_exhausted,
     line,
+    unrecorded,
     verdict,
 )
 from riotjobs.runner.start import SKIPPED, open_lock, record_skip
 from riotjobs.runner.watchdog import Abort, RunAborted, Watchdog
 from riotjobs.runs import executions as rows
+from riotjobs.runs import livelog
 from riotjobs.runs.cancel import CHANNEL, CancelWatch
 from riotjobs.runs.lock import exec_application_name, hostname
 
@@ -82,7 +77,13 @@ def run_job(
         raise UsageError(f"trigger must be one of {', '.join(Trigger)}")
     begin = time.monotonic() if started is None else started
     run = _Run(settings, job, trigger, begin, hooks, on_forced_exit)
-    return run.run(progress_factory, log_handlers)
+    try:
+        result = run.run(progress_factory, log_handlers)
+    except RiotJobsError as exc:  # the end ping hears of it too
+        run._ended(run._result("failed", int(exc.exit_code), line(exc), recorded=False))
+        raise
+    run._ended(result)
+    return result
 
 
 class _Run:
@@ -109,6 +110,7 @@ class _Run:
         self.contexts: list[TaskContext] = []  # the context, once built (the watchdog uses it)
         self.left = False  # the main thread has ended the watched phase (leave_tasks)
         self.watch: list[CancelWatch] = []  # once the row exists: `riotjobs cancel` requests
+        self.flusher = LogFlusher(self.tail)  # started once the row exists: the live log
         self.watchdog = Watchdog(
             deadline=self.deadline,
             timeout_s=job.timeout,
@@ -138,6 +140,7 @@ class _Run:
                     return self._stopped_early(abort)
             finally:
                 self.watchdog.stop()
+                self.flusher.stop()
                 if self.lock is not None:
                     self.lock.close()
 
@@ -177,19 +180,27 @@ class _Run:
     def _stopped_early(self, abort: Abort) -> RunResult:
         """The deadline or a signal came before the tasks ran: most likely a statement of the
         bookkeeping waited for another session's lock. Record the row if there is one."""
-        error = self._while(abort)
-        log.warning("stopping the run: %s", error)
-        recorded = True
-        if self.execution_id:
-            try:
-                self._record(abort.status, abort.exit_code, error, lock_timeout=1.0)
-            except Exception as exc:
-                recorded = False
-                error += f"; the run's row could not be written ({line(exc)})"
-        if self.execution_id and recorded:
-            ctx = self.contexts[0] if self.contexts else None
-            self._alerts(ctx, budget_s=max(0.5, min(5.0, self.deadline + 4.0 - time.monotonic())))
+        log.warning("stopping the run: %s", self._while(abort))
+        error, written = self._record_stop(abort)
+        if written:
+            self._alerts(self.contexts[0] if self.contexts else None, budget_s=self._left_s())
+        recorded = written or not self.execution_id
         return self._result(abort.status, abort.exit_code, error, recorded=recorded)
+
+    def _record_stop(self, abort: Abort) -> tuple[str, bool]:
+        """Write a stopped run's row, if it has one: the error, and whether the row was written."""
+        error = self._while(abort)
+        if not self.execution_id:
+            return error, False
+        try:
+            self._record(abort.status, abort.exit_code, error, lock_timeout=1.0)
+        except Exception as exc:
+            return f"{error}; the run's row could not be written ({line(exc)})", False
+        return error, True
+
+    def _left_s(self) -> float:
+        """What is left of timeout + 5 s: alerting must not stretch a late run past it."""
+        return max(0.5, min(5.0, self.deadline + 4.0 - time.monotonic()))
 
     def _while(self, abort: Abort) -> str:
         """The abort's reason, with the bookkeeping statement it interrupted, if any."""
@@ -215,19 +226,15 @@ class _Run:
     def _forced(self, abort: Abort) -> None:
         """The watchdog's last resort (the main thread is stuck): record the row, then let the
         CLI say why, even when the row cannot be written (the database is gone)."""
-        error, recorded = self._while(abort), bool(self.execution_id)
+        error, recorded = self._while(abort), False
         try:
-            if self.execution_id:
-                try:
-                    self._record(abort.status, abort.exit_code, error, lock_timeout=1.0)
-                except Exception as exc:
-                    recorded = False
-                    error += f"; the run's row could not be written ({line(exc)})"
+            error, recorded = self._record_stop(abort)
             for ctx in self.contexts:
                 self._alerts(ctx, budget_s=2.0)  # the process is about to be ended: keep it short
         finally:
+            result = self._result(abort.status, abort.exit_code, error, recorded=recorded)
+            self._ended(result)
             if self.on_forced_exit is not None:
-                result = self._result(abort.status, abort.exit_code, error, recorded=recorded)
                 self.on_forced_exit(result)
 
     def _execute(
@@ -253,6 +260,8 @@ class _Run:
             self.execution_id, self.job.id, self.trigger, self.job.timeout,
             os.getpid(), hostname(),
         )  # fmt: skip
+        self.flusher.start(self.lock, self.execution_id)
+        run_hooks.started(self.hooks, run_hooks.StartedRun(self.job, self.execution_id))
         app_name = exec_application_name(self.execution_id)
         engine = create_engine(self.url, application_name=app_name)
         ctx = TaskContext(
@@ -283,9 +292,9 @@ class _Run:
         try:
             self._record(status, code, error)
         except Exception as exc:
-            raise self._unrecorded(exc, status) from None
-        # What is left of timeout + 5 s: alerting must not stretch a late run past it.
-        self._alerts(ctx, budget_s=max(0.5, min(5.0, self.deadline + 4.0 - time.monotonic())))
+            where = f"job {self.job.id} (execution {self.execution_id}, {status})"
+            raise unrecorded(exc, where) from None
+        self._alerts(ctx, budget_s=self._left_s())
         return self._result(status, code, error)
 
     def _alerts(self, ctx: TaskContext | None, budget_s: float = 5.0) -> None:
@@ -330,6 +339,7 @@ class _Run:
             ctx.log = logging.getLogger(f"riotjobs.task.{name}")
             began = time.monotonic()
             log.info("task %s started", name)
+            self.flusher.kick()  # a task boundary: the live log now
             try:
                 outcome = module.run(ctx, task_config)
             except Exception as exc:
@@ -342,6 +352,7 @@ class _Run:
                 return partial, Failure(code, f"task {name}: {message}")
             took = time.monotonic() - began
             log.info("task %s finished: %s in %.1f s", name, outcome.status, took)
+            self.flusher.kick()  # a task boundary: the live log now
             for failed in outcome.failures:
                 log.warning("task %s: item failed: %s", name, failed)
             if outcome.status == "partial":
@@ -375,23 +386,19 @@ class _Run:
                 error=error,
                 counters=self.counters.as_dict(),
                 log=self.tail.text(timeout=0.5),
+                slow_factor=self.job.slow_factor,
+                usage=self.counters.usage.rows(),
             )
+            livelog.announce(cur, execution_id=self.execution_id)
+
+    def _ended(self, result: RunResult) -> None:
+        tail = self.tail.text(timeout=0.5)
+        run_hooks.ended(self.hooks, run_hooks.EndedRun(self.job, result, tail))
 
     def _result(
         self, status: str, code: int, error: str | None, recorded: bool = True
     ) -> RunResult:
         return RunResult(self.job.id, self.execution_id or None, status, code, error, recorded)
-
-    def _unrecorded(self, exc: BaseException, status: str) -> RiotJobsError:
-        """Why the run's row could not be finalized: the database went away (exit 69), or it
-        answered with an error, e.g. a statement timeout behind another session's lock (1)."""
-        where = f"job {self.job.id} (execution {self.execution_id}, {status})"
-        then = "the next riotjobs command marks the run abandoned"
-        if isinstance(exc, TimeoutError) or connection_lost(exc):
-            return DatabaseUnavailableError(
-                f"lost the database connection during {where}: {line(exc)}; {then}"
-            )
-        return RiotJobsError(f"database error recording {where}: {line(exc)}; {then}")
 
 
 __all__ = ["NO_HOOKS", "FinishedRun", "RunHooks", "RunResult", "run_job"]

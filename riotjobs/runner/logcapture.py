@@ -34,6 +34,7 @@ class LogTail(logging.Handler):
         self._lines: deque[bytes] = deque()
         self._size = 0
         self._cut = 0
+        self.version = 0  # bumped by every record: the live-log flusher writes only on change
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -46,6 +47,7 @@ class LogTail(logging.Handler):
             line = line[-self._budget :]
         self._lines.append(line)
         self._size += len(line)
+        self.version += 1
         while self._size > self._budget:
             dropped = self._lines.popleft()
             self._size -= len(dropped)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from riotjobs.errors import (
+    DatabaseUnavailableError,
     ExitCode,
     RiotJobsError,
     connection_lost,
@@ -91,3 +92,14 @@ def api_verdict(
             ),
         )
     return status, code, error
+
+
+def unrecorded(exc: BaseException, where: str) -> RiotJobsError:
+    """Why the run's row could not be finalized: the database went away (exit 69), or it
+    answered with an error, e.g. a statement timeout behind another session's lock (1)."""
+    then = "the next riotjobs command marks the run abandoned"
+    if isinstance(exc, TimeoutError) or connection_lost(exc):
+        return DatabaseUnavailableError(
+            f"lost the database connection during {where}: {line(exc)}; {then}"
+        )
+    return RiotJobsError(f"database error recording {where}: {line(exc)}; {then}")

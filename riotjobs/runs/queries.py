@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from riotjobs.counters import COUNTER_NAMES
+from riotjobs.counters import COUNTER_NAMES, UsageRow
 from riotjobs.db.vocab import FAILURES, NO_OUTCOME, Status
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ _BASE_COLUMNS = (
     "host",
     "pid",
     "timeout_s",
+    "slow",
+    "baseline_ms",
 )
 _COLUMNS = ", ".join(f"e.{c}" for c in (*_BASE_COLUMNS, *COUNTER_NAMES))
 
@@ -61,6 +63,11 @@ class Execution:
     timeout_s: int
     counters: dict[str, int] = field(default_factory=dict)
     log: str | None = None
+    # The duration baseline (README: Duration baselines): stored at finish; for a run still
+    # going, `status` sets ``slow`` once it has run past its job's slow point.
+    slow: bool | None = None
+    baseline_ms: int | None = None
+    usage: list[UsageRow] | None = None  # only filled in for `show` (runs.baselines.api_usage)
 
     def to_json(self, *, with_log: bool = False) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -76,9 +83,20 @@ class Execution:
             "host": self.host,
             "pid": self.pid,
             "counters": dict(self.counters),
+            "slow": self.slow,
+            "baseline_ms": self.baseline_ms,
         }
         if with_log:
             doc["timeout_s"] = self.timeout_s
+            doc["api_usage"] = [
+                {
+                    "endpoint": u.endpoint,
+                    "routing": u.routing,
+                    "requests": u.requests,
+                    "rate_limited": dict(u.rate_limited),
+                }
+                for u in self.usage or []
+            ]
             doc["log"] = self.log
         return doc
 
@@ -99,6 +117,8 @@ def _execution(m: dict[str, Any]) -> Execution:
         timeout_s=m["timeout_s"],
         counters={name: int(m[name] or 0) for name in COUNTER_NAMES},
         log=m.get("log"),
+        slow=m["slow"],
+        baseline_ms=m["baseline_ms"],
     )
 
 
@@ -214,6 +234,14 @@ class WindowStats:
     avg_api_requests: float | None = None
     max_api_requests: int | None = None
     api_requests: int = 0
+    rate_limited: int = 0  # 429s among ``api_requests``
+    p50_duration_ms: float | None = None
+    p95_duration_ms: float | None = None
+
+    @property
+    def rate_limited_rate(self) -> float | None:
+        """The share of the window's API requests that got a 429."""
+        return None if self.api_requests == 0 else self.rate_limited / self.api_requests
 
     @classmethod
     def of_counts(cls, job: str, by: dict[str, int], **rest: Any) -> WindowStats:
@@ -253,6 +281,10 @@ class WindowStats:
             "avg_api_requests": _round(self.avg_api_requests, 2),
             "max_api_requests": self.max_api_requests,
             "api_requests": self.api_requests,
+            "p50_duration_ms": _round(self.p50_duration_ms, 1),
+            "p95_duration_ms": _round(self.p95_duration_ms, 1),
+            "rate_limited": self.rate_limited,
+            "rate_limited_rate": _round(self.rate_limited_rate, 4),
         }
 
 
@@ -261,14 +293,16 @@ def _round(value: float | None, digits: int) -> float | None:
 
 
 def window_stats(conn: Connection, *, since: datetime, until: datetime) -> dict[str, WindowStats]:
-    """Per-job aggregates over ``since <= started_at < until`` (a range scan of the index)."""
+    """Per-job aggregates over ``since <= started_at < until`` (a range scan of the index).
+    The duration percentiles are left out (``runs.baselines.percentiles`` adds them)."""
     rows = _run(
         conn,
         """
         SELECT job_id, status, count(*) AS n,
                sum(duration_ms) AS sum_ms, max(duration_ms) AS max_ms,
                count(duration_ms) AS n_ms,
-               sum(api_requests_made) AS sum_api, max(api_requests_made) AS max_api
+               sum(api_requests_made) AS sum_api, max(api_requests_made) AS max_api,
+               sum(rate_limited_responses) AS sum_429
         FROM job_executions
         WHERE started_at >= %(since)s AND started_at < %(until)s
         GROUP BY job_id, status
@@ -281,10 +315,11 @@ def window_stats(conn: Connection, *, since: datetime, until: datetime) -> dict[
         a = acc.setdefault(
             row["job_id"],
             {"by": {}, "sum_ms": 0, "n_ms": 0, "max_ms": None, "sum_api": 0, "n_api": 0,
-             "max_api": None, "api": 0},
+             "max_api": None, "api": 0, "429": 0},
         )  # fmt: skip
         a["by"][row["status"]] = int(row["n"])
         a["api"] += int(row["sum_api"] or 0)
+        a["429"] += int(row["sum_429"] or 0)
         if row["status"] in NO_OUTCOME:
             continue
         a["sum_ms"] += int(row["sum_ms"] or 0)
@@ -303,6 +338,7 @@ def window_stats(conn: Connection, *, since: datetime, until: datetime) -> dict[
             avg_api_requests=a["sum_api"] / a["n_api"] if a["n_api"] else None,
             max_api_requests=a["max_api"],
             api_requests=a["api"],
+            rate_limited=a["429"],
         )
     return result
 

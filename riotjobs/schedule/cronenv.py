@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from riotjobs.config import Settings
+from riotjobs.config import PING_URL, Settings
 from riotjobs.errors import ConfigError
 
 # The settings cron must get from the env file: every Settings variable except the two that
@@ -25,8 +25,18 @@ from riotjobs.errors import ConfigError
 SETTINGS = tuple(
     str(f.alias) for f in Settings.model_fields.values() if f.alias not in (None, "RIOTJOBS_CONFIG")
 )
-SECRETS = ("RIOTJOBS_DATABASE_URL", "RIOT_API_KEY", "RIOTJOBS_ALERT_WEBHOOK_URL")
+SECRETS = ("RIOTJOBS_DATABASE_URL", "RIOT_API_KEY", "RIOTJOBS_ALERT_WEBHOOK_URL", PING_URL)
 DATABASE = "RIOTJOBS_DATABASE_URL"
+
+
+def setting_names(*sources: Mapping[str, str]) -> list[str]:
+    """``SETTINGS`` plus the per-job ``RIOTJOBS_PING_URL_<JOB>`` settings the sources have."""
+    extra = {name for source in sources for name in source if name.startswith(PING_URL + "_")}
+    return [*SETTINGS, *sorted(extra)]
+
+
+def is_secret(name: str) -> bool:
+    return name in SECRETS or name.startswith(PING_URL + "_")
 
 
 def fingerprint(value: str | None) -> str:
@@ -67,7 +77,7 @@ def gaps(*, environ: Mapping[str, str], env_file: Path) -> list[Gap]:
     stored = read_env_file(env_file)
     return [
         Gap(name, name not in stored)
-        for name in SETTINGS
+        for name in setting_names(environ)
         if environ.get(name) and environ[name] != stored.get(name)
     ]
 
@@ -89,7 +99,7 @@ def _quoted(name: str, value: str) -> str:
 def write_env_file(*, environ: Mapping[str, str], env_file: Path) -> list[str]:
     """Copy the settings exported in ``environ`` into the env file (mode 0600), replacing their
     old lines and keeping every other line. Returns the names written."""
-    names = [name for name in SETTINGS if environ.get(name)]
+    names = [name for name in setting_names(environ) if environ.get(name)]
     kept: list[str] = []
     if env_file.is_file():
         for raw in env_file.read_text(encoding="utf-8").splitlines():
@@ -132,12 +142,12 @@ def differences(
     one line each, secrets by fingerprint only."""
     shell_file, cron_file = read_env_file(shell_env_file), read_env_file(cron_env_file)
     found = []
-    for name in SETTINGS:
+    for name in setting_names(environ, shell_file, cron_file):
         mine = environ.get(name) or shell_file.get(name)
         theirs = cron_file.get(name)
         if mine == theirs:
             continue
-        if name in SECRETS:
+        if is_secret(name):
             found.append(
                 f"{name}: this shell {fingerprint(mine)}, cron {fingerprint(theirs)} "
                 f"(from {cron_env_file})"

@@ -67,7 +67,16 @@ def _secret(var: str, opts: ExportOptions) -> dict[str, Any]:
     return {"name": var, "valueFrom": {"secretKeyRef": {"name": opts.secret, "key": var}}}
 
 
+def _optional_secret(var: str, opts: ExportOptions) -> dict[str, Any]:
+    """A Secret key the pod may lack: the dead-man's-switch ping URLs are optional."""
+    ref = _secret(var, opts)
+    ref["valueFrom"]["secretKeyRef"]["optional"] = True
+    return ref
+
+
 def cronjob(job_id: str, schedule: str, timeout: int, opts: ExportOptions) -> dict[str, Any]:
+    from riotjobs.config import PING_URL, ping_setting
+
     container = {
         "name": "riotjobs",
         "image": opts.image,
@@ -75,6 +84,8 @@ def cronjob(job_id: str, schedule: str, timeout: int, opts: ExportOptions) -> di
         "env": [
             _secret("RIOT_API_KEY", opts),
             _secret("RIOTJOBS_DATABASE_URL", opts),
+            _optional_secret(PING_URL, opts),
+            _optional_secret(ping_setting(job_id), opts),
             {"name": "RIOTJOBS_CONFIG", "value": f"{CONFIG_DIR}/jobs.yaml"},
         ],
         "volumeMounts": [{"name": "jobs-yaml", "mountPath": CONFIG_DIR, "readOnly": True}],

@@ -147,7 +147,7 @@ def test_status_figures(mixed: Any, jobs: Any, conn: Any) -> None:
     assert len(doc["recent"]) == 8
     assert set(doc["recent"][0]) == {
         "id", "job", "status", "trigger", "started_at", "finished_at", "duration_ms",
-        "exit_code", "error", "host", "pid", "counters",
+        "exit_code", "error", "host", "pid", "counters", "slow", "baseline_ms",
     }  # fmt: skip
     assert [(p["job"], p["kind"]) for p in doc["problems"]] == [("beta", "overdue")]
 

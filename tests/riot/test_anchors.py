@@ -1,5 +1,6 @@
-"""Window anchors (migration 0004): a response that Riot counted first in its window tells when
-that window ends, and the requests known to be in it are logged at the anchor's completion."""
+"""Window anchors (migrations 0004 and 0007): a response that Riot counted first in its window
+tells when that window ends, and the requests known to be in it (or in an earlier window) are
+logged at the anchor's completion."""
 
 from __future__ import annotations
 
@@ -68,18 +69,49 @@ def test_a_request_of_an_anchored_window_is_logged_at_the_anchor(
     assert sorted(rows) == sorted([(pair[0].id, 1.0, anchor), (pair[1].id, 10.0, anchor)])
 
 
-def test_a_request_out_before_the_anchor_came_back_keeps_its_completion(
+def test_a_request_out_before_the_anchor_came_back_is_anchored_too(
     limiter: Limiter, pair: tuple[Scope, Scope], db_url: str
 ) -> None:
-    # Both out together: the second may have reached Riot before the first, in the window before.
+    # Both out together (migration 0007): the second reached Riot in the anchor's window or in
+    # the one before, which closed earlier still; either way Riot forgets it by the anchor's
+    # completion + 1 s, so the log may too.
     early, other = limiter.acquire(pair), limiter.acquire(pair)
     time.sleep(0.05)
     back(limiter, pair, early, ((1, 1.0),), ((1, 10.0),))
+    (anchor,) = stored(db_url)[pair[0].id]  # the other one is still in flight
     time.sleep(0.1)
     back(limiter, pair, other, ((2, 1.0),), ((2, 10.0),))
-    stamps = stored(db_url)[pair[0].id]
-    assert stamps[1] == pytest.approx(other.stamp + 0.15, abs=0.05)
-    assert stamps[1] > stamps[0] + 0.05
+    assert stored(db_url)[pair[0].id] == [anchor, anchor]
+    assert stored(db_url)[pair[1].id] == [anchor, anchor]
+
+
+def test_a_request_back_before_its_anchor_keeps_its_own_earlier_completion(
+    limiter: Limiter, pair: tuple[Scope, Scope], db_url: str
+) -> None:
+    other, early = limiter.acquire(pair), limiter.acquire(pair)
+    time.sleep(0.05)
+    back(limiter, pair, other, ((2, 1.0),), ((2, 10.0),))  # no anchor known yet
+    time.sleep(0.1)
+    back(limiter, pair, early, ((1, 1.0),), ((1, 10.0),))
+    first_back, anchor = stored(db_url)[pair[0].id]
+    assert first_back < anchor  # its own completion, not moved later to the anchor's
+
+
+def test_a_window_sent_at_once_frees_at_once(
+    limiter: Limiter, pair: tuple[Scope, Scope], db_url: str
+) -> None:
+    """A whole window leaves before its anchor is back and its answers come back spread out:
+    the next window still frees in one piece, at the anchor's completion + 1 s."""
+    slots = [limiter.acquire(pair) for _ in range(10)]
+    time.sleep(0.05)
+    back(limiter, pair, slots[0], ((1, 1.0),), ((1, 10.0),))
+    for count, slot in enumerate(slots[1:], start=2):
+        time.sleep(0.03)
+        back(limiter, pair, slot, ((count, 1.0),), ((count, 10.0),))
+    assert len(set(stored(db_url)[pair[0].id])) == 1
+    time.sleep(wait_of(limiter, pair) + 0.02)
+    _, taken = limiter._take(pair, 10)
+    assert len(taken) == 10
 
 
 def test_a_request_back_after_the_window_could_have_closed_keeps_its_completion(

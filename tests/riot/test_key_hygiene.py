@@ -96,6 +96,12 @@ def test_the_key_never_leaks_across_a_run_that_fails_every_way(
         "InvalidKeyError",
     }
     assert fake.rejected == {"service": 1, "method": 1, "application": 1}
+    # The run's API usage counts each 429 by its type, on the endpoint and routing it hit.
+    (usage,) = clients["ok"].counters.usage.rows()
+    assert (usage.endpoint, usage.routing) == ("summoner-v4.by-puuid", "na1")
+    answered_ok_key = sum(1 for hit in fake.hits if hit.status != 403)
+    assert usage.requests == clients["ok"].counters.get("api_requests_made") == answered_ok_key
+    assert usage.rate_limited == {"application": 1, "method": 1, "service": 1, "untyped": 0}
 
     texts = [caplog.text, *(repr(c) for c in clients.values())]
     texts += [repr(c._http.auth) for c in clients.values()]

@@ -56,10 +56,21 @@ jobs:
 
 
 @pytest.fixture
-def env(
+def jobs_env(
     cli_env: dict[str, str], jobs_file: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
-) -> dict[str, str]:
-    """cli_env plus RIOTJOBS_CONFIG pointing at the test jobs (also set in this process)."""
-    path = jobs_file(JOBS)
-    monkeypatch.setenv("RIOTJOBS_CONFIG", str(path))
-    return {**cli_env, "RIOTJOBS_CONFIG": str(path)}
+) -> Callable[[str], dict[str, str]]:
+    """cli_env plus RIOTJOBS_CONFIG pointing at a jobs.yaml of the given text (also set in this
+    process)."""
+
+    def make(jobs: str) -> dict[str, str]:
+        path = jobs_file(jobs)
+        monkeypatch.setenv("RIOTJOBS_CONFIG", str(path))
+        return {**cli_env, "RIOTJOBS_CONFIG": str(path)}
+
+    return make
+
+
+@pytest.fixture
+def env(jobs_env: Callable[[str], dict[str, str]]) -> dict[str, str]:
+    """The environment of the runner tests' jobs (``JOBS``)."""
+    return jobs_env(JOBS)

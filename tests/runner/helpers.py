@@ -1,5 +1,6 @@
-"""Helpers for the runner tests: read job_executions rows, wait for a condition, and start a run
-in the background with its environment (the deadline and lost-database tests share them)."""
+"""Helpers for the runner tests: read job_executions rows, wait for a condition, start a run in
+the background and read its one `riotjobs:` line (the deadline and lost-database tests share
+them; their environments come from the ``jobs_env`` fixture)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,12 +47,6 @@ def one_line(stderr: str) -> str:
     assert len(lines) == 1 and lines[0].startswith("riotjobs: "), stderr
     assert "Traceback" not in stderr
     return lines[0]
-
-
-def jobs_env(env: dict[str, str], jobs_file: Callable[..., Path], text: str, name: str,
-             **extra: str) -> dict[str, str]:  # fmt: skip
-    """``env`` with RIOTJOBS_CONFIG pointing at a jobs.yaml of ``text`` (file ``name``)."""
-    return {**env, "RIOTJOBS_CONFIG": str(jobs_file(text, name=name)), **extra}
 
 
 @dataclass

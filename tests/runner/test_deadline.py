@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,7 +19,7 @@ import pytest
 
 from riotjobs.db.engine import to_libpq
 from tests.helpers import run_riotjobs
-from tests.runner.helpers import executions, jobs_env, one_line, running_row, spawned_run, wait_for
+from tests.runner.helpers import executions, one_line, running_row, spawned_run, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -51,8 +51,8 @@ jobs:
 
 
 @pytest.fixture
-def denv(env: dict[str, str], jobs_file: Any) -> dict[str, str]:
-    return jobs_env(env, jobs_file, JOBS, "deadline.yaml")
+def denv(jobs_env: Callable[[str], dict[str, str]]) -> dict[str, str]:
+    return jobs_env(JOBS)
 
 
 @contextmanager

@@ -6,8 +6,8 @@ lost: its row is still there once the server is back, and the next command marks
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -17,7 +17,6 @@ from riotjobs.db.engine import create_engine, to_libpq, to_sqlalchemy
 from tests.helpers import run_riotjobs
 from tests.runner.helpers import (
     executions,
-    jobs_env,
     one_line,
     running_row,
     spawned_run,
@@ -39,14 +38,14 @@ jobs:
 
 
 def test_stopping_the_server_mid_run_ends_it_in_time_and_loses_nothing(
-    cli_env: dict[str, str], jobs_file: Any
+    jobs_env: Callable[[str], dict[str, str]],
 ) -> None:
     with cluster() as db:
         url = to_sqlalchemy(db.url)
         engine = create_engine(url)
         try:
             migrate.upgrade(engine)
-            env = jobs_env(cli_env, jobs_file, JOBS, "lost.yaml", RIOTJOBS_DATABASE_URL=url)
+            env = {**jobs_env(JOBS), "RIOTJOBS_DATABASE_URL": url}
             with spawned_run("long", env, timeout=TIMEOUT) as run:
                 row = wait_for(lambda: running_row(engine, "long"), what="the run's row")
                 engine.dispose()

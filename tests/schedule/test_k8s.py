@@ -106,3 +106,14 @@ def test_export_command_prints_parsable_yaml(cli_env: dict[str, str], jobs_file:
     assert cli_env["RIOTJOBS_DATABASE_URL"].split("@")[-1] not in result.stdout
     help_text = run_riotjobs("export", "k8s", "--help", env=cli_env).stdout
     assert "database lock" in " ".join(help_text.split())  # wherever the terminal wraps
+
+
+def test_ping_urls_are_optional_secret_keys(jobs_file: Any) -> None:
+    jobs = load_jobs(Path(jobs_file(JOBS)), registry=REGISTRY)
+    docs = _docs(manifests(jobs=jobs, enabled={}, opts=ExportOptions(secret="rj")))
+    [nightly] = [d for d in docs if d["kind"] == "CronJob" and "nightly" in d["metadata"]["name"]]
+    container = nightly["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    for var in ("RIOTJOBS_PING_URL", "RIOTJOBS_PING_URL_NIGHTLY"):
+        ref = env[var]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": "rj", "key": var, "optional": True}

@@ -6,16 +6,14 @@ threads, ``_pool`` its connections and ``_sql`` the statements. The rules that n
 state (counting, the slot check, completions) are database functions: ``riotjobs/db/sql``.
 """
 
-from riotjobs.riot.limiter.core import (
+from riotjobs.riot.limiter._slots import (
     DEFAULT_APP_LIMITS,
-    DEFAULT_MARGIN,
     DEFAULT_METHOD_LIMITS,
-    REJECT_HOLD,
     Announced,
-    Limiter,
     Scope,
     Slot,
 )
+from riotjobs.riot.limiter.core import DEFAULT_MARGIN, REJECT_HOLD, Limiter
 
 __all__ = [
     "DEFAULT_APP_LIMITS",

@@ -21,12 +21,12 @@ every other function and query uses. The margin only covers clock granularity; t
 effective window of ``window`` plus one round trip.
 
 A response that Riot counted first in its window (``-Count`` reads 1) is that window's
-**anchor**: the window closes by the anchor's completion + ``window``. A request acquired after
-the anchor came back and itself back before the anchor's acquire + ``window`` was counted in
-that same window, so it is logged at the anchor's completion instead of its own, when every
-window of the row has such an anchor. The requests of a window that went out over several round
-trips then free together when it ends (migration 0004 has the rule and why it stays safe;
-``rate_limit_anchors`` holds the latest anchor per scope and window).
+**anchor**: the window closes by the anchor's completion + ``window``. A request back before
+the anchor's acquire + ``window`` was counted in that window or an earlier one, so it is logged
+at the anchor's completion when that is earlier than its own, when every window of the row has
+such an anchor. A window's requests then free together when it ends, however they went out
+(migrations 0004 and 0007 have the rule and why it stays safe; ``rate_limit_anchors`` holds the
+latest anchor per scope and window).
 
 ``acquire`` is one call of the database function ``riotjobs_rl_take``: it locks the app and
 method rows (``FOR UPDATE``, in sorted order so two acquirers never deadlock), counts the stamps
@@ -65,8 +65,6 @@ from riotjobs.riot.limiter._combine import CompletionQueue, SlotQueue
 from riotjobs.riot.limiter._pool import ConnectionPool
 from riotjobs.riot.limiter._slots import (
     COUNT_SLACK,
-    DEFAULT_APP_LIMITS,
-    DEFAULT_METHOD_LIMITS,
     Announced,
     Done,
     Lesson,
@@ -88,17 +86,6 @@ from riotjobs.riot.limiter._sql import (
     TAKE_SQL,
     WRITE_SQL,
 )
-
-__all__ = [
-    "DEFAULT_APP_LIMITS",
-    "DEFAULT_MARGIN",
-    "DEFAULT_METHOD_LIMITS",
-    "REJECT_HOLD",
-    "Announced",
-    "Limiter",
-    "Scope",
-    "Slot",
-]
 
 log = logging.getLogger("riotjobs.riot.limiter")
 
