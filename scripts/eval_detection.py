@@ -11,11 +11,15 @@ scores them. The confidences in ``player_analysis`` are then compared with ``/sa
 
 The default league is the confounded one (bursty smurfs, hot-streaking veterans, honest new
 accounts, boosted duo accounts); ``--league easy`` is the original league of dominant smurfs.
-``--dump FILE`` also saves the analysed players' features and labels, and ``--from-dump FILE``
-re-scores such a file with the current detector in seconds (no pipeline run).
+``--dump FILE`` also saves the analysed players' features and labels (``{seed}`` in the name
+is replaced by the seed), and ``--from-dump FILE...`` re-scores such files with the current
+detector in seconds (no pipeline run); with ``--legacy`` it scores them with analysis 1.0
+instead, to compare both on the same players. After the per-seed reports come one line per
+seed and a reliability table pooled over all seeds (``evalreport.reliability``).
 
     .venv/bin/python scripts/eval_detection.py [--players 1000] [--seeds 7,8,9] [--json]
     .venv/bin/python scripts/eval_detection.py --league easy --plot pr.png
+    .venv/bin/python scripts/eval_detection.py --from-dump s7.pkl s8.pkl --legacy
 """
 
 from __future__ import annotations
@@ -37,7 +41,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from evalreport import Row, render, summary  # noqa: E402
+from evalreport import (  # noqa: E402
+    Row,
+    reliability,
+    render,
+    render_reliability,
+    render_seeds,
+    summary,
+)
 
 from tests.pgharness import find_server  # noqa: E402  (dev helper shared with the tests)
 
@@ -87,7 +98,7 @@ def _dump_features(url: str, puuids: list[str], path: Path, truth: dict[str, Any
 
 def evaluate(
     players: int, seed: int, target: int, league: str, dump: Path | None
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[Row]]:
     import httpx
 
     from riotjobs.sandbox import ENDPOINTS, SandboxConfig, serve_in_thread
@@ -140,13 +151,14 @@ def evaluate(
                 known = conn.execute("SELECT count(*) FROM players").fetchone()
             truth = {p["puuid"]: p for p in sb.truth()["players"]}
             if dump is not None:
-                _dump_features(url, [p for p, _ in scored], dump, truth)
+                path = Path(str(dump).replace("{seed}", str(seed)))
+                _dump_features(url, [p for p, _ in scored], path, truth)
         finally:
             server.drop(name)
     rows = [
         Row(truth[p]["kind"], bool(truth[p]["smurf"]), float(c)) for p, c in scored if p in truth
     ]
-    return {
+    doc = {
         "seed": seed,
         "league": league,
         "players_in_league": len(truth),
@@ -157,19 +169,27 @@ def evaluate(
         "ingest_seconds": round(ingested, 1),
         **summary(rows),
     }
+    return doc, rows
 
 
-def rescore(path: Path) -> dict[str, Any]:
-    """Score a ``--dump`` file with the current detector (default weights and threshold)."""
+def rescore(path: Path, legacy: bool) -> tuple[dict[str, Any], list[Row]]:
+    """Score a ``--dump`` file with the current detector (default weights and threshold), or
+    with analysis 1.0 (``legacy``)."""
+    from evallegacy import confidence_1_0
+
     from riotjobs.analysis import DEFAULT_WEIGHTS, analyze
 
     doc = pickle.loads(path.read_bytes())
     rows = []
     for puuid, features in doc["features"].items():
         label = doc["truth"][puuid]
-        verdict = analyze(features, weights=DEFAULT_WEIGHTS, threshold=0.5)
-        rows.append(Row(label["kind"], bool(label["smurf"]), verdict.confidence))
-    return {"dump": str(path), **summary(rows)}
+        if legacy:
+            conf = confidence_1_0(features)
+        else:
+            conf = analyze(features, weights=DEFAULT_WEIGHTS, threshold=0.5).confidence
+        rows.append(Row(label["kind"], bool(label["smurf"]), conf))
+    name = f"{path} (analysis 1.0)" if legacy else str(path)
+    return {"dump": name, **summary(rows)}, rows
 
 
 def main() -> None:
@@ -179,25 +199,34 @@ def main() -> None:
     parser.add_argument("--seed", type=int, help="one seed (same as --seeds N)")
     parser.add_argument("--league", choices=("confounded", "easy"), default="confounded")
     parser.add_argument("--target", type=int, default=30, help="ranked matches per player")
-    parser.add_argument("--dump", type=Path, help="also save features and labels (one seed)")
+    parser.add_argument("--dump", type=Path, help="also save features and labels ({seed})")
     parser.add_argument("--from-dump", type=Path, nargs="+", help="re-score saved dumps")
+    parser.add_argument("--legacy", action="store_true", help="re-score with analysis 1.0")
     parser.add_argument("--plot", type=Path, help="save the precision-recall curve as a PNG")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.from_dump:
-        docs = [rescore(path) for path in args.from_dump]
+        results = [rescore(path, args.legacy) for path in args.from_dump]
     else:
         seeds = [args.seed] if args.seed is not None else [int(s) for s in args.seeds.split(",")]
-        docs = [evaluate(args.players, seed, args.target, args.league, args.dump) for seed in seeds]
+        results = [
+            evaluate(args.players, seed, args.target, args.league, args.dump) for seed in seeds
+        ]
+    docs = [doc for doc, _ in results]
+    pooled = reliability([row for _, rows in results for row in rows])
     if args.plot is not None:
         from evalplot import plot_pr
 
         plot_pr(docs, args.plot)
     if args.json:
-        print(json.dumps(docs if len(docs) > 1 else docs[0], indent=2))
+        out: Any = docs if len(docs) > 1 else docs[0]
+        print(json.dumps({"runs": docs, "pooled_reliability": pooled} if len(docs) > 1 else out,
+                         indent=2))  # fmt: skip
         return
     for doc in docs:
         print(render(doc))
+    print(render_seeds(docs))
+    print(render_reliability(pooled, f"pooled over {len(docs)} run(s)"))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,15 @@
 """The tables of `make eval`: metrics per kind of player, confusion matrix, threshold sweep and
-calibration, computed from (kind, is smurf, confidence) rows. Pure functions, no I/O."""
+calibration, computed from (kind, is smurf, confidence) rows. Pure functions, no I/O.
+
+The reliability table (``reliability``) pools players, usually of several seeds, into bins of
+at least ``MIN_BIN`` players: a fine grid of confidence bins, neighbours merged until each bin
+is big enough, so "of players near 0.8, about 80 % are smurfs" can be checked with a 95 %
+(Wilson) interval instead of being read off a bin of two players."""
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter
 from typing import Any, NamedTuple
 
@@ -87,6 +93,83 @@ def calibration(rows: list[Row]) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+FINE = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 1.0001)
+MIN_BIN = 25
+
+
+def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a share ``hits / n``."""
+    centre, spread = hits + z * z / 2, z * math.sqrt(hits * (n - hits) / n + z * z / 4)
+    return (centre - spread) / (n + z * z), (centre + spread) / (n + z * z)
+
+
+def reliability(rows: list[Row], min_bin: int = MIN_BIN) -> dict[str, Any]:
+    """Pooled calibration: bins of ≥ ``min_bin`` players, each with its mean confidence, the
+    observed share of smurfs and that share's 95 % interval; plus the Brier score and the
+    expected calibration error (players-weighted mean |confidence - share|)."""
+    groups: list[list[Row]] = [
+        [r for r in rows if lo <= r.confidence < hi] for lo, hi in itertools.pairwise(FINE)
+    ]
+    merged: list[list[Row]] = []
+    for group in groups:
+        if merged and len(merged[-1]) < min_bin:
+            merged[-1] += group
+        else:
+            merged.append(list(group))
+    if len(merged) > 1 and len(merged[-1]) < min_bin:
+        merged[-2] += merged.pop()
+    bins = []
+    for group in (g for g in merged if g):
+        hits = sum(r.smurf for r in group)
+        mean = sum(r.confidence for r in group) / len(group)
+        lo, hi = wilson(hits, len(group))
+        bins.append(
+            {
+                "range": f"{min(r.confidence for r in group):.3f}-"
+                f"{max(r.confidence for r in group):.3f}",
+                "players": len(group),
+                "mean_confidence": round(mean, 3),
+                "share_smurfs": round(hits / len(group), 3),
+                "interval": [round(lo, 3), round(hi, 3)],
+                "inside": lo <= mean <= hi,
+            }
+        )
+    n = len(rows) or 1
+    brier = sum((r.confidence - r.smurf) ** 2 for r in rows) / n
+    ece = sum(b["players"] * abs(b["mean_confidence"] - b["share_smurfs"]) for b in bins) / n
+    return {"players": len(rows), "bins": bins, "brier": round(brier, 4), "ece": round(ece, 4)}
+
+
+def render_reliability(rel: dict[str, Any], title: str) -> str:
+    lines = [
+        f"reliability, {title}: {rel['players']} players, bins of >= {MIN_BIN}; "
+        f"Brier {rel['brier']}, expected calibration error {rel['ece']}",
+        "  confidence range  players  mean conf  share smurfs  95% interval   mean inside",
+    ]
+    for b in rel["bins"]:
+        lo, hi = b["interval"]
+        lines.append(
+            f"  {b['range']:<16}  {b['players']:>7}  {b['mean_confidence']:>9.3f}  "
+            f"{b['share_smurfs']:>12.3f}  {lo:.3f}-{hi:.3f}    {'yes' if b['inside'] else 'NO'}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_seeds(docs: list[dict[str, Any]]) -> str:
+    """One line per seed: the acceptance figures side by side."""
+    lines = ["seed  analysed  smurfs  precision  recall  ROC AUC  false pos. / false neg. by kind"]
+    for d in docs:
+        m = d["default"]
+        fps = ", ".join(f"{k} {v}" for k, v in sorted(d["false_positives_by_kind"].items()))
+        fns = ", ".join(f"{k} {v}" for k, v in sorted(d["false_negatives_by_kind"].items()))
+        lines.append(
+            f"{d.get('seed', '-'):<4}  {d['analysed']:>8}  {d['smurfs_analysed']:>6}  "
+            f"{m['precision']:>9.3f}  {m['recall']:>6.3f}  {d['roc_auc']:>7}  "
+            f"{fps or 'none'} / {fns or 'none'}"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def pr_curve(rows: list[Row]) -> list[tuple[float, float, float]]:

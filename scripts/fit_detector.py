@@ -1,14 +1,20 @@
 """Fit the detector's logistic coefficients on ONE sandbox league (a ``make eval --dump`` file).
 
 The combination in ``riotjobs/analysis/combine.py`` is fixed: each evidence score contributes
-``s · (base + young · account_level + low · low_rank)``, the two context scores a term each,
-plus an intercept. This script fits those numbers by L2-regularised logistic regression with
-every evidence coefficient held ≥ 0 (projected gradient descent; no numpy needed) and prints
-them for pasting into ``combine.py``. Fit on one seed, then judge on other seeds with
-``scripts/eval_detection.py --from-dump``: a model fitted and judged on the same league would
-only measure how well it learnt that league's generator.
+``s · low_rank · (low + young · account_level)``, the context scores ``account_level · (alone
++ with_low · low_rank)`` and ``c · low_rank``, plus an intercept. This script fits those
+numbers by L2-regularised logistic regression with every evidence coefficient held ≥ 0
+(projected gradient descent with momentum, numpy from the dev extra) and prints them for
+pasting into ``combine.py``. The L2 strength is the candidate with the lowest log loss on a
+second league (``--validate``, another seed), else the best 5-fold cross-validated one within
+the fitting league. Cross-validation inside one league keeps preferring less regularisation:
+its smurfs are nearly separable and its folds share one generator, so it cannot see how
+sharp coefficients carry over to another league. Fit on one seed, pick the strength on a
+second, then judge on other seeds with ``scripts/eval_detection.py`` (``--from-dump`` to be
+quick): a model fitted and judged on the same league would only measure how well it learnt
+that league's generator.
 
-    .venv/bin/python scripts/fit_detector.py /tmp/dump_seed11.pkl [--l2 0.01]
+    .venv/bin/python scripts/fit_detector.py s11.pkl --validate s12.pkl [--l2 0.0001,0.001]
 """
 
 from __future__ import annotations
@@ -19,11 +25,15 @@ import pickle
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from riotjobs.analysis.combine import CONTEXT, EVIDENCE, SAMPLE_K  # noqa: E402
+from riotjobs.analysis.combine import EVIDENCE, SAMPLE_K  # noqa: E402
 from riotjobs.analysis.scores import SCORES  # noqa: E402
+
+FOLDS = 5
 
 
 def design(values: dict[str, float], sample_size: int) -> list[float]:
@@ -32,68 +42,88 @@ def design(values: dict[str, float], sample_size: int) -> list[float]:
     sure = sample_size / (sample_size + SAMPLE_K)
     row = []
     for name in EVIDENCE:
-        s = values[name] * sure
-        row += [s, s * young, s * low]
-    row += [values[name] for name in CONTEXT]
-    return row
+        s = values[name] * sure * low
+        row += [s, s * young]
+    return [*row, young, young * low, low]
 
 
 def names() -> list[str]:
-    out = [f"{n}.{part}" for n in EVIDENCE for part in ("base", "young", "low")]
-    return out + [f"context.{n}" for n in CONTEXT]
+    out = [f"{n}.{part}" for n in EVIDENCE for part in ("low", "young")]
+    return [*out, "context.young", "context.young_low", "context.low"]
 
 
-def fit(xs: list[list[float]], ys: list[int], l2: float, steps: int) -> tuple[list[float], float]:
+def fit(x: np.ndarray, y: np.ndarray, l2: float, steps: int) -> tuple[np.ndarray, float]:
     """Projected gradient descent with momentum on the mean log loss + l2/2·|β|²."""
-    k = len(xs[0])
-    free = {i for i, name in enumerate(names()) if name.startswith("context.")}
-    beta, b0 = [0.0] * k, math.log(sum(ys) / (len(ys) - sum(ys)))
-    vel, vel0 = [0.0] * k, 0.0
-    rate, momentum, n = 0.5, 0.9, len(ys)
+    free = np.array([n.startswith("context.") for n in names()])
+    beta, b0 = np.zeros(x.shape[1]), math.log(y.mean() / (1 - y.mean()))
+    vel, vel0 = np.zeros_like(beta), 0.0
     for _ in range(steps):
-        grad, grad0 = [l2 * b for b in beta], 0.0
-        for x, y in zip(xs, ys, strict=True):
-            z = b0 + sum(b * v for b, v in zip(beta, x, strict=True))
-            p = 1 / (1 + math.exp(-z)) if z > -30 else 0.0
-            err = (p - y) / n
-            grad0 += err
-            for i, v in enumerate(x):
-                if v:
-                    grad[i] += err * v
-        vel0 = momentum * vel0 - rate * grad0
+        p = 1 / (1 + np.exp(-np.clip(b0 + x @ beta, -30, 30)))
+        err = (p - y) / len(y)
+        vel0 = 0.9 * vel0 - 0.5 * err.sum()
         b0 += vel0
-        for i in range(k):
-            vel[i] = momentum * vel[i] - rate * grad[i]
-            beta[i] += vel[i]
-            if i not in free and beta[i] < 0:
-                beta[i], vel[i] = 0.0, 0.0
+        vel = 0.9 * vel - 0.5 * (x.T @ err + l2 * beta)
+        beta += vel
+        clipped = ~free & (beta < 0)
+        beta[clipped], vel[clipped] = 0.0, 0.0
     return beta, b0
+
+
+def cv_loss(x: np.ndarray, y: np.ndarray, l2: float, steps: int) -> float:
+    """Mean held-out log loss over ``FOLDS`` folds (a fixed shuffle: reproducible)."""
+    fold = np.random.default_rng(0).permutation(len(y)) % FOLDS
+    total = 0.0
+    for k in range(FOLDS):
+        beta, b0 = fit(x[fold != k], y[fold != k], l2, steps)
+        total += log_loss(beta, b0, x[fold == k], y[fold == k]) * int(np.sum(fold == k))
+    return total / len(y)
+
+
+def load(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A dump's regressors and labels."""
+    doc = pickle.loads(path.read_bytes())
+    rows, labels = [], []
+    for puuid, features in doc["features"].items():
+        values = {name: fn(features).value for name, fn in SCORES.items()}
+        rows.append(design(values, features.sample_size))
+        labels.append(float(doc["truth"][puuid]["smurf"]))
+    return np.array(rows), np.array(labels)
+
+
+def log_loss(beta: np.ndarray, b0: float, x: np.ndarray, y: np.ndarray) -> float:
+    p = np.clip(1 / (1 + np.exp(-(b0 + x @ beta))), 1e-9, 1 - 1e-9)
+    return -float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("dump", type=Path)
-    parser.add_argument("--l2", type=float, default=0.002)
-    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--validate", type=Path, help="a second league to pick the L2 on")
+    parser.add_argument("--l2", default="0.0001,0.0003,0.001,0.003", help="candidates")
+    parser.add_argument("--steps", type=int, default=4000)
     args = parser.parse_args()
-    doc = pickle.loads(args.dump.read_bytes())
-    xs, ys = [], []
-    for puuid, features in doc["features"].items():
-        values = {name: fn(features).value for name, fn in SCORES.items()}
-        xs.append(design(values, features.sample_size))
-        ys.append(int(doc["truth"][puuid]["smurf"]))
-    beta, b0 = fit(xs, ys, args.l2, args.steps)
-    print(f"# fitted on {args.dump.name}: {len(ys)} players, {sum(ys)} smurfs, l2 {args.l2}")
-    print("EVIDENCE: dict[str, tuple[float, float, float]] = {")
+    x, y = load(args.dump)
+    fits = {float(c): fit(x, y, float(c), args.steps) for c in args.l2.split(",")}
+    if args.validate is not None:
+        xv, yv = load(args.validate)
+        losses = {c: log_loss(*fits[c], xv, yv) for c in fits}
+        how = f"log loss on {args.validate.name}"
+    else:
+        losses = {c: cv_loss(x, y, c, args.steps) for c in fits}
+        how = f"{FOLDS}-fold log loss"
+    l2 = min(losses, key=lambda c: losses[c])
+    beta, b0 = fits[l2]
+    print(f"# fitted on {args.dump.name}: {len(y)} players, {int(y.sum())} smurfs, l2 {l2}")
+    print(f"# {how} by l2: " + ", ".join(f"{c}: {v:.4f}" for c, v in losses.items()))
+    print("EVIDENCE: dict[str, tuple[float, float]] = {")
     for i, name in enumerate(EVIDENCE):
-        a, b, c = (round(v, 2) for v in beta[3 * i : 3 * i + 3])
-        print(f'    "{name}": ({a}, {b}, {c}),')
+        a, b = (round(float(v), 2) for v in beta[2 * i : 2 * i + 2])
+        print(f'    "{name}": ({a}, {b}),')
     print("}")
-    ctx = beta[3 * len(EVIDENCE) :]
+    young, young_low, low = (round(float(v), 2) for v in beta[2 * len(EVIDENCE) :])
     print(
-        "CONTEXT_TERMS: dict[str, float] = {"
-        + ", ".join(f'"{n}": {round(v, 2)}' for n, v in zip(CONTEXT, ctx, strict=True))
-        + "}"
+        "CONTEXT_TERMS: dict[str, tuple[float, float]] = "
+        f'{{"account_level": ({young}, {young_low}), "low_rank": ({low}, 0.0)}}'
     )
     print(f"INTERCEPT = {round(b0, 2)}")
 

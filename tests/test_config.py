@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,32 @@ BAD_CASES = [
         2,
         "defaults.slow_factor",
     ),
+    (
+        "catch-up window not a duration",
+        'jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n'
+        "    catch_up:\n      within: soon\n",
+        6,
+        "jobs.a.catch_up.within: invalid duration 'soon'",
+    ),
+    (
+        "catch-up window a bare number",
+        'jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n    catch_up: {within: 6}\n',
+        5,
+        "jobs.a.catch_up.within: must be a duration",
+    ),
+    (
+        "catch-up window over a week",
+        'jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n    catch_up: {within: 8d}\n',
+        5,
+        "longer than 7 days",
+    ),
+    (
+        "catch-up window unknown key",
+        'jobs:\n  a:\n    schedule: "* * * * *"\n    tasks: [sleep]\n'
+        "    catch_up: {within: 6h, every: 1h}\n",
+        5,
+        "jobs.a.catch_up.every: unknown key",
+    ),
     ("not yaml", "jobs: [unclosed\n", 2, "invalid YAML"),
     ("empty file", "", 1, "empty"),
 ]
@@ -154,6 +181,17 @@ def test_slow_factor_defaults_to_3_and_a_job_may_set_its_own(jobs_file: Any) -> 
     assert jobs.get("a").slow_factor == 3 and jobs.get("b").slow_factor == 1.5
     jobs = load_jobs(jobs_file("defaults: {slow_factor: 5}\n" + text), registry=REGISTRY)
     assert jobs.get("a").slow_factor == 5 and jobs.get("b").slow_factor == 1.5
+
+
+def test_catch_up_window_is_a_timedelta(jobs_file: Any) -> None:
+    text = (
+        'jobs:\n  a: {schedule: "0 3 * * *", tasks: [sleep], catch_up: {within: 6h}}\n'
+        '  b: {schedule: "0 3 * * *", tasks: [sleep]}\n'
+    )
+    jobs = load_jobs(jobs_file(text), registry=REGISTRY)
+    catch_up = jobs.get("a").spec.catch_up
+    assert catch_up is not None and catch_up.within == timedelta(hours=6)
+    assert jobs.get("b").spec.catch_up is None
 
 
 def test_timeout_falls_back_to_setting(jobs_file: Any) -> None:

@@ -1,20 +1,26 @@
-"""Turn the scores into one calibrated confidence: a logistic model whose terms let the account
-context decide what performance means.
+"""Turn the scores into one calibrated confidence: a logistic model in which the account's
+context decides what performance means.
 
 Each *evidence* score ``s`` (performance against the lobby, results, climbing) adds
-``w · s · (base + young · account_level + low · low_rank)`` log-odds: the same performance is
-worth little on an old, high-ranked account and much on a young, low-ranked one. The two
-*context* scores also add a small term of their own, and ``INTERCEPT`` is the prior log-odds.
-``confidence = 1 / (1 + e^-logit)``. Every evidence coefficient is ≥ 0, so a score can only add
-evidence, never hide it; each score's log-odds term is stored as its contribution, which is
-what `players show` and `report smurfs` print ("which signals drove the verdict, by how much").
+``w · s · low_rank · (low + young · account_level)`` log-odds: performance is smurf evidence
+only in proportion to how low the player's rank is (their snapshot, else their lobbies'), and
+counts for more on a young account. On a Diamond account it adds nothing, however young: that
+is a strong player, and the sandbox's real false positives were strong honest players whose
+rank the detector did not know. The two *context* scores add a term of their own
+(``account_level``: ``young + young_low · low_rank``; ``low_rank``: ``c · low_rank``), and
+``INTERCEPT`` is the prior log-odds. ``confidence = 1 / (1 + e^-logit)``. Every evidence
+coefficient is ≥ 0, so a score can only add evidence, never hide it; each score's log-odds
+term is stored as its contribution, which is what `players show` and `report smurfs` print
+("which signals drove the verdict, by how much").
 
-The coefficients were fitted by ``scripts/fit_detector.py`` (L2-regularised logistic
-regression, evidence coefficients held ≥ 0) on the confounded sandbox league of seed 11 only,
-so the confidence is calibrated there: of players at 0.8, about 80 % are smurfs. `make eval`
-reports the calibration on other seeds. ``w`` is the operator's per-score weight (default 1;
-0 switches a score off). ``ANALYSIS_VERSION`` is stored with every analysis; bump it whenever a
-formula, threshold or coefficient changes: older rows are then re-analysed gradually.
+The coefficients were fitted by ``scripts/fit_detector.py`` (logistic regression, evidence
+coefficients held ≥ 0) on the confounded sandbox league of seed 11, with the L2 strength
+(1e-4) picked by log loss on seed 12, so the confidence is calibrated there: of players at
+0.8, about 80 % are smurfs. `make eval` reports the calibration on other seeds. ``w`` is the
+operator's per-score weight (default 1; 0 switches a score off; ``low_rank`` at 0 stops
+gating, so evidence counts as on a low rank). ``ANALYSIS_VERSION`` is stored with every
+analysis; bump it whenever a formula, threshold or coefficient changes: older rows are then
+re-analysed gradually.
 """
 
 from __future__ import annotations
@@ -26,26 +32,31 @@ from dataclasses import dataclass
 from riotjobs.analysis.features import PlayerFeatures
 from riotjobs.analysis.scores import SCORES, Score
 
-ANALYSIS_VERSION = "2.0"
+ANALYSIS_VERSION = "2.1"
 
 CONTEXT = ("account_level", "low_rank")
-# score -> (base, young, low): log-odds per unit of score, plus how much a young account
-# (account_level = 1) and a low rank (low_rank = 1) add to that. Fitted on seed 11.
-EVIDENCE: dict[str, tuple[float, float, float]] = {
-    "win_rate": (0.46, 0.22, 0.26),
-    "kda": (0.94, 0.36, 0.59),
-    "rank_discrepancy": (0.17, 0.16, 0.17),
-    "rank_progression": (0.0, 0.0, 0.0),
-    "win_rate_trend": (0.0, 0.0, 0.0),
-    "performance_consistency": (0.41, 0.34, 0.32),
-    "performance_trends": (0.2, 0.14, 0.14),
-    "role_performance": (1.21, 0.78, 1.17),
-    "standout_games": (1.56, 1.49, 1.37),
+# score -> (low, young): log-odds per unit of score x low_rank, and per unit of score x
+# low_rank x account_level. Fitted on seed 11 (see the module docstring). Zeros are scores the
+# fit found nothing in beyond the others (one rank snapshot per player leaves
+# rank_progression mute in the sandbox); they are still computed and stored.
+EVIDENCE: dict[str, tuple[float, float]] = {
+    "win_rate": (0.0, 0.51),
+    "kda": (1.37, 1.34),
+    "rank_discrepancy": (0.28, 0.62),
+    "rank_progression": (0.0, 0.0),
+    "win_rate_trend": (0.0, 0.0),
+    "performance_consistency": (1.09, 1.32),
+    "performance_trends": (1.05, 1.12),
+    "role_performance": (6.28, 3.13),
+    "standout_games": (7.05, 5.84),
 }
-# context score -> log-odds per unit on its own (young, low-ranked accounts are more often
-# smurfs before any performance is seen). Fitted on seed 11.
-CONTEXT_TERMS: dict[str, float] = {"account_level": 1.72, "low_rank": 0.55}
-INTERCEPT = -5.37
+# account_level -> (alone, x low_rank), low_rank -> (alone, unused): young, low-ranked accounts
+# are more often smurfs before any performance is seen. Fitted on seed 11.
+CONTEXT_TERMS: dict[str, tuple[float, float]] = {
+    "account_level": (1.91, 0.0),
+    "low_rank": (1.35, 0.0),
+}
+INTERCEPT = -7.52
 
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(SCORES, 1.0)
 
@@ -78,13 +89,16 @@ def terms(
     """Each score's log-odds term (its contribution to the verdict); context scores included."""
     w = {name: weights.get(name, 1.0) for name in SCORES}
     young = scores["account_level"] * w["account_level"]
-    low = scores["low_rank"] * w["low_rank"]
+    # low_rank gates every evidence term. Weight 0 means "don't use the rank", not "no
+    # evidence": the gate opens fully, as if every player were low-ranked.
+    low = scores["low_rank"] * w["low_rank"] if w["low_rank"] > 0 else 1.0
     sure = sample_size / (sample_size + SAMPLE_K)
     out = {}
-    for name, (base, by_young, by_low) in EVIDENCE.items():
-        out[name] = sure * w[name] * scores[name] * (base + by_young * young + by_low * low)
-    for name, coef in CONTEXT_TERMS.items():
-        out[name] = w[name] * scores[name] * coef
+    for name, (by_low, by_young) in EVIDENCE.items():
+        out[name] = sure * w[name] * scores[name] * low * (by_low + by_young * young)
+    alone, with_low = CONTEXT_TERMS["account_level"]
+    out["account_level"] = young * (alone + with_low * scores["low_rank"] * w["low_rank"])
+    out["low_rank"] = scores["low_rank"] * w["low_rank"] * CONTEXT_TERMS["low_rank"][0]
     return out
 
 

@@ -102,9 +102,14 @@ class RankSnapshot:
     losses: int
 
 
+# How many of a player's most recent matches ``met_ranks`` looks at: about the games a rank
+# snapshot reflects (a few days of play), so the stand-in is the current rank, not the history's.
+MET_MATCHES = 20
+
+
 @dataclass(slots=True)
 class PlayerFeatures:
-    """Everything the nine scores may read about one player.
+    """Everything the scores may read about one player.
 
     ``matches`` are queue-420 only, oldest first, at most ``max_matches_considered``.
     ``total_matches`` counts every stored queue-420 match (it drives re-analysis).
@@ -115,6 +120,10 @@ class PlayerFeatures:
     total_matches: int
     matches: list[MatchFeatures] = field(default_factory=list)
     ranks: list[RankSnapshot] = field(default_factory=list)  # oldest first
+    # For a player without a snapshot of their own (never fetched, or banned): the latest
+    # snapshot of each ranked player met in their last ``MET_MATCHES`` matches, once per game.
+    # Matchmaking pairs players of a similar rating, so those lobbies stand in for the rank.
+    met_ranks: list[RankSnapshot] = field(default_factory=list)
 
     @property
     def sample_size(self) -> int:

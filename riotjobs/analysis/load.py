@@ -1,10 +1,12 @@
-"""Build ``PlayerFeatures`` for many players at once with three queries per batch.
+"""Build ``PlayerFeatures`` for many players at once with three or four queries per batch.
 
 One query returns every selected queue-420 match of the batch's players together with the
 lobby's sums (so the other players' mean is ``(sum - mine) / (n - 1)``) and the lane
 opponent's numbers (hash joins over the batch's matches, no per-row lookups); one reads their
-rank snapshots and one their account rows. The cost is proportional to the batch's matches,
-never one query per player or per match.
+rank snapshots and one their account rows. Only when some players of the batch have no rank
+snapshot, a fourth reads the latest snapshot of everyone they met in their last
+``MET_MATCHES`` matches (``PlayerFeatures.met_ranks``). The cost is proportional to the
+batch's matches, never one query per player or per match.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from riotjobs.analysis.features import MatchFeatures, PlayerFeatures, RankSnapshot, Stats
+from riotjobs.analysis.features import (
+    MET_MATCHES,
+    MatchFeatures,
+    PlayerFeatures,
+    RankSnapshot,
+    Stats,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -72,6 +80,18 @@ SELECT puuid, recorded_at, tier, rank, league_points, wins, losses
 FROM player_ranks
 WHERE puuid = ANY(:puuids) AND queue_type = '{RANKED_SOLO_TYPE}'
 ORDER BY puuid, recorded_at, id
+"""
+
+# The latest solo snapshot of every participant of the given matches (one index probe each).
+_MET_SQL = f"""
+SELECT o.match_id, o.puuid, r.recorded_at, r.tier, r.rank, r.league_points, r.wins, r.losses
+FROM match_participants o
+CROSS JOIN LATERAL (
+    SELECT recorded_at, tier, rank, league_points, wins, losses FROM player_ranks
+    WHERE puuid = o.puuid AND queue_type = '{RANKED_SOLO_TYPE}'
+    ORDER BY recorded_at DESC, id DESC LIMIT 1
+) r
+WHERE o.match_id = ANY(:match_ids)
 """
 
 _PLAYERS_SQL = "SELECT puuid, summoner_level FROM players WHERE puuid = ANY(:puuids)"
@@ -133,4 +153,26 @@ def load_features(
         if player.summoner_level is None:
             # The account row may predate a summoner lookup; the newest match knows the level.
             player.summoner_level = last_level.get(puuid)
+    _load_met_ranks(session, [p for p in players.values() if not p.ranks and p.matches])
     return players
+
+
+def _load_met_ranks(session: Session, unranked: list[PlayerFeatures]) -> None:
+    """Fill ``met_ranks`` of players without a snapshot from their last matches' lobbies."""
+    from sqlalchemy import text
+
+    if not unranked:
+        return
+    recent = {p.puuid: [m.match_id for m in p.matches[-MET_MATCHES:]] for p in unranked}
+    match_ids = sorted({m for ids in recent.values() for m in ids})
+    seen: dict[str, list[tuple[str, RankSnapshot]]] = defaultdict(list)
+    for r in session.execute(text(_MET_SQL), {"match_ids": match_ids}):
+        snap = RankSnapshot(r.recorded_at, r.tier, r.rank, r.league_points, r.wins, r.losses)
+        seen[r.match_id].append((r.puuid, snap))
+    for player in unranked:
+        player.met_ranks = [
+            snap
+            for match_id in recent[player.puuid]
+            for puuid, snap in sorted(seen.get(match_id, []), key=lambda x: x[0])
+            if puuid != player.puuid
+        ]

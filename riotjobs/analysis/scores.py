@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from statistics import fmean
+from statistics import fmean, median
 
 from riotjobs.analysis.features import MatchFeatures, PlayerFeatures
 
@@ -196,18 +196,53 @@ def _performance(p: PlayerFeatures) -> float:
     return shrunk_mean([m.performance_index for m in p.matches], prior=0.0, k=20)
 
 
+# A rank read from the lobbies needs at least this many ranked players met (two lobbies'
+# worth): fewer is the rank of a handful of strangers, not of the player's level.
+MIN_MET = 18
+
+
+def current_rank(p: PlayerFeatures) -> tuple[float | None, str]:
+    """Where the player stands on the ladder now, and how that is known.
+
+    Their latest snapshot (``"own"``); without one (never fetched, or a banned account whose
+    league entry is gone), the median ladder position of the ranked players they met in their
+    last games (``"lobby"``, at least ``MIN_MET`` of them): matchmaking pairs players of a
+    similar rating, so those lobbies are where the player's rating is. Else ``"unknown"``.
+    """
+    if p.ranks:
+        last = p.ranks[-1]
+        return ladder_points(last.tier, last.rank, last.league_points), "own"
+    met = [
+        v for s in p.met_ranks if (v := ladder_points(s.tier, s.rank, s.league_points)) is not None
+    ]
+    if len(met) >= MIN_MET:
+        return float(median(met)), "lobby"
+    return None, "unknown"
+
+
+def _tier_of(points: float) -> str:
+    return TIERS[min(int(points // 400), TIERS.index("MASTER"))]
+
+
 def rank_discrepancy(p: PlayerFeatures) -> Score:
     """Performance far above a low visible rank: ``ramp(perf, 0.04, 0.20) * low_rank(tier)``.
 
     ``perf`` is the mean lobby-relative performance index shrunk with K=20; ``low_rank`` is 1
-    for Iron-Silver (and unranked), falling to 0.1 at Challenger, because a dominant player in
-    a low tier is the smurf pattern while at the top of the ladder it is simply a good player.
+    for Iron-Silver (and an unknown rank), falling to 0.1 at Challenger, because a dominant
+    player in a low tier is the smurf pattern while at the top of the ladder it is simply a
+    good player. Without a snapshot the tier is the lobbies' (``current_rank``).
     """
     tier = p.ranks[-1].tier if p.ranks else None
+    points, source = current_rank(p)
+    if source == "lobby" and points is not None:
+        tier = _tier_of(points)
     factor = _LOW_RANK.get((tier or "").upper(), 1.0)
     perf = _performance(p)
     value = ramp(perf, 0.04, 0.20) * factor
-    return Score(value, {"tier": tier, "performance": _r(perf), "low_rank_factor": factor})
+    return Score(
+        value,
+        {"tier": tier, "source": source, "performance": _r(perf), "low_rank_factor": factor},
+    )
 
 
 def rank_progression(p: PlayerFeatures) -> Score:
@@ -258,21 +293,25 @@ def standout_games(p: PlayerFeatures) -> Score:
 
 
 def low_rank(p: PlayerFeatures) -> Score:
-    """How low the latest visible solo rank is: 1 at Gold IV (1200 ladder points) or below,
-    0 at Diamond IV (2400) or above, linear between. No snapshot scores 0.5: the pipeline
-    stores none both for an unranked account and for one whose league entry was never
-    fetched, so a missing rank is unknown, not low.
+    """How low the player's rank is now (``current_rank``: their latest snapshot, else their
+    lobbies'): 1 at Gold IV (1200 ladder points) or below, 0 at Diamond IV (2400) or above,
+    linear between. An unknown rank scores 0.5: unknown, not low.
 
     Not evidence by itself (most low-ranked players are honest); the combination uses it as
     context: outperforming a Silver lobby is what a smurf does, outperforming a Diamond lobby
     is what a strong player on a good run does. Smurf accounts live below Diamond because
-    that is where the hidden skill gap is widest.
+    that is where the hidden skill gap is widest. The lobbies' rank matters most for a player
+    whose own entry the pipeline never read: "unknown" used to be read as half-low, and a
+    strong honest player at the top of their region, young account and all, looked like a
+    smurf in a Silver lobby.
     """
-    tier = p.ranks[-1] if p.ranks else None
-    points = None if tier is None else ladder_points(tier.tier, tier.rank, tier.league_points)
+    points, source = current_rank(p)
     if points is None:
-        return Score(0.5, {"ladder_points": None})
-    return Score(ramp(-points, -2400.0, -1200.0), {"ladder_points": points})
+        return Score(0.5, {"ladder_points": None, "source": source})
+    return Score(
+        ramp(-points, -2400.0, -1200.0),
+        {"ladder_points": _r(points), "source": source, "met": len(p.met_ranks)},
+    )
 
 
 def _mean(values: Sequence[float]) -> float | None:

@@ -11,8 +11,8 @@ from riotjobs.cli._app import app
 
 # Registration order is the order of `riotjobs --help`: what an operator types first, first.
 _COMMAND_MODULES = (
-    "_status", "_follow", "_run", "_cancel", "_joblist", "_jobstate", "_players", "_report",
-    "_cron", "_alerts", "_metrics", "_check", "_db", "_sandbox",
+    "_status", "_follow", "_run", "_catchup", "_cancel", "_joblist", "_jobstate", "_players",
+    "_report", "_cron", "_alerts", "_metrics", "_check", "_db", "_sandbox",
 )  # fmt: skip
 for _name in _COMMAND_MODULES:
     import_module(f"riotjobs.cli.{_name}")

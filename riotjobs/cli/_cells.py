@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from riotjobs.cli import output
+from riotjobs.db.vocab import Trigger
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -50,4 +51,8 @@ def note_text(row: JobRow) -> str:
         return "[bold red]OVERDUE[/bold red]"
     if state == "failing":
         return "[red]failing[/red]"
+    last = row.last_run
+    if state == "ok" and last is not None and last.trigger == Trigger.CATCHUP:
+        # A missed scheduled run was run late (jobs.yaml catch_up): say when.
+        return f"caught up {output.utc(last.started_at, short=True)}"
     return "" if state in ("ok", "disabled") else state

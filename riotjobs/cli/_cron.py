@@ -69,6 +69,7 @@ def _plan(
         ),
         # A crontab file is written for /etc/cron.d: system crontabs name the user.
         system_user=owner if tabfile is not None else None,
+        catch_up=any(jobs.jobs[i].spec.catch_up is not None for i, on in enabled.items() if on),
     )
     return target, wanted, enabled, jobs
 

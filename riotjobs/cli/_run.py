@@ -42,6 +42,10 @@ Exit codes:
          interrupted by SIGINT (Ctrl-C): recorded as failed
     143  interrupted by SIGTERM: recorded as failed
 
+`riotjobs catch-up` passes --trigger catchup: such a run goes ahead only while the job's
+newest fire time is missed and its lock is free (else nothing runs, nothing is recorded, no
+ping is sent, exit 0).
+
 With a ping URL (RIOTJOBS_PING_URL or RIOTJOBS_PING_URL_<JOB> in the env file) the run
 pings it healthchecks.io-style: /start, then /<exit code> with the log tail; a skipped run
 sends /log, a disabled job nothing. Pings time out after 2 s and never change the run.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PositiveInt,
@@ -25,7 +27,7 @@ from pydantic import (
     field_validator,
 )
 
-from riotjobs import yamlfile
+from riotjobs import durations, yamlfile
 from riotjobs.errors import ConfigError, UnknownJobError, UsageError
 
 if TYPE_CHECKING:
@@ -51,6 +53,24 @@ Timeout = Annotated[int, Field(gt=0, le=MAX_TIMEOUT_S)]
 # How many times its job's trailing median a successful run may take before it is marked slow.
 SlowFactor = Annotated[float, Field(gt=1, le=1000)]
 DEFAULT_SLOW_FACTOR = 3.0
+
+
+# catch_up.within: a missed fire time older than this is left alone (anacron's staleness rule).
+# A minute at least (cron's resolution), a week at most (older misses are not "missed runs").
+MIN_CATCH_UP = timedelta(minutes=1)
+MAX_CATCH_UP = timedelta(days=7)
+
+
+def _catch_up_window(value: Any) -> timedelta:
+    if not isinstance(value, str):
+        raise ValueError("must be a duration such as 30m, 6h or 1d")
+    return durations.parse(value, minimum=MIN_CATCH_UP, maximum=MAX_CATCH_UP)
+
+
+class CatchUp(_Strict):
+    """``catch_up: {within: 6h}``: run a missed scheduled run once, if it is that recent."""
+
+    within: Annotated[timedelta, BeforeValidator(_catch_up_window)]
 
 
 class Defaults(_Strict):
@@ -93,6 +113,7 @@ class JobSpec(_Strict):
     alert_format: AlertFormat | None = None  # None: defaults.alert_format
     alert_after_failures: PositiveInt | None = Field(default=None, le=1000)
     slow_factor: SlowFactor | None = None  # None: defaults.slow_factor
+    catch_up: CatchUp | None = None  # None: a missed run waits for the next tick
     tasks: list[TaskName] = Field(min_length=1)
     config: dict[str, Any] = Field(default_factory=dict)
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 # The newest revision in migrations/versions. Checked against Alembic by a test, and kept here
 # so that commands can compare schemas without loading Alembic.
-HEAD = "0008"
+HEAD = "0009"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

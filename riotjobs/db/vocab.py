@@ -28,6 +28,7 @@ class Trigger(StrEnum):
 
     CRON = "cron"
     MANUAL = "manual"
+    CATCHUP = "catchup"  # a missed scheduled run, run once later (`riotjobs catch-up`)
 
 
 # Runs that need a person: they raise alerts and count against the success rate.

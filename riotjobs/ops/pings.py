@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from riotjobs.ops.notify import mask_url
+from riotjobs.runner.hooks import NOT_DUE
 
 if TYPE_CHECKING:
     import httpx
@@ -95,7 +96,7 @@ class Pinger:
             return  # the watchdog's last resort already reported the run
         self._ended = True
         result = run.result
-        if result.status == "disabled":
+        if result.status in ("disabled", NOT_DUE):
             return
         if result.status == "skipped":
             reason = f"skipped: {result.error or 'another run holds the lock'}"

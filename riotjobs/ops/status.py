@@ -15,12 +15,12 @@ answers that). Disabled jobs are never overdue.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from riotjobs import durations
 from riotjobs.db.vocab import Status
 from riotjobs.errors import UsageError
 from riotjobs.ops.jobrow import JobRow, Problem, broken_row, problems_of
@@ -54,8 +54,6 @@ OVERDUE_GRACE = timedelta(minutes=5)
 DAY = timedelta(hours=24)
 # Ten years: longer windows overflowed datetime arithmetic (a traceback, not a usage error).
 MAX_SINCE = timedelta(days=3650)
-_SINCE_RE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def utcnow() -> datetime:
@@ -66,14 +64,10 @@ def utcnow() -> datetime:
 
 def parse_since(text: str) -> timedelta:
     """``90s``, ``30m``, ``24h``, ``7d``, ``2w`` → a timedelta; anything else is a usage error."""
-    match = _SINCE_RE.match(text.lower()[:40])
-    if not match or len(text) > 40 or int(match.group(1)) == 0:
-        shown = text[:40] + ("…" if len(text) > 40 else "")
-        raise UsageError(f"invalid duration {shown!r}: use a number and a unit, e.g. 30m, 24h, 7d")
-    window = timedelta(**{_UNITS[match.group(2)]: min(int(match.group(1)), 10**8)})
-    if window > MAX_SINCE:
-        raise UsageError(f"duration {text!r} is longer than {MAX_SINCE.days} days")
-    return window
+    try:
+        return durations.parse(text, maximum=MAX_SINCE)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def next_run(schedule: str, now: datetime) -> datetime:

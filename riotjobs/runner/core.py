@@ -3,6 +3,8 @@
 1. Open the database; a disabled job (jobs.yaml or ``riotjobs jobs disable``) returns at once.
 2. Take the job's advisory lock (``runs.lock``); if another run holds it, record a ``skipped``
    row naming the holder. Holding it proves any ``running`` row of the job is an orphan.
+   A catch-up run (``runs.catchup``) records nothing when the lock is taken or, checked under
+   the lock, a run started after the missed fire time: it returns ``not due``.
 3. Insert the ``running`` row and run the tasks in the main thread under the ``watchdog``.
 4. Write status, exit code, counters and log tail, release the lock.
 
@@ -23,7 +25,7 @@ import riotjobs.runner.hooks as run_hooks
 from riotjobs.counters import Counters
 from riotjobs.db.vocab import Trigger
 from riotjobs.errors import ConfigError, ExitCode, RiotJobsError, UsageError
-from riotjobs.runner.hooks import NO_HOOKS, FinishedRun, RunHooks, RunResult
+from riotjobs.runner.hooks import NO_HOOKS, NOT_DUE, FinishedRun, RunHooks, RunResult
 from riotjobs.runner.logcapture import LogTail, capture
 from riotjobs.runner.logflush import LogFlusher
 from riotjobs.runner.outcome import (
@@ -171,11 +173,33 @@ class _Run:
         except UsageError as exc:
             hint = f"fix the stored overrides with `riotjobs jobs set {self.job.id} --unset KEY`"
             raise ConfigError(f"{exc} ({hint})") from None
+        catch_up = self.trigger == Trigger.CATCHUP
         if not self.lock.try_acquire():
+            if catch_up:  # the job is running right now: that run is no missed one
+                return self._not_due("another run of the job holds its lock")
             execution_id, error = record_skip(self.lock, self.job, self.trigger)
             self._leave()
             return RunResult(self.job.id, execution_id, "skipped", SKIPPED, error)
+        if catch_up and not self._still_missed():
+            self.lock.release()
+            return self._not_due("a run started after the missed fire time")
         return self._execute(config, progress_factory)
+
+    def _still_missed(self) -> bool:
+        """Decided again under the lock: of two hosts catching up at once, the second finds the
+        first's row here and records nothing."""
+        from datetime import UTC, datetime
+
+        from riotjobs.runs.catchup import job_missed
+
+        assert self.lock is not None
+        with self.lock.cursor(doing="reading the job's newest run (job_executions)") as cur:
+            return job_missed(cur, self.job, datetime.now(UTC)) is not None
+
+    def _not_due(self, why: str) -> RunResult:
+        self._leave()
+        log.info("job %s: nothing to catch up: %s", self.job.id, why)
+        return RunResult(self.job.id, None, NOT_DUE, ExitCode.SUCCESS, why)
 
     def _stopped_early(self, abort: Abort) -> RunResult:
         """The deadline or a signal came before the tasks ran: most likely a statement of the

@@ -61,13 +61,17 @@ class RunHooks:
 NO_HOOKS = RunHooks()
 
 
+NOT_DUE = "not due"  # a catch-up run found nothing missed: nothing runs, nothing is recorded
+
+
 @dataclass(frozen=True)
 class RunResult:
     """How a run ended. ``execution_id`` is None for a disabled job (nothing is recorded)."""
 
     job_id: str
     execution_id: int | None
-    status: str  # success, partial, failed, timeout, cancelled, skipped, or "disabled"
+    # success, partial, failed, timeout, cancelled, skipped, "disabled", or NOT_DUE
+    status: str
     exit_code: int
     error: str | None = None
     recorded: bool = True  # False: the row could not be written (it stays running)

@@ -146,6 +146,8 @@ class Wanted:
     mailto: str
     data_home: str | None = None  # XDG_DATA_HOME for cron: the shell's embedded database
     system_user: str | None = None  # a system crontab (/etc/cron.d): its user column
+    # An enabled job declares catch_up: the block gets the `@reboot ... catch-up` line.
+    catch_up: bool = False
 
     def entries(self) -> list[ct.Entry]:
         return [
@@ -171,7 +173,19 @@ class Wanted:
             return None
         path = f"{Path(self.riotjobs_bin).parent}:/usr/local/bin:/usr/bin:/bin"
         template = ct.template_path().read_text(encoding="utf-8")
-        return ct.render_block(self.entries(), path=path, mailto=self.mailto, template=template)
+        extra = [self.reboot_line()] if self.catch_up else []
+        return ct.render_block(
+            self.entries(), path=path, mailto=self.mailto, template=template, extra=extra
+        )
+
+    def reboot_line(self) -> str:
+        return ct.reboot_line(
+            riotjobs_bin=self.riotjobs_bin,
+            env_file=self.env_file,
+            config=self.config,
+            data_home=self.data_home,
+            user=self.system_user,
+        )
 
 
 @dataclass(frozen=True)

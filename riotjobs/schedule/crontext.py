@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -22,6 +23,7 @@ from riotjobs.errors import ConfigError
 BEGIN = "# >>> riotjobs"
 END = "# <<< riotjobs"
 MARKER = "riotjobs:"
+REBOOT_MARKER = MARKER + "@reboot"  # the catch-up line; no job id can start with @
 # A cron line (not a comment) whose trailing comment is riotjobs' marker.
 _OURS_RE = re.compile(r"^\s*[^#\s].*\s#\s*riotjobs:([a-z][a-z0-9_]*)\s*$")
 _USER_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}\$?$")
@@ -52,21 +54,65 @@ def command_for(
     """``RIOTJOBS_ENV_FILE=… RIOTJOBS_CONFIG=… /abs/riotjobs run JOB --trigger cron``, every
     value shell-quoted. Control characters are refused outright: a quoted newline would still
     end the crontab line."""
-    for what, value in (("job id", job), ("riotjobs path", riotjobs_bin),
-                        ("env file", env_file), ("jobs file", config),
-                        ("XDG_DATA_HOME", data_home or "")):  # fmt: skip
+    _refuse_control(("job id", job))
+    if not JOB_ID_RE.match(job):
+        raise ConfigError(f"job id {job!r} must match {JOB_ID_RE.pattern}")
+    return _command(
+        f"run {shlex.quote(job)} --trigger cron",
+        riotjobs_bin=riotjobs_bin,
+        env_file=env_file,
+        config=config,
+        data_home=data_home,
+    )
+
+
+def _refuse_control(*values: tuple[str, str]) -> None:
+    for what, value in values:
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
             raise ConfigError(
                 f"{what} {value!r} contains a control character; refusing to write it"
             )
-    if not JOB_ID_RE.match(job):
-        raise ConfigError(f"job id {job!r} must match {JOB_ID_RE.pattern}")
+
+
+def _command(
+    args: str, *, riotjobs_bin: str, env_file: str, config: str, data_home: str | None
+) -> str:
+    _refuse_control(("riotjobs path", riotjobs_bin), ("env file", env_file),
+                    ("jobs file", config), ("XDG_DATA_HOME", data_home or ""))  # fmt: skip
     # XDG_DATA_HOME only when the shell's embedded database is not where cron would look.
     data = f"XDG_DATA_HOME={shlex.quote(data_home)} " if data_home else ""
     return (
         f"RIOTJOBS_ENV_FILE={shlex.quote(env_file)} RIOTJOBS_CONFIG={shlex.quote(config)} "
-        f"{data}{shlex.quote(riotjobs_bin)} run {shlex.quote(job)} --trigger cron"
+        f"{data}{shlex.quote(riotjobs_bin)} {args}"
     )
+
+
+def reboot_line(
+    *,
+    riotjobs_bin: str,
+    env_file: str,
+    config: str,
+    data_home: str | None = None,
+    user: str | None = None,
+) -> str:
+    """``@reboot … riotjobs catch-up # riotjobs:@reboot``: at boot, run the jobs whose last
+    scheduled run was missed (jobs.yaml ``catch_up``). Its marker is no job id, so ``cron
+    status`` does not take it for a job's entry."""
+    from crontab import CronTab
+
+    command = _command(
+        "catch-up", riotjobs_bin=riotjobs_bin, env_file=env_file, config=config,
+        data_home=data_home,
+    ).replace("%", "\\%")  # fmt: skip
+    if user is not None:
+        if not _USER_RE.match(user):
+            raise ConfigError(f"user {user!r} is not a valid user name for a crontab")
+        command = f"{user} {command}"
+    line = f"@reboot {command} # {REBOOT_MARKER}"
+    items = list(CronTab(tab=line))
+    if len(items) != 1 or not items[0].is_valid() or items[0].comment != REBOOT_MARKER:
+        raise ConfigError("refusing to write a malformed crontab @reboot entry")
+    return line
 
 
 def render_entry(entry: Entry) -> str:
@@ -97,14 +143,18 @@ def render_entry(entry: Entry) -> str:
     return line
 
 
-def render_block(entries: list[Entry], *, path: str, mailto: str, template: str) -> str:
-    """The whole riotjobs block from ``crontab.template``; checked to hold exactly our lines."""
+def render_block(
+    entries: list[Entry], *, path: str, mailto: str, template: str, extra: Sequence[str] = ()
+) -> str:
+    """The whole riotjobs block from ``crontab.template``; checked to hold exactly our lines
+    (``extra``: lines after the job entries, e.g. the ``@reboot`` catch-up line)."""
     for name, value in (("PATH", path), ("MAILTO", mailto)):
         if not _SAFE_ENV.match(value):
             raise ConfigError(f"{name} value {value!r} may not contain spaces, quotes or newlines")
     lines = [e.line for e in entries]
+    rendered = "\n".join([*lines, *extra])
     try:
-        text = Template(template).substitute(path=path, mailto=mailto, entries="\n".join(lines))
+        text = Template(template).substitute(path=path, mailto=mailto, entries=rendered)
     except (KeyError, ValueError) as exc:
         raise ConfigError(f"crontab.template: bad placeholder {exc}") from None
     block = text.strip("\n") + "\n"

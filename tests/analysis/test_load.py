@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from riotjobs.analysis import load_features
+from riotjobs.analysis.features import MET_MATCHES
 from tests.analysis.factories import League
 
 
@@ -70,7 +71,27 @@ def test_query_count_does_not_grow_with_players(session: Any, engine: Any, playe
         session=session, puuids=[f"P{i}" for i in range(players)], max_matches=100
     )
     assert len(loaded) == players and all(len(p.matches) == 4 for p in loaded.values())
-    assert len(statements) == 3
+    assert len(statements) == 4  # none has a rank: one more query reads their lobbies' ranks
+
+
+def test_a_player_without_a_rank_gets_the_latest_ranks_of_the_players_met(session: Any) -> None:
+    league = League(session)
+    league.player("A")
+    league.player("R")
+    lobby = [league.player(f"L{i}") for i in range(9)]
+    league.match("A", others=lobby)  # the oldest game: beyond the last MET_MATCHES
+    for _ in range(MET_MATCHES):
+        league.match("A", others=lobby)
+    league.match("R", others=lobby)
+    for i, who in enumerate(lobby[:6]):
+        league.rank(who, "BRONZE", "I", 0, 10, day=1)
+        league.rank(who, "GOLD", "II", i, 40, day=3)  # the latest snapshot counts
+    league.rank("R", "SILVER", "I", 0, 40, day=3)
+    loaded = load_features(session=session, puuids=["A", "R"], max_matches=100)
+    met = loaded["A"].met_ranks
+    assert len(met) == 6 * MET_MATCHES  # six ranked players in each of the last 20 games
+    assert {r.tier for r in met} == {"GOLD"}
+    assert loaded["R"].met_ranks == []  # a player with a snapshot of their own needs none
 
 
 def _sql(text: str) -> Any:

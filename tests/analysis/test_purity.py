@@ -65,6 +65,9 @@ def ranks(draw: st.DrawFn) -> list[RankSnapshot]:
     ]
 
 
+STATIC_RANKS = [
+    RankSnapshot(T0, tier, "II", 50, 10, 10) for tier in ("IRON", "GOLD", "DIAMOND", "MASTER", None)
+]
 PLAYERS = st.builds(
     PlayerFeatures,
     puuid=st.just("P"),
@@ -72,6 +75,7 @@ PLAYERS = st.builds(
     total_matches=st.integers(0, 500),
     matches=matches(),
     ranks=ranks(),
+    met_ranks=st.one_of(st.just([]), ranks(), st.lists(st.sampled_from(STATIC_RANKS), max_size=40)),
 )
 WEIGHTS = st.dictionaries(st.sampled_from(list(SCORES)), st.floats(0.0, 5.0), max_size=4)
 

@@ -1,4 +1,4 @@
-"""The nine scores: range, empty and small samples, boundaries and monotonicity."""
+"""The scores: range, empty and small samples, boundaries and monotonicity."""
 
 from __future__ import annotations
 
@@ -34,6 +34,28 @@ def test_an_unknown_rank_is_neither_low_nor_high() -> None:
         2 / 3
     )
     assert s.low_rank(features(ranks=[snapshot("DIAMOND", "II", 0, 10)])).value == 0.0
+
+
+def test_without_a_snapshot_the_lobbies_give_the_rank() -> None:
+    gold = [snapshot("GOLD", "IV", 0, 10)] * s.MIN_MET  # 1200 ladder points: low
+    diamond = [snapshot("DIAMOND", "IV", 0, 10)] * s.MIN_MET
+    strong = {"n": 40, "factor": 1.6, "opp_factor": 1.6, "level": 40}
+    met_gold = features(**strong)  # type: ignore[arg-type]
+    met_gold.met_ranks = gold
+    met_diamond = features(**strong)  # type: ignore[arg-type]
+    met_diamond.met_ranks = diamond
+    assert s.low_rank(met_gold).value == 1.0
+    assert s.low_rank(met_gold).metrics["source"] == "lobby"
+    assert s.low_rank(met_diamond).value == 0.0
+    assert s.rank_discrepancy(met_diamond).metrics["tier"] == "DIAMOND"
+    # A young account dominating Diamond lobbies is a strong player, not a smurf.
+    assert conf(met_diamond) < 0.2 < 0.9 < conf(met_gold)
+    too_few = features(**strong)  # type: ignore[arg-type]
+    too_few.met_ranks = diamond[: s.MIN_MET - 1]
+    assert s.low_rank(too_few).value == 0.5
+    own = features(ranks=[snapshot("SILVER", "I", 0, 10)], **strong)  # type: ignore[arg-type]
+    own.met_ranks = diamond  # the player's own snapshot wins
+    assert s.low_rank(own).value == 1.0
 
 
 def test_standout_games_count_games_far_above_the_lobby() -> None:

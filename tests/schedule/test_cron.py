@@ -206,6 +206,28 @@ def test_cron_status_states(tab: cron.Target) -> None:
     assert isinstance(doc["daemon_running"], bool) and doc["env_file"] == "/etc/riotjobs/env"
 
 
+def test_catch_up_adds_one_reboot_line_that_cron_status_leaves_alone(tab: cron.Target) -> None:
+    jobs = {"alpha": "*/2 * * * *", "beta": "0 3 * * 1-5"}
+    plain = cron.install(target=tab, wanted=wanted(jobs))
+    assert "@reboot" not in plain.new.split(ct.BEGIN)[1]  # no job catches up: no line
+    want = cron.Wanted(**{**wanted(jobs).__dict__, "catch_up": True})
+    first = cron.install(target=tab, wanted=want)
+    text = tab.read()
+    assert first.changed and text.startswith(FOREIGN)  # the foreign @reboot line is kept
+    ours = [x for x in text.split(ct.BEGIN)[1].splitlines() if x.startswith("@reboot")]
+    assert ours == [
+        "@reboot RIOTJOBS_ENV_FILE=/etc/riotjobs/env RIOTJOBS_CONFIG=/etc/riotjobs/jobs.yaml"
+        " /opt/riotjobs/bin/riotjobs catch-up # riotjobs:@reboot"
+    ]
+    assert not cron.install(target=tab, wanted=want).changed
+    report = cron.cron_status(target=tab, wanted=want, known={"alpha": True, "beta": True})
+    assert report.in_sync and {j.job for j in report.jobs} == {"alpha", "beta"}
+    assert cron.uninstall(target=tab).new == FOREIGN
+    # A system crontab names the user on the @reboot line too.
+    system = cron.Wanted(**{**want.__dict__, "system_user": "riot"})
+    assert "@reboot riot RIOTJOBS_ENV_FILE=" in (system.block() or "")
+
+
 def test_cron_daemon_detection(tmp_path: Path) -> None:
     for pid, name in ((10, "cron"), (11, "bash"), (12, "crond")):
         (tmp_path / str(pid)).mkdir()

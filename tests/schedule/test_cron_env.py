@@ -44,8 +44,10 @@ def _cron_run(tab: str, job: str) -> subprocess.CompletedProcess[str]:
             name, _, value = stripped.partition("=")
             env[name.strip()] = value.strip()
         elif stripped.endswith(f"# riotjobs:{job}"):
-            assert fields[5] == user, "a system crontab line needs the user column"
-            command = fields[6].rsplit(" # riotjobs:", 1)[0].replace("\\%", "%")
+            width = 1 if stripped.startswith("@") else 5  # `@reboot` or five time fields
+            fields = stripped.split(None, width + 1)
+            assert fields[width] == user, "a system crontab line needs the user column"
+            command = fields[width + 1].rsplit(" # riotjobs:", 1)[0].replace("\\%", "%")
     assert command is not None, tab
     return subprocess.run(
         ["env", "-i", *(f"{k}={v}" for k, v in env.items()), "/bin/sh", "-c", command],
@@ -85,6 +87,40 @@ def test_installed_line_under_cron_environment_reaches_the_same_database(
     status = run_riotjobs("cron", "status", "--file", str(path), "--json", env=env)
     assert status.returncode == 0, status.stderr
     assert '"environment_differences": []' in status.stdout
+
+
+def test_the_reboot_line_catches_up_under_cron_environment(
+    cli_env: dict[str, str], jobs_file: Any, tmp_path: Path, engine: Any
+) -> None:
+    # The job last ran ten minutes ago, so it missed its newest */2 tick: the @reboot line
+    # catches it up.
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO job_executions (job_id, trigger, status, host, pid, timeout_s,"
+                " started_at, finished_at, exit_code) VALUES ('hello', 'cron', 'success', 'h', 1,"
+                " 60, now() - interval '10 minutes', now() - interval '10 minutes', 0)"
+            )
+        )
+    jobs = JOBS + "    catch_up: {within: 6h}\n"
+    env = {**cli_env, "RIOTJOBS_CONFIG": str(jobs_file(jobs))}
+    path = tmp_path / "riotjobs.cron"
+    done = run_riotjobs("install-cron", "--file", str(path), "--write-env-file", env=env)
+    assert done.returncode == 0, done.stderr
+    tab = path.read_text()
+    reboot = [line for line in tab.splitlines() if line.startswith("@reboot ")]
+    assert len(reboot) == 1 and reboot[0].endswith(" catch-up # riotjobs:@reboot"), tab
+    ran = _cron_run(tab, "@reboot")
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "", "")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT job_id, trigger, status FROM job_executions WHERE host <> 'h'")
+        ).all()
+    assert [tuple(r) for r in rows] == [("hello", "catchup", "success")]
+    # cron status takes the line for no job's entry: in sync, nothing stray.
+    status = run_riotjobs("cron", "status", "--file", str(path), "--json", env=env)
+    assert status.returncode == 0, status.stderr
+    assert '"in_sync": true' in status.stdout and "stray" not in status.stdout
 
 
 def test_cron_status_names_a_different_key_by_fingerprint_only(
