@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from riotjobs.config import load_jobs, load_settings
+from riotjobs.config import load_jobs
 from riotjobs.errors import ConfigError, ExitCode, UnknownJobError
+from riotjobs.settings import load_settings
 from riotjobs.tasks.registry import REGISTRY
 from tests.helpers import run_riotjobs
 

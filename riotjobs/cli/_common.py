@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-    from riotjobs.config import JobsConfig, Settings
+    from riotjobs.config import JobsConfig
+    from riotjobs.settings import Settings
 
 JSON_HELP = "Print a JSON document on stdout instead of text, for scripts (fields: see the README)."
 # One option object serves every command: typer reads it, never changes it.
@@ -28,7 +29,7 @@ CLI_APPLICATION = "riotjobs cli"
 
 
 def settings() -> Settings:
-    from riotjobs.config import load_settings
+    from riotjobs.settings import load_settings
 
     return load_settings()
 

@@ -14,8 +14,9 @@ from riotjobs.cli._app import app
 from riotjobs.errors import ConfigError, ExitCode
 
 if TYPE_CHECKING:
-    from riotjobs.config import JobsConfig, Settings
+    from riotjobs.config import JobsConfig
     from riotjobs.schedule.cron import CronStatus, Target, Wanted
+    from riotjobs.settings import Settings
 
 cron_app = typer.Typer(
     no_args_is_help=True,

@@ -15,8 +15,8 @@ from riotjobs.ops.notify import Format, webhook_url
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from riotjobs.config import Settings
     from riotjobs.runner import FinishedRun, RunHooks
+    from riotjobs.settings import Settings
 
 
 @dataclass

@@ -41,8 +41,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-    from riotjobs.config import Job, Settings
+    from riotjobs.config import Job
     from riotjobs.db.models import JobExecution, JobIncident
+    from riotjobs.settings import Settings
     from riotjobs.tasks.base import Event
 
 log = logging.getLogger("riotjobs.alerts")
@@ -175,7 +176,7 @@ def after_reap(
     end = time.monotonic() + budget_s
     try:
         if settings is None:
-            from riotjobs.config import load_settings
+            from riotjobs.settings import load_settings
 
             settings = load_settings()
         jobs = _jobs_or_none(settings)

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from riotjobs.config import JobsConfig, Settings, TaskRegistry, env_file, load_jobs, load_settings
+from riotjobs.config import JobsConfig, TaskRegistry, load_jobs
 from riotjobs.errors import ExitCode, RiotJobsError
+from riotjobs.settings import Settings, env_file, load_settings
 
 
 @dataclass
@@ -124,7 +125,7 @@ def _check_secrets(report: CheckReport, settings: Settings) -> None:
 def _check_ping_settings(report: CheckReport, settings: Settings, jobs: JobsConfig) -> None:
     """A RIOTJOBS_PING_URL_<JOB> that names no job is most likely a typo: its job pings the
     default URL, or nothing."""
-    from riotjobs.config import ping_setting
+    from riotjobs.settings import ping_setting
 
     known = {ping_setting(job_id) for job_id in jobs.jobs}
     for name in settings.job_ping_settings():

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-    from riotjobs.config import Settings
     from riotjobs.db.models import JobExecution, JobIncident
+    from riotjobs.settings import Settings
 
 log = logging.getLogger("riotjobs.notify")
 

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-    from riotjobs.config import JobsConfig, Settings
+    from riotjobs.config import JobsConfig
     from riotjobs.riot.client import RiotClient
+    from riotjobs.settings import Settings
 
 UPDATER_TASK = "update_tracked_players"
 _PUUID_RE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
@@ -325,7 +326,8 @@ def track(
     (required for a Riot ID, used to validate a puuid), then ``track_player``."""
     from sqlmodel import Session
 
-    from riotjobs.config import PLATFORMS, load_jobs_for
+    from riotjobs.config import load_jobs_for
+    from riotjobs.settings import PLATFORMS
     from riotjobs.tasks.registry import REGISTRY
 
     where = (platform or settings.platform).lower()

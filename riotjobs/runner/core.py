@@ -37,7 +37,7 @@ from riotjobs.runner.outcome import (
     unrecorded,
     verdict,
 )
-from riotjobs.runner.start import SKIPPED, open_lock, record_skip
+from riotjobs.runner.start import SKIPPED, open_lock, record_skip, riot_factory, still_missed
 from riotjobs.runner.watchdog import Abort, RunAborted, Watchdog
 from riotjobs.runs import executions as rows
 from riotjobs.runs import livelog
@@ -47,9 +47,9 @@ from riotjobs.runs.lock import exec_application_name, hostname
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from riotjobs.config import Job, Settings
-    from riotjobs.riot.client import RiotClient
+    from riotjobs.config import Job
     from riotjobs.runs.lock import JobLock
+    from riotjobs.settings import Settings
     from riotjobs.tasks.base import TaskContext
     from riotjobs.tasks.progress import Progress
 
@@ -180,21 +180,10 @@ class _Run:
             execution_id, error = record_skip(self.lock, self.job, self.trigger)
             self._leave()
             return RunResult(self.job.id, execution_id, "skipped", SKIPPED, error)
-        if catch_up and not self._still_missed():
+        if catch_up and not still_missed(self.lock, self.job):
             self.lock.release()
             return self._not_due("a run started after the missed fire time")
         return self._execute(config, progress_factory)
-
-    def _still_missed(self) -> bool:
-        """Decided again under the lock: of two hosts catching up at once, the second finds the
-        first's row here and records nothing."""
-        from datetime import UTC, datetime
-
-        from riotjobs.runs.catchup import job_missed
-
-        assert self.lock is not None
-        with self.lock.cursor(doing="reading the job's newest run (job_executions)") as cur:
-            return job_missed(cur, self.job, datetime.now(UTC)) is not None
 
     def _not_due(self, why: str) -> RunResult:
         self._leave()
@@ -297,7 +286,7 @@ class _Run:
             deadline=self.deadline,
             log=log,
             progress=progress_factory() if progress_factory else Progress(),
-            riot_factory=self._riot_factory(),
+            riot_factory=riot_factory(self.settings, self.url, self.counters, self.deadline),
             on_abandoned=self.hooks.on_abandoned,
         )
         self.contexts.append(ctx)
@@ -374,30 +363,16 @@ class _Run:
                 code, message = classify(exc)
                 log.error("task %s failed: %s", name, message, exc_info=True)
                 return partial, Failure(code, f"task {name}: {message}")
-            took = time.monotonic() - began
-            log.info("task %s finished: %s in %.1f s", name, outcome.status, took)
+            log.info(
+                "task %s finished: %s in %.1f s", name, outcome.status, time.monotonic() - began
+            )
             self.flusher.kick()  # a task boundary: the live log now
             for failed in outcome.failures:
                 log.warning("task %s: item failed: %s", name, failed)
             if outcome.status == "partial":
-                count = len(outcome.failures)
                 first = f": {outcome.failures[0]}" if outcome.failures else ""
-                partial = partial or f"task {name}: {count} item(s) failed{first}"
+                partial = partial or f"task {name}: {len(outcome.failures)} item(s) failed{first}"
         return partial, None
-
-    def _riot_factory(self) -> Callable[[], RiotClient]:
-        def build() -> RiotClient:
-            from riotjobs.riot.client import RiotClient
-
-            return RiotClient(
-                **self.settings.riot(),
-                app_limits=self.settings.riot_app_limits,
-                db_url=self.url,
-                counters=self.counters,
-                deadline=self.deadline,
-            )
-
-        return build
 
     def _record(self, status: str, code: int, error: str | None, lock_timeout: float = 5) -> None:
         assert self.lock is not None
@@ -423,6 +398,3 @@ class _Run:
         self, status: str, code: int, error: str | None, recorded: bool = True
     ) -> RunResult:
         return RunResult(self.job.id, self.execution_id or None, status, code, error, recorded)
-
-
-__all__ = ["NO_HOOKS", "FinishedRun", "RunHooks", "RunResult", "run_job"]

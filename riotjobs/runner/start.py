@@ -1,5 +1,6 @@
 """The first steps of a run: when its clock starts, the job's lock connection on a current
-schema, and the ``skipped`` row of a run that found the job already running."""
+schema, the ``skipped`` row of a run that found the job already running, a catch-up's re-check
+under the lock, and how its tasks will build their Riot client."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from riotjobs.runs import executions as rows
 from riotjobs.runs.lock import JobLock
 
 if TYPE_CHECKING:
-    from riotjobs.config import Job, Settings
+    from riotjobs.config import Job
+    from riotjobs.counters import Counters
+    from riotjobs.riot.client import RiotClient
+    from riotjobs.settings import Settings
 
 log = logging.getLogger("riotjobs.runner")
 
@@ -70,6 +74,36 @@ def record_skip(lock: JobLock, job: Job, trigger: str) -> tuple[int, str]:
         )
     log.info("skipped: %s", error)
     return execution_id, error
+
+
+def still_missed(lock: JobLock, job: Job) -> bool:
+    """A catch-up decided again under the job's lock: of two hosts catching up at once, the
+    second finds the first's row here and records nothing."""
+    from datetime import UTC, datetime
+
+    from riotjobs.runs.catchup import job_missed
+
+    with lock.cursor(doing="reading the job's newest run (job_executions)") as cur:
+        return job_missed(cur, job, datetime.now(UTC)) is not None
+
+
+def riot_factory(
+    settings: Settings, url: str, counters: Counters, deadline: float
+) -> Callable[[], RiotClient]:
+    """Builds the run's Riot client when a task first asks (httpx is not imported before)."""
+
+    def build() -> RiotClient:
+        from riotjobs.riot.client import RiotClient
+
+        return RiotClient(
+            **settings.riot(),
+            app_limits=settings.riot_app_limits,
+            db_url=url,
+            counters=counters,
+            deadline=deadline,
+        )
+
+    return build
 
 
 SKIPPED = int(ExitCode.SKIPPED)

@@ -131,7 +131,7 @@ class SandboxConfig:
             raise UsageError("expire_key_after must not be negative")
         if not self.api_key:
             raise UsageError("api_key must not be empty")
-        from riotjobs.config import PLATFORMS
+        from riotjobs.settings import PLATFORMS
 
         unknown = [p for p in self.platforms if p not in PLATFORMS]
         if unknown or not self.platforms:

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from riotjobs.config import PING_URL, Settings
 from riotjobs.errors import ConfigError
+from riotjobs.settings import PING_URL, Settings
 
 # The settings cron must get from the env file: every Settings variable except the two that
 # the crontab line carries itself.

@@ -75,7 +75,7 @@ def _optional_secret(var: str, opts: ExportOptions) -> dict[str, Any]:
 
 
 def cronjob(job_id: str, schedule: str, timeout: int, opts: ExportOptions) -> dict[str, Any]:
-    from riotjobs.config import PING_URL, ping_setting
+    from riotjobs.settings import PING_URL, ping_setting
 
     container = {
         "name": "riotjobs",

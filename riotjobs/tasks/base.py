@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-    from riotjobs.config import Settings
     from riotjobs.riot.client import Reach, RiotClient
+    from riotjobs.settings import Settings
 
 
 class TaskConfig(BaseModel):

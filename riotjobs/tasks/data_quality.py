@@ -28,7 +28,7 @@ from pydantic import Field
 from riotjobs.tasks.base import TaskConfig, TaskOutcome
 
 if TYPE_CHECKING:
-    from riotjobs.config import Settings
+    from riotjobs.settings import Settings
     from riotjobs.tasks.base import TaskContext
 
 TRACKED_TASK = "update_tracked_players"

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from riotjobs.config import Job, Settings, load_jobs
+from riotjobs.config import Job, load_jobs
 from riotjobs.db.models import JobIncident, Notification
 from riotjobs.ops import alerting, alerts
+from riotjobs.settings import Settings
 from riotjobs.tasks.base import Event
 from riotjobs.tasks.registry import REGISTRY
 from tests.ops.helpers import Receiver, Runs

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from riotjobs.config import Settings
 from riotjobs.counters import COUNTER_NAMES, Counters
 from riotjobs.db.models import (
     Match,
@@ -18,6 +17,7 @@ from riotjobs.db.models import (
     Player,
     utcnow,
 )
+from riotjobs.settings import Settings
 from riotjobs.tasks import data_quality
 from riotjobs.tasks.base import TaskContext, TaskOutcome
 from tests.helpers import run_riotjobs

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from riotjobs.config import Settings
 from riotjobs.ops.notify import mask_url, render, scrub, webhook_url
+from riotjobs.settings import Settings
 
 DOC = {"event": "alert", "job": "j", "execution_id": 7, "text": "riotjobs ALERT: x" * 200}
 

@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from riotjobs.config import load_settings, ping_setting
 from riotjobs.errors import ConfigError
 from riotjobs.ops.pings import BODY_LIMIT, Pinger, log_tail, ping_url
 from riotjobs.runner import RunResult
 from riotjobs.runner.hooks import EndedRun, StartedRun
 from riotjobs.schedule import cronenv
+from riotjobs.settings import load_settings, ping_setting
 
 
 @pytest.fixture

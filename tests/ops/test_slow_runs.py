@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from riotjobs.config import load_jobs, load_settings
+from riotjobs.config import load_jobs
 from riotjobs.db.models import JobExecution, JobIncident
 from riotjobs.ops import alerting
 from riotjobs.ops.status import build_status
 from riotjobs.runner import run_job
+from riotjobs.settings import load_settings
 from riotjobs.tasks.registry import REGISTRY
 from tests.helpers import run_riotjobs
 from tests.ops.helpers import Receiver, Runs

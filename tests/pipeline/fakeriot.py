@@ -19,10 +19,10 @@ from urllib.parse import unquote
 import httpx
 from sqlalchemy.engine import Engine
 
-from riotjobs.config import Settings
 from riotjobs.counters import Counters
 from riotjobs.riot import routing
 from riotjobs.riot.client import RiotClient
+from riotjobs.settings import Settings
 from riotjobs.tasks.base import TaskContext
 from tests.pipeline.factories import match_doc
 

@@ -15,9 +15,9 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 
-from riotjobs.config import Settings
 from riotjobs.counters import Counters
 from riotjobs.riot import RateLimitBudgetExhausted, RiotAPIError, RiotClient
+from riotjobs.settings import Settings
 
 
 def main() -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import psycopg
 
-from riotjobs.config import Settings
 from riotjobs.riot.headers import fingerprint
 from riotjobs.riot.limiter import Limiter, Scope
+from riotjobs.settings import Settings
 
 KEY = "RGAPI-fake-test-key-0000"
 SUMMONER_JSON = {"puuid": "p1", "summonerLevel": 31, "profileIconId": 7, "revisionDate": 5}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from riotjobs.config import PLATFORMS
 from riotjobs.riot import routing
+from riotjobs.settings import PLATFORMS
 
 
 def test_matches_the_routes_table(riot_examples: Path) -> None:

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from riotjobs.config import load_jobs_for, load_settings
+from riotjobs.config import load_jobs_for
 from riotjobs.errors import ConfigError
 from riotjobs.runner import run_job
 from riotjobs.runs.orphans import reap_orphans
+from riotjobs.settings import load_settings
 from riotjobs.tasks import registry
 from riotjobs.tasks.registry import REGISTRY
 from tests.runner.helpers import executions

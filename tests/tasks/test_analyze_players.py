@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from riotjobs.analysis.combine import SCORES
-from riotjobs.config import Settings
 from riotjobs.counters import Counters
+from riotjobs.settings import Settings
 from riotjobs.tasks.analyze_players import Config, run
 from riotjobs.tasks.base import TaskContext
 from riotjobs.tasks.registry import TASKS, load_task

@@ -1,7 +1,8 @@
-"""Process-wide settings from the environment and the env file, validated into ``Settings``.
+"""Process-wide settings from the environment and an optional env file, validated.
 
-Settings come from environment variables and an optional env file (``RIOTJOBS_ENV_FILE``,
-default ``~/.config/riotjobs/env``); the environment wins. Errors raise ``ConfigError``.
+The env file is ``RIOTJOBS_ENV_FILE``, else ``$XDG_CONFIG_HOME/riotjobs/env``; the environment
+wins over it. Every problem raises ``ConfigError`` (exit 78) naming the variable, never a
+secret's value. Libraries get plain values from ``Settings.database()`` and ``Settings.riot()``.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ class Settings(BaseSettings):
         local = Path("jobs.yaml")
         if local.is_file():
             return local
-        return Path(__file__).parent.parent / "jobs.yaml"
+        return Path(__file__).with_name("jobs.yaml")
 
 
 def load_settings(**overrides: Any) -> Settings:

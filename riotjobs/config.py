@@ -1,8 +1,9 @@
-"""jobs.yaml, validated into typed jobs.
+"""jobs.yaml, validated into typed models against a task registry it is given.
 
 The file is parsed with line marks so that every validation error names the file, the line and
-the key, and raises ``ConfigError``; a job with a problem of its own can be kept aside
-(``BrokenJob``) so that the others still load.
+the key; all of a file's problems raise one ``ConfigError`` (exit 78), one line each, or, with
+``keep_broken``, a job with problems of its own is kept aside (``BrokenJob``) and the others
+load. The process's settings (environment and env file) are ``riotjobs.settings``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
     AfterValidator,
@@ -29,9 +30,7 @@ from pydantic import (
 
 from riotjobs import durations, yamlfile
 from riotjobs.errors import ConfigError, UnknownJobError, UsageError
-
-if TYPE_CHECKING:
-    from riotjobs.config.settings import Settings
+from riotjobs.settings import Settings
 
 JOB_ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Five plain cron fields. Anything else (newlines, quotes, `@reboot`, extra words) could smuggle
