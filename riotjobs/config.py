@@ -1,14 +1,16 @@
 """jobs.yaml, validated into typed models against a task registry it is given.
 
 The file is parsed with line marks so that every validation error names the file, the line and
-the key; all of a file's problems raise one ``ConfigError`` (exit 78), one line each. The
-process's settings (environment and env file) are ``riotjobs.settings``.
+the key; all of a file's problems raise one ``ConfigError`` (exit 78), one line each, or, with
+``keep_broken``, a job with problems of its own is kept aside (``BrokenJob``) and the others
+load. The process's settings (environment and env file) are ``riotjobs.settings``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -221,15 +223,52 @@ class Job:
             raise UsageError(f"job {self.id}: " + _describe(exc, self.config_keys())) from None
 
 
-class JobsConfig:
-    """All jobs of one jobs.yaml file."""
+@dataclass(frozen=True)
+class BrokenJob:
+    """A job of jobs.yaml that does not validate (a schedule that never fires, a timeout out of
+    range, an unknown task...): kept aside so that the other jobs still load, and shown as
+    misconfigured. ``schedule``, ``name`` and ``enabled`` are what the file says, when readable.
+    """
 
-    def __init__(self, path: Path, jobs: dict[str, Job], defaults: Defaults | None = None) -> None:
+    id: str
+    problems: tuple[str, ...]
+    name: str
+    schedule: str | None = None
+    enabled: bool = True
+
+    @property
+    def message(self) -> str:
+        """One line: the job and every problem it has, each with its file and line."""
+        return f"job {self.id} is misconfigured: " + "; ".join(self.problems)
+
+
+class JobsConfig:
+    """All jobs of one jobs.yaml file; ``broken`` holds the jobs that did not validate (only
+    :func:`load_jobs` with ``keep_broken`` fills it)."""
+
+    def __init__(
+        self,
+        path: Path,
+        jobs: dict[str, Job],
+        defaults: Defaults | None = None,
+        broken: dict[str, BrokenJob] | None = None,
+    ) -> None:
         self.path = path
         self.jobs = jobs
         self.defaults = defaults or Defaults()
+        self.broken = broken or {}
+
+    def knows(self, job_id: str) -> bool:
+        """Whether jobs.yaml defines ``job_id``, valid or not."""
+        return job_id in self.jobs or job_id in self.broken
 
     def get(self, job_id: str) -> Job:
+        """The valid job ``job_id``. A misconfigured one raises ``ConfigError`` (exit 78) with its
+        problems; an unknown one ``UnknownJobError`` (exit 2) with a "did you mean"."""
+        if job_id in self.broken:
+            raise ConfigError(
+                f"{self.broken[job_id].message} (`riotjobs check` lists every problem)"
+            )
         try:
             return self.jobs[job_id]
         except KeyError:
@@ -254,9 +293,17 @@ def _describe(exc: ValidationError, allowed: list[str]) -> str:
     return "; ".join(parts)
 
 
-def load_jobs(path: Path, *, registry: TaskRegistry, default_timeout: int = 90) -> JobsConfig:
+def load_jobs(
+    path: Path, *, registry: TaskRegistry, default_timeout: int = 90, keep_broken: bool = False
+) -> JobsConfig:
     """Parse and validate a jobs.yaml against the given tasks. Raises ``ConfigError`` listing
-    every problem at once, one ``file:line: key: message`` line each."""
+    every problem at once, one ``file:line: key: message`` line each.
+
+    With ``keep_broken``, a problem that belongs to one job (its id, its keys, its config) does
+    not raise: that job goes to ``JobsConfig.broken`` and the others load, so that one bad job
+    cannot stop the others from running or being monitored. Problems of the file as a whole
+    (YAML syntax, ``defaults:``, unknown top-level keys) still raise.
+    """
     text = yamlfile.read_text(path, "jobs file")
     raw, lines, problems = yamlfile.load(path, text)
     if not isinstance(raw, dict):
@@ -274,22 +321,69 @@ def load_jobs(path: Path, *, registry: TaskRegistry, default_timeout: int = 90) 
     if not isinstance(entries, dict):
         line = yamlfile.line_of(lines, ("jobs",))
         problems.append(f"{path}:{line}: jobs: required: a mapping of job id to job")
+    entries = entries if isinstance(entries, dict) else {}
+    # Duplicate keys inside a job (or a job defined twice) belong to that job.
+    per_job: dict[str, list[str]] = {}
+    for problem in list(problems):
+        owner = _owner(path, problem, entries)
+        if owner is not None:
+            problems.remove(problem)
+            per_job.setdefault(owner, []).append(problem)
     jobs: dict[str, Job] = {}
-    for job_id, spec_raw in (entries if isinstance(entries, dict) else {}).items():
+    for job_id, spec_raw in entries.items():
         where = ("jobs", str(job_id))
+        found = per_job.setdefault(str(job_id), [])
         if not JOB_ID_RE.match(str(job_id)):
             line = yamlfile.line_of(lines, where)
-            problems.append(f"{path}:{line}: jobs.{job_id}: job id must match {JOB_ID_RE.pattern}")
-        spec = _valid(JobSpec, spec_raw, path, lines, where, problems, context)
+            found.append(f"{path}:{line}: jobs.{job_id}: job id must match {JOB_ID_RE.pattern}")
+        spec = _valid(JobSpec, spec_raw, path, lines, where, found, context)
         if spec is None:
             continue
         timeout = spec.timeout or (defaults.timeout if defaults else None) or default_timeout
         job = Job(str(job_id), spec, timeout, registry=registry, defaults=defaults)
-        if _valid(job.config_model, spec.config, path, lines, (*where, "config"), problems):
+        if _valid(job.config_model, spec.config, path, lines, (*where, "config"), found):
             jobs[str(job_id)] = job
+    # An id that is not printable is kept in its escaped form: it is shown, never typed.
+    broken = {
+        shown.id: shown
+        for job_id, found in per_job.items()
+        if found
+        for shown in [_broken(_printable(job_id), found, entries.get(job_id))]
+    }
+    if not keep_broken:
+        problems += [p for b in broken.values() for p in b.problems]
     if problems:
         raise ConfigError("\n".join(sorted(set(problems), key=yamlfile.by_line)))
-    return JobsConfig(path, jobs, defaults)
+    for job_id in per_job:
+        if per_job[job_id]:
+            jobs.pop(job_id, None)
+    return JobsConfig(path, jobs, defaults, broken)
+
+
+def _printable(text: str) -> str:
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+def _owner(path: Path, problem: str, entries: dict[Any, Any]) -> str | None:
+    """The job a ``file:line: jobs.ID...: message`` problem is about, if it is one of them."""
+    match = re.match(rf"{re.escape(str(path))}:\d+: jobs\.([^.:]+)[.:]", problem)
+    return match.group(1) if match and match.group(1) in map(str, entries) else None
+
+
+def _broken(job_id: str, problems: list[str], raw: Any) -> BrokenJob:
+    """What can be read of a job that does not validate, for the read commands to show."""
+    raw = raw if isinstance(raw, dict) else {}
+    name, schedule, enabled = raw.get("name"), raw.get("schedule"), raw.get("enabled", True)
+    # Only what is safe to print: a schedule of five plain fields, a name without control
+    # characters; anything else is not shown at all.
+    shown = schedule.strip() if isinstance(schedule, str) else ""
+    return BrokenJob(
+        id=job_id,
+        problems=tuple(sorted(set(problems), key=yamlfile.by_line)),
+        name=name if isinstance(name, str) and name.isprintable() and name else job_id,
+        schedule=shown if CRON_RE.match(shown) else None,
+        enabled=enabled if isinstance(enabled, bool) else True,
+    )
 
 
 def _valid(
@@ -310,7 +404,14 @@ def _valid(
 
 
 def load_jobs_for(settings: Settings, *, registry: TaskRegistry) -> JobsConfig:
-    return load_jobs(settings.jobs_file(), registry=registry, default_timeout=settings.job_timeout)
+    """The jobs.yaml in force, for commands and runs: a job with a problem of its own is kept
+    aside in ``broken`` (``get`` refuses it with exit 78) and the others load."""
+    return load_jobs(
+        settings.jobs_file(),
+        registry=registry,
+        default_timeout=settings.job_timeout,
+        keep_broken=True,
+    )
 
 
 Path_ = tuple[str, ...]

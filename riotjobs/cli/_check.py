@@ -21,8 +21,8 @@ def check(
     ),
     as_json: bool = _common.JSON_OPTION,
 ) -> None:
-    """Validate everything a run needs; list every problem at once and exit 78 if any (69 when
-    the only problem is an unreachable database).
+    """Validate everything a run needs; list every problem at once (one `riotjobs:` line each)
+    and exit 78 if there is any, an unreachable database included; exit 0 when all is well.
 
     \b
     Checked:

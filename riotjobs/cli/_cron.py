@@ -11,7 +11,7 @@ import typer
 
 from riotjobs.cli import _common, output
 from riotjobs.cli._app import app
-from riotjobs.errors import ExitCode
+from riotjobs.errors import ConfigError, ExitCode
 
 if TYPE_CHECKING:
     from riotjobs.config import JobsConfig
@@ -50,7 +50,7 @@ def _enabled(cfg: Settings, jobs: JobsConfig) -> dict[str, bool]:
 
 def _plan(
     user: str | None, tabfile: Path | None, mailto: str | None
-) -> tuple[Target, Wanted, dict[str, bool]]:
+) -> tuple[Target, Wanted, dict[str, bool], JobsConfig]:
     from riotjobs.schedule import cron, cronenv
 
     cfg = _common.settings()
@@ -72,13 +72,12 @@ def _plan(
         system_user=owner if tabfile is not None else None,
         catch_up=any(jobs.jobs[i].spec.catch_up is not None for i, on in enabled.items() if on),
     )
-    return target, wanted, enabled
+    return target, wanted, enabled, jobs
 
 
 def _env_file_ready(wanted: Wanted, *, write: bool, dry_run: bool) -> None:
     """Make sure cron will see the settings this shell has: copy them into the env file
     (``--write-env-file``) or refuse, naming what is missing and how to fix it."""
-    from riotjobs.errors import ConfigError
     from riotjobs.schedule import cronenv
 
     env_file = Path(wanted.env_file)
@@ -130,7 +129,14 @@ def install_cron(
     """
     from riotjobs.schedule import cron
 
-    target, wanted, _ = _plan(user, tabfile, mailto)
+    target, wanted, _, jobs = _plan(user, tabfile, mailto)
+    if jobs.broken:
+        # Installing the others would drop the bad job's entry behind the operator's back.
+        first = min(jobs.broken.values(), key=lambda b: b.id)
+        raise ConfigError(
+            f"not installing: {len(jobs.broken)} job(s) misconfigured; {first.message} "
+            "(`riotjobs check` lists every problem)"
+        )
     wanted.block()  # refuse malformed entries before touching the env file
     _env_file_ready(wanted, write=write_env_file, dry_run=dry_run)
     change = cron.install(target=target, wanted=wanted, dry_run=dry_run)
@@ -166,7 +172,13 @@ def uninstall_cron(
         typer.echo(f"{change.target}: no riotjobs entries")
 
 
-_STATE_STYLE = {"in-sync": "green", "drifted": "yellow", "missing": "red", "stray": "magenta"}
+_STATE_STYLE = {
+    "in-sync": "green",
+    "drifted": "yellow",
+    "missing": "red",
+    "stray": "magenta",
+    "misconfigured": "bold red",
+}
 
 
 def _render_status(report: CronStatus) -> None:
@@ -186,7 +198,9 @@ def _render_status(report: CronStatus) -> None:
         details = ", ".join(j.differences) + " differs" if j.differences else ""
         if j.state == "stray":
             details = "riotjobs entry for a job that is disabled or gone"
-        table.add_row(j.job, "yes" if j.enabled else "no", state, details)
+        if j.state == "misconfigured":
+            details = "its jobs.yaml entry does not validate (riotjobs check)"
+        table.add_row(output.escape(j.job), "yes" if j.enabled else "no", state, details)
     console.print(table)
     if not report.in_sync:
         console.print("run `riotjobs install-cron` to bring the crontab in line")
@@ -216,8 +230,13 @@ def cron_status(
     """
     from riotjobs.schedule import cron
 
-    target, wanted, enabled = _plan(user, tabfile, None)
-    report = cron.cron_status(target=target, wanted=wanted, known=enabled)
+    target, wanted, enabled, jobs = _plan(user, tabfile, None)
+    report = cron.cron_status(
+        target=target,
+        wanted=wanted,
+        known=enabled,
+        misconfigured={i: b.enabled for i, b in jobs.broken.items()},
+    )
     if as_json:
         output.print_json(report.to_json())
     else:
@@ -255,6 +274,11 @@ def export_k8s(
     enabled = {} if yaml_only else _enabled(cfg, jobs)
     opts = ExportOptions(image=image, namespace=namespace, secret=secret)
     typer.echo(manifests(jobs=jobs, enabled=enabled, opts=opts), nl=False)
+    if jobs.broken:
+        names = ", ".join(sorted(jobs.broken))
+        output.error(
+            f"warning: left out misconfigured job(s) {names[:200]}: `riotjobs check` says why"
+        )
 
 
 @export_app.command("healthchecks")

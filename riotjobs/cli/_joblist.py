@@ -9,7 +9,8 @@ import typer
 
 from riotjobs.cli import _common, output
 from riotjobs.cli._app import jobs_app
-from riotjobs.cli._status import enabled_text, executions_table, note_text, opened
+from riotjobs.cli._cells import enabled_text, executions_table, note_text
+from riotjobs.cli._status import opened
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -22,12 +23,12 @@ if TYPE_CHECKING:
 
 def render_jobs(rows: list[JobRow], now: datetime, console: Console) -> None:
     t = output.table(
-        "Job", "Name~?", "Schedule?", "On", "Last run?", "Status", "Next (UTC)?", "Note~",
+        "Job^", "Name~?", "Schedule?", "On", "Last run?", "Status", "Next (UTC)?", "Note~",
     )  # fmt: skip
     for r in rows:
         last = r.last_run
         t.add_row(
-            r.job,
+            output.escape(r.job),
             output.escape(r.name),
             r.schedule,
             enabled_text(r),

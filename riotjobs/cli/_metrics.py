@@ -34,7 +34,7 @@ def metrics(
     cfg = _common.settings()
     jobs = _common.jobs(cfg)
     with _common.connection(cfg) as (conn, _):
-        text = prom.render(conn=conn, job_ids=list(jobs.jobs))
+        text = prom.render(conn=conn, job_ids=list(jobs.jobs), misconfigured=list(jobs.broken))
     if output_file is None:
         sys.stdout.write(text)
     else:

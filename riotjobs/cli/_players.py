@@ -136,7 +136,7 @@ def _list_table(rows: list[PlayerRow], which: str) -> None:
         output.info("no players" if which == "all" else f"no {which} players")
         return
     table = output.table(
-        "player", "platform", "level>", "ranked>", "tracked", "smurf", "banned", "updated",
+        "player^", "platform?", "level>?", "ranked>?", "tracked", "smurf", "banned", "updated?",
         title=f"Players ({len(rows)})",
     )  # fmt: skip
     for r in rows:
@@ -153,7 +153,7 @@ def _list_table(rows: list[PlayerRow], which: str) -> None:
             "yes" if r.is_banned else "",
             _when(r.updated_at),
         )
-    output.console().print(table)
+    output.console().print(output.fit(table))
 
 
 def _detail(d: PlayerDetail) -> None:

@@ -109,7 +109,7 @@ def _table(rows: list[SmurfRow]) -> None:
         output.info("no flagged players")
         return
     table = output.table(
-        "player", "level>", "confidence", "top scores~", "games>", "analysed", "ban",
+        "player^", "level>?", "confidence>", "top scores~?", "games>?", "analysed?", "ban",
         title=f"Flagged players ({len(rows)})",
     )  # fmt: skip
     for r in rows:
@@ -122,4 +122,4 @@ def _table(rows: list[SmurfRow]) -> None:
             f"{r.analyzed_at:%Y-%m-%d %H:%M}",
             _ban(r),
         )
-    output.console().print(table)
+    output.console().print(output.fit(table))

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 RUN_HELP = """Run JOB once: execute its tasks in order and record the run in job_executions.
 
 Cron calls `riotjobs run JOB --trigger cron`; a person runs it by hand (trigger manual).
-Nothing is printed unless the run failed, timed out, was interrupted or cancelled (then a
-summary goes to stderr) or -v is given, so cron mails only failures.
+Nothing is printed unless the run failed, timed out, was interrupted or cancelled (then one
+`riotjobs:` line on stderr says what happened and which `riotjobs show ID` has the details)
+or -v is given, so cron mails only failures.
 
 \b
 Exit codes:
@@ -101,16 +102,18 @@ class _RichProgress(Progress):
 
 
 def _summary(result: RunResult) -> None:
-    """One line on stderr for a run that needs a person's attention, and where its log is."""
+    """One line on stderr for a run that needs a person's attention, ending with where its
+    log is (cron mails it; one line is the contract of every failure)."""
     what = {"failed": "failed", "timeout": "timed out"}.get(result.status, result.status)
     which = f"execution {result.execution_id}, " if result.execution_id else "not recorded, "
+    error = (result.error or "").strip().splitlines()
     text = (
         f"riotjobs: job {result.job_id} {what} ({which}exit {result.exit_code}): "
-        f"{result.error or 'no error recorded'}\n"
+        f"{error[0] if error else 'no error recorded'}"
     )
     if result.execution_id and result.recorded:
-        text += f"riotjobs: details and log: riotjobs show {result.execution_id}\n"
-    sys.stderr.write(text)
+        text += f" (details: riotjobs show {result.execution_id})"
+    sys.stderr.write(text + "\n")
     sys.stderr.flush()
 
 

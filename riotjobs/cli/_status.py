@@ -15,7 +15,7 @@ import typer
 
 from riotjobs.cli import _common, output
 from riotjobs.cli._app import app
-from riotjobs.db.vocab import Trigger
+from riotjobs.cli._cells import enabled_text, executions_table, note_text, run_status
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -39,57 +39,14 @@ def opened() -> Iterator[tuple[psycopg.Connection[Any], JobsConfig, str]]:
 # --- rendering -----------------------------------------------------------------------------------
 
 
-def run_status(e: Execution | None) -> str:
-    """A run's status in its colour, with the slow mark (README: Duration baselines)."""
-    if e is None:
-        return output.status_text(None)
-    return output.status_text(e.status) + (" [yellow]slow[/yellow]" if e.slow else "")
-
-
-def executions_table(runs: list[Execution], now: datetime, title: str | None = None) -> Any:
-    t = output.table(
-        "ID>", "Job", "Status", "Trigger?", "Started (UTC)?", "Took>?", "API>?", "Error~",
-        title=title,
-    )  # fmt: skip
-    for e in runs:
-        t.add_row(
-            str(e.id),
-            e.job,
-            run_status(e),
-            e.trigger,
-            output.utc(e.started_at, short=True),
-            output.duration(e.duration_ms),
-            str(e.counters.get("api_requests_made", 0)),
-            output.escape(output.first_line(e.error, 50)),
-        )
-    return t
-
-
-def enabled_text(row: JobRow) -> str:
-    return ("yes" if row.enabled else "no") + ("*" if row.enabled_overridden else "")
-
-
-def note_text(row: JobRow) -> str:
-    state = row.state
-    if state == "overdue":
-        return "[bold red]OVERDUE[/bold red]"
-    if state == "failing":
-        return "[red]failing[/red]"
-    last = row.last_run
-    if state == "ok" and last is not None and last.trigger == Trigger.CATCHUP:
-        # A missed scheduled run was run late (jobs.yaml catch_up): say when.
-        return f"caught up {output.utc(last.started_at, short=True)}"
-    return "" if state in ("ok", "disabled") else state
-
-
 def jobs_table(rows: list[JobRow], now: datetime) -> Any:
     t = output.table(
-        "Job", "On", "Schedule?", "Last", "Ago", "Took>?", "Next (UTC)?", "API>?", "Note~",
+        "Job^", "On", "Schedule?", "Last", "Ago?", "Took>?", "Next (UTC)?", "API>?", "Note~",
     )  # fmt: skip
     for r in rows:
         last = r.last_run
         t.add_row(
-            r.job,
+            output.escape(r.job),
             enabled_text(r),
             r.schedule,
             run_status(last),
@@ -125,6 +82,11 @@ def render_status(report: StatusReport, console: Console) -> None:
     overdue = ", ".join(report.overdue) or "none"
     style = "bold red" if report.overdue else "green"
     console.print(f"overdue: [{style}]{overdue}[/{style}]")
+    if report.misconfigured:
+        names = output.escape(", ".join(report.misconfigured))
+        console.print(
+            f"misconfigured: [bold red]{names}[/bold red] (not run; `riotjobs check` says why)"
+        )
     if report.never_run:
         console.print(f"never run: {', '.join(report.never_run)}")
     if report.reaped:
@@ -212,8 +174,8 @@ def render_stats(report: StatsReport, console: Console) -> None:
         f"[bold]runs started {output.utc(report.since)} to {output.utc(report.until)} UTC[/bold]"
     )
     t = output.table(
-        "Job", "Runs>", "Success>", "Partial>", "Failed>", "Skipped>", "Cancel>", "Avg dur>",
-        "p50>?", "p95>?", "Max dur>", "Avg API>", "Max API>", "429 rate>?",
+        "Job^", "Runs>", "Success>", "Partial>?", "Failed>", "Skipped>?", "Cancel>?",
+        "Avg dur>?", "p50>?", "p95>?", "Max dur>?", "Avg API>?", "Max API>?", "429 rate>?",
     )  # fmt: skip
     for s in report.jobs:
         t.add_row(
@@ -314,15 +276,23 @@ def history(
         runs = load_history(
             conn=conn, jobs=jobs, job_id=job, limit=limit, status=status, since=window, now=now
         )
+    broken = jobs.broken.get(job)
     if as_json:
         output.print_json(
             {
                 "job": job,
                 "filters": {"limit": limit, "status": status, "since": since},
+                "config_problems": list(broken.problems) if broken else [],
                 "executions": [e.to_json() for e in runs],
             }
         )
-    elif runs:
+        return
+    if broken is not None:
+        # Its history is still shown: what ran before jobs.yaml broke is what an operator needs.
+        output.console().print(
+            f"[bold red]misconfigured[/bold red]: {output.escape('; '.join(broken.problems))}"
+        )
+    if runs:
         output.console().print(output.fit(executions_table(runs, now)))
     else:
         output.console().print("no runs match")

@@ -151,10 +151,16 @@ def first_line(text: str | None, width: int = 60) -> str:
 def table(*columns: str, title: str | None = None) -> Any:
     """A borderless rich table: readable piped or in cron mail, no box-drawing characters.
 
-    A column name ending in ``>`` is right-aligned, one ending in ``~`` may wrap (the marker is
-    dropped); other columns stay on one line and are shortened with an ellipsis when the
-    terminal is too narrow. A name ending in ``?`` (before those markers) is optional:
-    ``fit`` drops such columns, rightmost first, before any other column would be cut."""
+    Column name markers (dropped from the header):
+
+    - ``>``: right-aligned, one line (numbers);
+    - ``~``: may wrap at spaces (errors, notes);
+    - ``^``: an identifier (a job id, a player): folds onto more lines, losing nothing, when
+      nothing else is left to give way;
+    - ``?`` (before the others): optional: ``fit`` drops such columns, rightmost first, before
+      any other column would be cut.
+
+    Other columns (status words, short values) stay whole on one line."""
     from rich.table import Table
 
     result = Table(
@@ -165,7 +171,7 @@ def table(*columns: str, title: str | None = None) -> Any:
         header_style="bold",
         title_style="bold",
     )
-    optional = []
+    optional, wrapping = [], []
     for name in columns:
         if "?" in name:
             name = name.replace("?", "")
@@ -174,24 +180,42 @@ def table(*columns: str, title: str | None = None) -> Any:
             result.add_column(name[:-1], justify="right", no_wrap=True)
         elif name.endswith("~"):
             result.add_column(name[:-1], overflow="fold", min_width=10)
+            wrapping.append(result.columns[-1])
+        elif name.endswith("^"):
+            result.add_column(name[:-1], overflow="fold")
         else:
             result.add_column(name, no_wrap=True, overflow="ellipsis")
     result.optional_columns = optional  # type: ignore[attr-defined]
+    result.wrapping_columns = wrapping  # type: ignore[attr-defined]
     return result
 
 
 def fit(table: Any, out: Console | None = None) -> Any:
-    """Drop optional columns, rightmost first, until the table fits the console's width, so
-    that status words are never cut to ``suc…``."""
-    from rich.measure import Measurement
-
+    """Drop optional columns, rightmost first, until the table fits the console's width with
+    every one-line column whole and each wrapping column at its narrowest, so that status words
+    are never cut to ``suc…``. Identifier columns count at full width: they fold only when
+    dropping every optional column was not enough."""
     out = out or console()
-    unbounded = out.options.update_width(10**6)  # measure what the table wants, not what fits
     for index in reversed(getattr(table, "optional_columns", [])):
-        if Measurement.get(out, unbounded, table).maximum <= out.width:
+        if _needed(table, out) <= out.width:
             break
         del table.columns[index]
+        # rich pads and measures a column by its recorded position: keep it true after a delete.
+        for position, column in enumerate(table.columns):
+            column._index = position
     return table
+
+
+def _needed(table: Any, out: Console) -> int:
+    """The width at which nothing is cut: wrapping columns at their minimum, the rest whole."""
+    wrapping = getattr(table, "wrapping_columns", [])
+    unbounded = out.options.update_width(10**6)  # what a column wants, not what fits
+    total = 0
+    for column in table.columns:
+        # rich's own measure (padding and min_width included); no public form of it exists.
+        measured = table._measure_column(out, unbounded, column)
+        total += measured.minimum if column in wrapping else measured.maximum
+    return int(total)
 
 
 # C0 and C1 control characters but tab and newline: an ESC from data (a Riot ID, an error

@@ -121,7 +121,7 @@ def _scope(conn: psycopg.Connection[Any], jobs: JobsConfig, target: str | None) 
             raise UsageError(f"no execution with id {target}")
         return [str(row[0])]
     known = conn.execute("SELECT 1 FROM job_executions WHERE job_id = %s LIMIT 1", (target,))
-    if target not in jobs.jobs and known.fetchone() is None:
+    if not jobs.knows(target) and known.fetchone() is None:
         jobs.get(target)  # raises UnknownJobError naming the known jobs
     return [target]
 

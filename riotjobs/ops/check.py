@@ -31,8 +31,8 @@ class CheckReport:
     jobs: int = 0
     enabled: int = 0
     database: str | None = None
-    # 78 when any problem is a configuration error; otherwise the code of the first problem
-    # (69: the database is unreachable).
+    # 78 whenever there is a problem, an unreachable database included: `check` answers "is
+    # this deployment ready?", and a database it cannot reach is a setting to fix.
     exit_code: int = 0
 
     @property
@@ -94,14 +94,14 @@ def _attempt(report: CheckReport, step: Callable[[], Any]) -> Any:
     try:
         return step()
     except RiotJobsError as exc:
-        _problem(report, *str(exc).splitlines(), code=int(exc.exit_code))
+        _problem(report, *str(exc).splitlines())
         return None
 
 
-def _problem(report: CheckReport, *lines: str, code: int = ExitCode.CONFIG) -> None:
+def _problem(report: CheckReport, *lines: str) -> None:
     report.problems.extend(lines)
-    if code == ExitCode.CONFIG or not report.exit_code:
-        report.exit_code = code
+    if report.problems:
+        report.exit_code = ExitCode.CONFIG
 
 
 def _check_secrets(report: CheckReport, settings: Settings) -> None:

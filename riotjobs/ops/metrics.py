@@ -72,11 +72,26 @@ def _number(value: float) -> str:
     return repr(float(value))
 
 
-def render(*, conn: Connection, job_ids: Sequence[str], now: datetime | None = None) -> str:
+def render(
+    *,
+    conn: Connection,
+    job_ids: Sequence[str],
+    misconfigured: Sequence[str] = (),
+    now: datetime | None = None,
+) -> str:
     """The exposition text for the jobs of jobs.yaml plus any job that ran in the last 24 h,
-    read through a plain psycopg connection like the other read commands."""
+    read through a plain psycopg connection like the other read commands. ``misconfigured``
+    jobs (their jobs.yaml entry does not validate) get ``riotjobs_job_misconfigured 1``."""
     now = now or datetime.now(UTC)
-    return "\n".join(_families(conn, job_ids, now)) + "\n"
+    lines = list(_families(conn, [*job_ids, *misconfigured], now))
+    family = _Family(
+        "riotjobs_job_misconfigured",
+        "gauge",
+        "1 when the job's entry in jobs.yaml does not validate: it cannot run (riotjobs check).",
+    )
+    for job in sorted({*job_ids, *misconfigured}):
+        family.add(1 if job in misconfigured else 0, job=job)
+    return "\n".join([*lines, *family.lines]) + "\n"
 
 
 def _families(conn: Connection, configured: Sequence[str], now: datetime) -> Iterable[str]:

@@ -21,8 +21,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from riotjobs import durations
-from riotjobs.db.vocab import FAILURES, Status
+from riotjobs.db.vocab import Status
 from riotjobs.errors import UsageError
+from riotjobs.ops.jobrow import JobRow, Problem, broken_row, problems_of
 from riotjobs.runs import baselines
 from riotjobs.runs import queries as q
 from riotjobs.runs.queries import Execution, WindowStats
@@ -85,94 +86,6 @@ def overdue_after(schedule: str, last_start: datetime) -> datetime:
     return second + OVERDUE_GRACE
 
 
-@dataclass(frozen=True)
-class JobRow:
-    """One job as `riotjobs jobs` and `status` show it."""
-
-    job: str
-    name: str
-    schedule: str
-    enabled: bool
-    enabled_overridden: bool
-    timeout_s: int
-    last_run: Execution | None
-    last_outcome: Execution | None  # newest run that is neither running, skipped nor cancelled
-    next_run: datetime | None  # None when disabled
-    overdue_since: datetime | None
-    stats_24h: WindowStats
-
-    @property
-    def state(self) -> str:
-        """ok | overdue | failing | never run | disabled."""
-        if not self.enabled:
-            return "disabled"
-        if self.overdue_since is not None:
-            return "overdue"
-        if self.last_outcome is not None and self.last_outcome.status in FAILURES:
-            return "failing"
-        return "never run" if self.last_run is None else "ok"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "job": self.job,
-            "name": self.name,
-            "schedule": self.schedule,
-            "enabled": self.enabled,
-            "enabled_overridden": self.enabled_overridden,
-            "timeout_s": self.timeout_s,
-            "state": self.state,
-            "last_run": None if self.last_run is None else self.last_run.to_json(),
-            "next_run": self.next_run,
-            "overdue": self.overdue_since is not None,
-            "overdue_since": self.overdue_since,
-            "runs_24h": self.stats_24h.runs,
-            "api_requests_24h": self.stats_24h.api_requests,
-        }
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason for `status --check` to exit 1."""
-
-    job: str
-    kind: str  # overdue | failed | timeout | abandoned
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"job": self.job, "kind": self.kind, "message": self.message}
-
-
-def problems_of(rows: list[JobRow]) -> list[Problem]:
-    """Enabled jobs that are overdue, or whose last outcome was failed, timeout or abandoned."""
-    found = []
-    for row in rows:
-        if not row.enabled:
-            continue
-        if row.overdue_since is not None and row.last_run is not None:
-            found.append(
-                Problem(
-                    row.job,
-                    "overdue",
-                    f"{row.job}: overdue since {row.overdue_since:%Y-%m-%d %H:%M} UTC; last "
-                    f"start {row.last_run.started_at:%Y-%m-%d %H:%M} UTC, schedule "
-                    f"'{row.schedule}'",
-                )
-            )
-        last = row.last_outcome
-        if last is not None and last.status in FAILURES:
-            error = (last.error or "").strip().splitlines()
-            detail = f": {error[0][:200]}" if error else ""
-            found.append(
-                Problem(
-                    row.job,
-                    last.status,
-                    f"{row.job}: last run #{last.id} {last.status} at "
-                    f"{last.started_at:%Y-%m-%d %H:%M} UTC{detail}",
-                )
-            )
-    return found
-
-
 def _states(conn: Connection, jobs: JobsConfig) -> dict[str, Any]:
     from riotjobs.runs.jobstate import read_states
 
@@ -189,13 +102,16 @@ def rows_at(
     now: datetime,
     window: dict[str, WindowStats] | None = None,
 ) -> list[JobRow]:
-    ids = sorted(jobs.jobs)
+    ids = sorted({*jobs.jobs, *jobs.broken})
     states = _states(conn, jobs)
     last = mark_running_slow(conn, jobs, q.latest_per_job(conn, ids), now)
     outcome = q.latest_per_job(conn, ids, outcome_only=True)
     window = _day(conn, now) if window is None else window
     rows = []
     for job_id in ids:
+        if job_id in jobs.broken:
+            rows.append(broken_row(jobs.broken[job_id], states, last, outcome, window))
+            continue
         job = jobs.jobs[job_id]
         state = states.get(job_id)
         enabled = bool(state.enabled) if state is not None else job.spec.enabled
@@ -254,8 +170,14 @@ class StatusReport:
         return [r.job for r in self.jobs if r.overdue_since is not None]
 
     @property
+    def misconfigured(self) -> list[str]:
+        return [r.job for r in self.jobs if r.config_problems]
+
+    @property
     def never_run(self) -> list[str]:
-        return [r.job for r in self.jobs if r.enabled and r.last_run is None]
+        return [
+            r.job for r in self.jobs if r.enabled and r.last_run is None and not r.config_problems
+        ]
 
     def to_json(self) -> dict[str, Any]:
         t = self.totals_24h
@@ -273,6 +195,7 @@ class StatusReport:
                 "success_rate_24h": _round(t.success_rate),
                 "overdue": self.overdue,
                 "never_run": self.never_run,
+                "misconfigured": self.misconfigured,
                 "reaped": self.reaped,
             },
             "jobs": [r.to_json() for r in self.jobs],
@@ -351,7 +274,7 @@ def history(
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     start = None if since is None else (now or utcnow()) - since
-    if job_id not in jobs.jobs and not q.has_runs(conn, job_id=job_id):
+    if not jobs.knows(job_id) and not q.has_runs(conn, job_id=job_id):
         jobs.get(job_id)  # raises UnknownJobError naming the known jobs
     return q.history(conn, job_id=job_id, limit=limit, status=status, since=start)
 
@@ -384,7 +307,7 @@ def run_stats(
     job that ran in the window but is no longer defined."""
     now = now or utcnow()
     stats = baselines.with_percentiles(conn, since=now - since, until=now + timedelta(seconds=1))
-    ids = sorted(set(jobs.jobs) | set(stats))
+    ids = sorted(set(jobs.jobs) | set(jobs.broken) | set(stats))
     return StatsReport(
         since=now - since,
         until=now,

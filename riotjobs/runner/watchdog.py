@@ -9,7 +9,9 @@ lock connection stopped answering (the database is gone). Then it
    blocked statement returns at once;
 2. closes the Riot client (``on_abort``), which breaks a blocked network read;
 3. sends SIGUSR1 to the main thread, whose handler raises ``RunAborted`` (a ``BaseException``, so
-   a task's ``except Exception`` cannot swallow it) to unwind even a ``time.sleep``;
+   a task's ``except Exception`` cannot swallow it) to unwind even a ``time.sleep``; never in
+   the middle of an import (it would leave the module half-initialised), so the signal is sent
+   again until the main thread takes it;
 4. gives the main thread ``grace`` seconds to unwind and record the run, and if it is still stuck
    writes the row itself (``finalize_stuck``) and ends the process with ``os._exit``.
 
@@ -36,6 +38,17 @@ from riotjobs.errors import ExitCode, first_line
 log = logging.getLogger("riotjobs.runner")
 
 _POLL_S = 0.2
+_WAKE_S = 0.05
+
+
+def _importing(frame: FrameType | None) -> bool:
+    """Whether the interrupted code runs inside an import (importlib's frames are on the stack:
+    a module's top level is executing)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 class RunAborted(BaseException):
@@ -137,6 +150,11 @@ class Watchdog:
 
     def _on_wake(self, signum: int, frame: FrameType | None) -> None:
         if self.phase == "tasks" and self.abort is not None and not self._raised:
+            if _importing(frame):
+                # An exception inside a module's first import leaves it (and packages that
+                # imported it) half-initialised for the rest of the process: recording the
+                # run and alerting then fail. The watchdog wakes us again in a moment.
+                return
             self._raised = True
             raise RunAborted(self.abort.error)
 
@@ -192,10 +210,7 @@ class Watchdog:
                 step()
             except Exception as exc:
                 log.warning("while stopping the run: %s", exc)
-        if self._signals and self._main is not None:
-            with contextlib.suppress(Exception):
-                signal.pthread_kill(self._main, signal.SIGUSR1)
-        if self._done.wait(self._grace):
+        if self._wake_until(time.monotonic() + self._grace):
             return
         with self._state:
             mine = self.phase == "tasks"
@@ -208,6 +223,19 @@ class Watchdog:
             self._exit(abort.exit_code)
         elif not self._done.wait(self._grace):
             self._exit(abort.exit_code)
+
+    def _wake_until(self, end: float) -> bool:
+        """Send the main thread SIGUSR1, again every ``_WAKE_S`` while it has not taken it (it
+        was importing), until the run is done (True) or ``end`` (False)."""
+        while True:
+            if self._signals and self._main is not None and not self._raised:
+                with contextlib.suppress(Exception):
+                    signal.pthread_kill(self._main, signal.SIGUSR1)
+            left = end - time.monotonic()
+            if self._done.wait(max(0.0, min(_WAKE_S, left))):
+                return True
+            if left <= _WAKE_S:
+                return False
 
     @staticmethod
     def _exit(code: int) -> None:

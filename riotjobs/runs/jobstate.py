@@ -76,8 +76,16 @@ def read_states(
 
 
 def _states(jobs: JobsConfig | Iterable[Job], rows: Iterable[Any]) -> dict[str, JobState]:
+    from riotjobs.config import JobsConfig
+
     stored = {row[0]: (row[1], row[2]) for row in rows}
-    return {job.id: resolve_state(job, *stored.get(job.id, (None, None))) for job in _jobs(jobs)}
+    states = {job.id: resolve_state(job, *stored.get(job.id, (None, None))) for job in _jobs(jobs)}
+    # A misconfigured job still has a state: the read commands show it.
+    for broken in jobs.broken.values() if isinstance(jobs, JobsConfig) else ():
+        enabled, overrides = stored.get(broken.id, (None, None))
+        effective = broken.enabled if enabled is None else bool(enabled)
+        states[broken.id] = JobState(effective, enabled, dict(overrides or {}))
+    return states
 
 
 def set_enabled(

@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from riotjobs.errors import DatabaseUnavailableError, first_line
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -96,6 +98,8 @@ class JobLock:
         self.conn: psycopg.Connection[Any] = connect(
             url, application_name=lock_application_name(os.getpid(), hostname()), autocommit=True
         )
+        # Kept now: once the server is gone, the connection can no longer say where it was.
+        self.where = f"{self.conn.info.host}:{self.conn.info.port}"
         self.held = False
 
     @contextmanager
@@ -178,12 +182,19 @@ class JobLock:
         return (row[0], row[1]) if row else (None, None)
 
     def ping(self, timeout: float = 1.0) -> None:
-        """Raise when the connection (and with it the lock) is gone."""
+        """Raise ``DatabaseUnavailableError`` naming the server when the connection (and with it
+        the lock) is gone."""
         try:
-            with self.cursor(timeout=timeout, budget=timeout) as cur:
+            # Never waits for the connection: the watchdog pings between its deadline checks,
+            # and a second spent waiting here let a statement's own timeout (deadline + 1 s)
+            # beat the watchdog to a statement stuck behind another session's lock.
+            with self.cursor(timeout=0, budget=timeout) as cur:
                 cur.execute("SELECT 1")
         except TimeoutError:
-            return  # busy with a row write: it is alive
+            return  # busy with a statement of the run: a failure there says it is gone
+        except Exception as exc:
+            reason = first_line(exc, empty="the connection is closed")
+            raise DatabaseUnavailableError(f"{reason} (database at {self.where})") from None
 
     def listen(self, channel: str) -> None:
         """LISTEN on ``channel`` (a constant identifier) from now on."""

@@ -15,6 +15,7 @@ import os
 import pwd
 import shutil
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -231,7 +232,7 @@ def uninstall(*, target: Target, dry_run: bool = False) -> Change:
 class JobCronState:
     job: str
     enabled: bool
-    state: str  # in-sync | drifted | missing | disabled | stray
+    state: str  # in-sync | drifted | missing | disabled | stray | misconfigured
     installed: str | None
     expected: str | None
     differences: list[str] = field(default_factory=list)
@@ -287,19 +288,30 @@ def _differences(installed: str, expected: str) -> list[str]:
     return result or (["comment"] if installed != expected else [])
 
 
-def cron_status(*, target: Target, wanted: Wanted, known: dict[str, bool]) -> CronStatus:
+def cron_status(
+    *,
+    target: Target,
+    wanted: Wanted,
+    known: dict[str, bool],
+    misconfigured: Mapping[str, bool] | None = None,
+) -> CronStatus:
     """Each job of jobs.yaml (``known``: id -> effective enabled) against the installed
-    crontab, plus riotjobs entries for jobs that are gone, and whether a cron daemon runs."""
+    crontab, plus riotjobs entries for jobs that are gone, and whether a cron daemon runs.
+    A ``misconfigured`` job (id -> enabled; its jobs.yaml entry does not validate) is never in
+    sync."""
+    misconfigured = misconfigured or {}
     found = ct.scan(target.read())
     expected = {e.job: e.line for e in wanted.entries()}
     states = []
-    for job_id in sorted(set(known) | set(found.entries)):
+    for job_id in sorted(set(known) | set(found.entries) | set(misconfigured)):
         lines = found.entries.get(job_id, [])
         installed = lines[0] if lines else None
         want = expected.get(job_id)
-        enabled = known.get(job_id, False)
+        enabled = known.get(job_id, misconfigured.get(job_id, False))
         diffs: list[str] = []
-        if job_id not in known or (not enabled and installed):
+        if job_id in misconfigured:
+            state = "misconfigured"
+        elif job_id not in known or (not enabled and installed):
             state = "stray"
         elif not enabled:
             state = "disabled"

@@ -124,7 +124,10 @@ def cronjob(job_id: str, schedule: str, timeout: int, opts: ExportOptions) -> di
 
 
 def manifests(*, jobs: JobsConfig, enabled: dict[str, bool], opts: ExportOptions) -> str:
-    """Multi-document YAML: the jobs.yaml ConfigMap, then one CronJob per enabled job."""
+    """Multi-document YAML: the jobs.yaml ConfigMap, then one CronJob per enabled job; a
+    comment names each misconfigured job, left out."""
+    import json
+
     import yaml
 
     docs: list[dict[str, Any]] = [
@@ -148,4 +151,10 @@ def manifests(*, jobs: JobsConfig, enabled: dict[str, bool], opts: ExportOptions
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, text)
-    return yaml.dump_all(docs, Dumper=Dumper, sort_keys=False, explicit_start=True)
+    # A misconfigured job gets no CronJob, but the output says so. JSON quoting keeps an id
+    # with a newline from writing YAML of its own.
+    notes = "".join(
+        f"# left out, misconfigured (riotjobs check): job {json.dumps(job_id)[:100]}\n"
+        for job_id in sorted(jobs.broken)
+    )
+    return notes + yaml.dump_all(docs, Dumper=Dumper, sort_keys=False, explicit_start=True)

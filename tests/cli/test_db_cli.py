@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from riotjobs.db import embedded
 from tests.helpers import run_riotjobs
 from tests.pgharness import PgServer
@@ -21,16 +23,21 @@ def _env(tmp_path: Path, url: str) -> dict[str, str]:
     }
 
 
-def test_closed_port_exits_69_fast_with_one_line_and_no_password(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("command", "code"), [("check", 78), ("status", 69)])
+def test_closed_port_is_one_line_fast_and_no_password(
+    tmp_path: Path, command: str, code: int
+) -> None:
+    """`check` exits 78 whenever it finds a problem, an unreachable database included (it lists
+    every problem, and its only problem here is the database); other commands exit 69."""
     env = _env(tmp_path, "postgresql://operator:hunter2secret@127.0.0.1:1/riot")
     started = time.monotonic()
-    result = run_riotjobs("check", env=env, timeout=30)
+    result = run_riotjobs(command, env=env, timeout=30)
     elapsed = time.monotonic() - started
-    assert result.returncode == 69
+    assert result.returncode == code, result.stderr
     assert elapsed < 10
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "127.0.0.1:1" in lines[0]
+    assert lines[0].startswith("riotjobs: ") and "127.0.0.1:1" in lines[0]
     assert "hunter2secret" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
 

@@ -39,7 +39,7 @@ def test_run_help_fits_80_columns_without_ragged_lines() -> None:
     # Prose flows: a sentence is not broken where the source file wrapped it.
     text = " ".join(result.output.split())
     assert "(trigger manual). Nothing is printed unless" in text
-    assert "summary goes to stderr" in text
+    assert "one `riotjobs:` line on stderr says what happened" in text
 
 
 def test_cancel_help_has_an_example_and_its_exit_codes() -> None:

@@ -8,10 +8,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from riotjobs.cli import app
+from tests.cli.helpers import seed_players
 from tests.helpers import run_riotjobs, spawn_riotjobs
 from tests.pgharness import PgServer
 
@@ -104,13 +106,49 @@ def test_tables_are_borderless_and_escape_sequences_are_not_echoed(
     assert "[bold]x" in listed.stdout  # shown as data, not taken as markup
 
 
-def test_narrow_terminal_drops_columns_instead_of_cutting_status(
-    cli_env: dict[str, str],
+NARROW_COMMANDS = [
+    ("jobs",),
+    ("status",),
+    ("history", "tracked_player_updater"),
+    ("stats",),
+    ("players", "list"),
+    ("report", "smurfs"),
+]
+
+
+@pytest.mark.parametrize("width", [60, 40])
+def test_narrow_terminal_drops_columns_instead_of_cutting_words(
+    cli_env: dict[str, str], engine: Any, width: int
 ) -> None:
+    """No value is ever cut to `suc…` or `y…`: optional columns go first, then identifiers and
+    free text fold onto more lines; status words and numbers stay whole."""
     assert run_riotjobs("run", "reap", env=cli_env).returncode == 0
-    narrow = {**cli_env, "COLUMNS": "60"}
-    for args in (("status",), ("history", "reap"), ("jobs",)):
+    seed_players(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO job_executions (job_id, trigger, status, host, pid, timeout_s,"
+                " started_at, finished_at, duration_ms, exit_code, error) VALUES"
+                " ('tracked_player_updater', 'cron', 'failed', 'worker-2', 9120, 90, now(),"
+                " now(), 1234, 1, 'task update_tracked_players: database went away')"
+            )
+        )
+    narrow = {**cli_env, "COLUMNS": str(width)}
+    for args in NARROW_COMMANDS:
         result = run_riotjobs(*args, env=narrow)
-        assert result.returncode == 0, result.stderr
-        assert "suc…" not in result.stdout and "success" in result.stdout, result.stdout
-        assert max(len(line) for line in result.stdout.splitlines()) <= 60 or args == ("status",)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "…" not in result.stdout, (args, result.stdout)
+        rows = [line for line in result.stdout.splitlines() if "  " in line.strip()]
+        assert rows and max(len(line.rstrip()) for line in rows) <= width, (args, result.stdout)
+        words = {
+            "jobs": ("yes", "no", "success", "failed"),
+            "status": ("yes", "success", "failed"),
+            "history": ("failed",),
+            "stats": ("Runs", "Success", "Failed"),
+            "players": ("yes 0.83", "tracked", "banned"),
+            "report": ("0.83",),
+        }[args[0]]
+        for word in words:
+            assert word in result.stdout.split("\n", 1)[1] or word in result.stdout, (args, word)
+        for word in ("success", "failed", "yes", "no"):
+            assert f"{word[:2]}…" not in result.stdout

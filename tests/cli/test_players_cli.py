@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from riotjobs.db.models import SCORE_NAMES
 from riotjobs.sandbox import SandboxConfig
+from tests.cli.helpers import seed_players
 from tests.helpers import run_riotjobs
 from tests.pipeline.sandboxed import sandbox_env
 
@@ -69,38 +70,8 @@ def test_tracking_is_capped_by_the_updater_config(
         assert run_riotjobs("players", "track", people[2]["riot_id"], env=env).returncode == 0
 
 
-def _seed(engine: Engine) -> None:
-    scores = ", ".join(f"{n}_score" for n in SCORE_NAMES)
-    values = ", ".join(str(round(0.1 * (i + 1), 1)) for i in range(len(SCORE_NAMES)))
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO players (puuid, game_name, tag_line, platform, is_tracked,"
-                " summoner_level) VALUES"
-                " ('p-tracked-0000000000000000', 'Tracky', 'NA1', 'na1', true, 250),"
-                " ('p-smurf-00000000000000000', 'Smurfy', 'EUW', 'na1', false, 31),"
-                " ('p-banned-0000000000000000', 'Gone', 'BAN', 'na1', false, 40)"
-            )
-        )
-        conn.execute(text("UPDATE players SET is_banned = true WHERE game_name = 'Gone'"))
-        conn.execute(
-            text(
-                f"INSERT INTO player_analysis (puuid, analysis_version, sample_size,"
-                f" total_matches, {scores}, confidence, is_smurf, details)"
-                f" VALUES ('p-smurf-00000000000000000', 'v1', 20, 20, {values}, 0.83, true, '{{}}')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO player_ranks (puuid, queue_type, tier, rank, league_points, wins,"
-                " losses) VALUES ('p-smurf-00000000000000000', 'RANKED_SOLO_5x5', 'GOLD', 'I',"
-                " 12, 30, 5)"
-            )
-        )
-
-
 def test_list_filters_and_json(cli_env: dict[str, str], engine: Engine) -> None:
-    _seed(engine)
+    seed_players(engine)
     everyone = json.loads(run_riotjobs("players", "list", "--json", env=cli_env).stdout)
     assert everyone["count"] == 3
     assert everyone["players"][0]["riot_id"] == "Tracky#NA1"  # tracked first
@@ -116,7 +87,7 @@ def test_list_filters_and_json(cli_env: dict[str, str], engine: Engine) -> None:
 
 
 def test_show_has_counts_ranks_and_nine_scores(cli_env: dict[str, str], engine: Engine) -> None:
-    _seed(engine)
+    seed_players(engine)
     result = run_riotjobs("players", "show", "smurfy#euw", "--json", env=cli_env)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)

@@ -222,15 +222,22 @@ def test_operator_errors_are_one_line(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_hostile_jobs_yaml_exits_78(cli_env: dict[str, str], jobs_file: Any) -> None:
+def test_hostile_job_is_refused_and_shown_misconfigured(
+    cli_env: dict[str, str], jobs_file: Any
+) -> None:
     hostile = (
         'jobs:\n  evil:\n    schedule: "* * * * * \\n* * * * * rm -rf /"\n    tasks: [sleep]\n'
     )
     cli_env["RIOTJOBS_CONFIG"] = str(jobs_file(hostile))
-    for args in (["status"], ["jobs"], ["stats"]):
+    for args in (["check", "--skip-database"], ["run", "evil"]):
         result = run_riotjobs(*args, env=cli_env)
         assert result.returncode == 78, result.stderr
         assert "schedule" in result.stderr
+    # The read commands show the job as misconfigured, never its schedule text.
+    for args in (["status"], ["jobs"], ["stats"]):
+        result = run_riotjobs(*args, env=cli_env)
+        assert result.returncode == 0, result.stderr
+        assert "evil" in result.stdout and "rm -rf" not in result.stdout
 
 
 def _render_all(conn: Any, jobs: Any, width: int) -> str:

@@ -216,11 +216,21 @@ BAD_YAML: list[tuple[str, str | bytes, int | None]] = [
     ("deep nesting", "jobs: " + "[" * 2000 + "]" * 2000 + "\n", 1),
     ("python tag", 'jobs: !!python/object/apply:os.system ["true"]\n', 1),
     ("invalid UTF-8", b'jobs:\n  x:\n    schedule: "\xff"\n', 1),
-    ("timeout overflow", f"jobs:\n{VALID_JOB}    timeout: 2147483648\n", 1),
-    ("never fires", 'jobs:\n  x:\n    schedule: "0 0 31 2 *"\n    tasks: [sleep]\n', 1),
     ("empty", "", 1),
     ("a list", "- 1\n- 2\n", 1),
-    ("many problems", 'jobs:\n  Bad:\n    schedule: "x"\n    tasks: [nope]\n    what: 1\n', MULTI),
+    ("unknown top-level key", f"jobs:\n{VALID_JOB}what: 1\n", 1),
+]
+# Problems of one job: `check` and a run of that job refuse; the others still load, so `jobs`
+# gets as far as the (closed) database.
+BAD_JOB: list[tuple[str, str, str, int | None]] = [
+    ("timeout overflow", "ok_job", f"jobs:\n{VALID_JOB}    timeout: 2147483648\n", 1),
+    ("never fires", "x", 'jobs:\n  x:\n    schedule: "0 0 31 2 *"\n    tasks: [sleep]\n', 1),
+    (
+        "many problems",
+        "Bad",
+        f'jobs:\n{VALID_JOB}  Bad:\n    schedule: "x"\n    tasks: [nope]\n    what: 1\n',
+        MULTI,
+    ),
 ]
 
 
@@ -233,6 +243,16 @@ def test_bad_jobs_yaml(
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     env = env_for(tmp_path, RIOTJOBS_CONFIG=str(path))
     check_in_process(command, env, {78}, lines)
+
+
+@pytest.mark.parametrize(("what", "job", "text", "lines"), BAD_JOB, ids=[c[0] for c in BAD_JOB])
+def test_bad_job(tmp_path: Path, what: str, job: str, text: str, lines: int | None) -> None:
+    path = tmp_path / "jobs.yaml"
+    path.write_text(text)
+    env = env_for(tmp_path, RIOTJOBS_CONFIG=str(path))
+    check_in_process(["check", "--skip-database"], env, {78}, lines)
+    check_in_process(["run", job], env, {78}, 1)
+    check_in_process(["jobs"], env, {69}, 1)
 
 
 def test_every_jobs_yaml_problem_at_its_own_line(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,8 +18,8 @@ import psycopg
 import pytest
 
 from riotjobs.db.engine import to_libpq
-from tests.helpers import run_riotjobs, spawn_riotjobs
-from tests.runner.helpers import executions, running_row, wait_for
+from tests.helpers import run_riotjobs
+from tests.runner.helpers import executions, one_line, running_row, spawned_run, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -51,8 +51,8 @@ jobs:
 
 
 @pytest.fixture
-def denv(env: dict[str, str], jobs_file: Any) -> dict[str, str]:
-    return {**env, "RIOTJOBS_CONFIG": str(jobs_file(JOBS, name="deadline.yaml"))}
+def denv(jobs_env: Callable[[str], dict[str, str]]) -> dict[str, str]:
+    return jobs_env(JOBS)
 
 
 @contextmanager
@@ -62,13 +62,6 @@ def held(db_url: str, table: str) -> Iterator[psycopg.Connection[Any]]:
         conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
         yield conn
         conn.rollback()
-
-
-def _one_line(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("riotjobs: "), stderr
-    assert "Traceback" not in stderr
-    return lines[0]
 
 
 @pytest.mark.parametrize(
@@ -88,7 +81,7 @@ def test_a_lock_on_a_bookkeeping_table_cannot_stretch_the_run(
         except subprocess.TimeoutExpired:
             pytest.fail(f"a lock on {table} held the run past its timeout + 5 s")
     assert result.returncode == 124, result.stderr
-    message = _one_line(result.stderr)
+    message = one_line(result.stderr)
     assert f"timed out after {TIMEOUT} s while {doing}" in message
     assert "not recorded" in message
     assert executions(engine, "quick") == []  # nothing could be written, nothing half-written
@@ -98,20 +91,12 @@ def test_a_lock_taken_while_the_tasks_run_cannot_stretch_the_run(
     denv: dict[str, str], db_url: str, engine: Any
 ) -> None:
     """The row exists; its final write meets the lock: a database error, not a hang."""
-    proc = spawn_riotjobs("run", "slow", env=denv)
-    try:
+    with spawned_run("slow", denv, timeout=SLOW) as run:
         wait_for(lambda: running_row(engine, "slow"), what="the run's row")
         with held(db_url, "job_executions"):
-            try:
-                _, stderr = proc.communicate(timeout=SLOW + 5)
-            except subprocess.TimeoutExpired:
-                pytest.fail("a lock on job_executions held the run past its timeout + 5 s")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 1, stderr
-    message = _one_line(stderr)
+            stderr = run.finish("with job_executions locked")
+    assert run.returncode == 1, stderr
+    message = one_line(stderr)
     assert "database error recording job slow" in message and "statement timeout" in message
     [row] = executions(engine, "slow")
     assert row["status"] == "running"  # the next command marks it abandoned
@@ -135,27 +120,23 @@ def test_sigterm_ends_a_run_waiting_for_a_lock(
     denv: dict[str, str], db_url: str, engine: Any
 ) -> None:
     watcher = psycopg.connect(to_libpq(db_url), autocommit=True)
-    with watcher, held(db_url, "job_configurations"):
-        proc = spawn_riotjobs("run", "patient", env=denv)
-        try:
 
-            def waiting() -> bool:
-                row = watcher.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND datname = current_database() AND application_name LIKE 'riotjobs%'"
-                ).fetchone()
-                return bool(row and row[0])
+    def waiting() -> bool:
+        row = watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND datname = current_database() AND application_name LIKE 'riotjobs%'"
+        ).fetchone()
+        return bool(row and row[0])
 
-            wait_for(waiting, what="the run to wait for the lock")
-            proc.send_signal(signal.SIGTERM)
-            try:
-                _, stderr = proc.communicate(timeout=5)
-            except subprocess.TimeoutExpired:
-                pytest.fail("SIGTERM waited for the lock")
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    assert proc.returncode == 143, stderr
-    message = _one_line(stderr)
+    # Bound 5 s: SIGTERM must not wait for the lock (the job's own timeout is 60 s).
+    with (
+        watcher,
+        held(db_url, "job_configurations"),
+        spawned_run("patient", denv, timeout=0) as run,
+    ):
+        wait_for(waiting, what="the run to wait for the lock")
+        run.proc.send_signal(signal.SIGTERM)
+        stderr = run.finish("after SIGTERM, waiting for the lock")
+    assert run.returncode == 143, stderr
+    message = one_line(stderr)
     assert "interrupted by SIGTERM while reading the job's state (job_configurations)" in message

@@ -108,7 +108,11 @@ def test_timeout_ends_the_run_with_124_and_rolls_back(
     assert row["status"] == "timeout" and row["exit_code"] == 124
     assert row["error"] == "timed out after 3 s"
     assert f"job {job} timed out (execution {row['id']}" in result.stderr
-    assert f"riotjobs show {row['id']}" in result.stderr
+    # One line, the details command folded in: what cron mails.
+    assert result.stderr.splitlines() == [
+        f"riotjobs: job {job} timed out (execution {row['id']}, exit 124): timed out after 3 s "
+        f"(details: riotjobs show {row['id']})"
+    ]
     with engine.connect() as conn:
         left = conn.execute(
             text(
@@ -224,7 +228,8 @@ def test_failed_run_prints_a_summary_and_keeps_the_traceback_in_the_log(
     assert row["error"] == "task sleep: RehearsedFailure: rehearsed failure (sleep result: error)"
     assert result.stdout == ""
     assert f"job broken failed (execution {row['id']}, exit 1)" in result.stderr
-    assert f"riotjobs show {row['id']}" in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("riotjobs: ") and line.endswith(f"(details: riotjobs show {row['id']})")
     assert "Traceback" not in result.stderr
     assert "Traceback (most recent call last)" in row["log"]
 

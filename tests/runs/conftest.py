@@ -1,5 +1,5 @@
 """The runs tests share the runner tests' jobs file and environment."""
 
-from tests.runner.conftest import env
+from tests.runner.conftest import env, jobs_env
 
-__all__ = ["env"]
+__all__ = ["env", "jobs_env"]
