@@ -33,8 +33,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from riotjobs.config import Defaults
 from riotjobs.db.vocab import FAILURES
+from riotjobs.jobspec import Defaults
 from riotjobs.ops.notify import Format, slow_text, webhook_url
 
 if TYPE_CHECKING:

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from riotjobs.config import JobsConfig, TaskRegistry, load_jobs
+from riotjobs.config import JobsConfig, load_jobs
 from riotjobs.errors import ExitCode, RiotJobsError
+from riotjobs.jobspec import TaskRegistry
 from riotjobs.settings import Settings, env_file, load_settings
 
 

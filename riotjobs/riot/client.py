@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
-from riotjobs.config import PRIORITIES, Priority
 from riotjobs.counters import Counters
 from riotjobs.errors import ConfigError
+from riotjobs.jobspec import PRIORITIES, Priority
 from riotjobs.riot import routing
 from riotjobs.riot._transport import Reach as Reach
 from riotjobs.riot._transport import Requester, TokenAuth, quiet_http_loggers

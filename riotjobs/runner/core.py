@@ -3,8 +3,7 @@
 1. Open the database; a disabled job (jobs.yaml or ``riotjobs jobs disable``) returns at once.
 2. Take the job's advisory lock (``runs.lock``); if another run holds it, record a ``skipped``
    row naming the holder. Holding it proves any ``running`` row of the job is an orphan.
-   A catch-up run (``runs.catchup``) records nothing when the lock is taken or, checked under
-   the lock, a run started after the missed fire time: it returns ``not due``.
+   A catch-up run that finds the job running, or no longer missed, records nothing.
 3. Insert the ``running`` row; run the tasks in the main thread (each in its limiter lane).
 4. Write status, exit code, counters and log tail, release the lock.
 
@@ -276,6 +275,7 @@ class _Run:
         run_hooks.started(self.hooks, run_hooks.StartedRun(self.job, self.execution_id))
         app_name = exec_application_name(self.execution_id)
         engine = create_engine(self.url, application_name=app_name)
+        riot = riot_factory(self.settings, self.job, self.url, self.counters, self.deadline)
         ctx = TaskContext(
             job_id=self.job.id,
             execution_id=self.execution_id,
@@ -285,9 +285,7 @@ class _Run:
             deadline=self.deadline,
             log=log,
             progress=progress_factory() if progress_factory else Progress(),
-            riot_factory=riot_factory(
-                self.settings, self.url, self.counters, self.deadline, reserve=self.job.reserve
-            ),
+            riot_factory=riot,
             on_abandoned=self.hooks.on_abandoned,
         )
         self.contexts.append(ctx)

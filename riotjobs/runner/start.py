@@ -88,10 +88,11 @@ def still_missed(lock: JobLock, job: Job) -> bool:
 
 
 def riot_factory(
-    settings: Settings, url: str, counters: Counters, deadline: float, *, reserve: float
+    settings: Settings, job: Job, url: str, counters: Counters, deadline: float
 ) -> Callable[[], RiotClient]:
-    """Builds the run's Riot client when a task first asks (httpx is not imported before).
-    ``reserve``: jobs.yaml's share of each window for high-priority tasks (README: Priorities)."""
+    """Builds the run's Riot client when a task first asks (httpx is not imported before),
+    with the job's reserve: its share of each window for high-priority tasks (README:
+    Priorities)."""
 
     def build() -> RiotClient:
         from riotjobs.riot.client import RiotClient
@@ -102,7 +103,7 @@ def riot_factory(
             db_url=url,
             counters=counters,
             deadline=deadline,
-            reserve=reserve,
+            reserve=job.reserve,
         )
 
     return build

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from riotjobs.config import CRON_RE, JOB_ID_RE
 from riotjobs.errors import ConfigError
+from riotjobs.jobspec import CRON_RE, JOB_ID_RE
 
 BEGIN = "# >>> riotjobs"
 END = "# <<< riotjobs"

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-    from riotjobs.config import Priority
+    from riotjobs.jobspec import Priority
     from riotjobs.riot.client import Reach, RiotClient
     from riotjobs.settings import Settings
 

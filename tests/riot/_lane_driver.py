@@ -14,8 +14,9 @@ import time
 from collections import Counter
 from typing import cast
 
-from riotjobs.config import Priority, Settings
+from riotjobs.config import Settings
 from riotjobs.counters import Counters
+from riotjobs.jobspec import Priority
 from riotjobs.riot import RiotAPIError, RiotClient
 
 

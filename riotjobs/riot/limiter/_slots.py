@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from riotjobs.config import PRIORITIES, Priority
+from riotjobs.jobspec import PRIORITIES, Priority
 from riotjobs.riot.headers import Limits, parse_limits
 
 DEFAULT_APP_LIMITS = "20:1,100:120"  # a development key

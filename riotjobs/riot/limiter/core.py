@@ -63,7 +63,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from riotjobs.config import PRIORITIES, Priority
+from riotjobs.jobspec import PRIORITIES, Priority
 from riotjobs.riot.errors import InvalidKeyError
 from riotjobs.riot.headers import Limits, format_limits
 from riotjobs.riot.limiter._combine import CompletionQueue, SlotQueue
