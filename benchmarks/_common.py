@@ -185,7 +185,7 @@ def sandbox(
     args += ["--app-limit", app_limit, "--api-key", API_KEY]
     for spec in method_limits:
         args += ["--method-limit", spec]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIOTJOBS_", "RIOT_API"))}
+    env = clean_environ()
     process = subprocess.Popen(
         args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
@@ -240,9 +240,16 @@ def pick_players(
 # --- riotjobs processes -----------------------------------------------------------------------
 
 
+def clean_environ() -> dict[str, str]:
+    """This environment without riotjobs' settings, and without PYTHONDONTWRITEBYTECODE: an
+    installed riotjobs has its bytecode, so the measured processes may write theirs."""
+    drop = ("RIOTJOBS_", "RIOT_API", "PYTHONDONTWRITEBYTECODE")
+    return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+
+
 def riotjobs_env(*, db_url: str, sb: Sandbox | None, jobs_yaml: Path) -> dict[str, str]:
     """The environment of a spawned ``riotjobs`` pointed at the scratch database and sandbox."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIOTJOBS_", "RIOT_API"))}
+    env = clean_environ()
     env |= {
         "RIOTJOBS_DATABASE_URL": db_url,
         "RIOTJOBS_CONFIG": str(jobs_yaml),

@@ -145,6 +145,7 @@ def main() -> None:
     _jobs_yaml(config, args.jobs)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("RIOTJOBS_", "RIOT_API"))},
+        "PYTHONDONTWRITEBYTECODE": "",  # an installed riotjobs has its bytecode (see _common)
         "RIOTJOBS_DATABASE_URL": url,
         "RIOTJOBS_CONFIG": str(config),
         "RIOTJOBS_ENV_FILE": str(workdir / "none"),
