@@ -173,6 +173,7 @@ def sandbox(
     app_limit: str = "none",
     players: int = 1000,
     method_limits: Sequence[str] = (),
+    platforms: Sequence[str] = ("na1",),
 ) -> Iterator[Sandbox]:
     """Start a sandbox process on a free port with the fixed league and a frozen clock; SIGTERM
     it afterwards. ``app_limit="unlimited"`` announces huge limits for the app and every method
@@ -182,7 +183,7 @@ def sandbox(
         method_limits = [f"{name}={UNLIMITED}" for name in ENDPOINTS]
     args = [RIOTJOBS, "sandbox", "serve", "--port", "0", "--seed", str(SEED), "--start", str(START)]
     args += ["--players", str(players), "--clock-speed", "0", "--latency-ms", str(latency_ms)]
-    args += ["--app-limit", app_limit, "--api-key", API_KEY]
+    args += ["--app-limit", app_limit, "--api-key", API_KEY, "--platforms", ",".join(platforms)]
     for spec in method_limits:
         args += ["--method-limit", spec]
     env = clean_environ()
@@ -205,7 +206,13 @@ def sandbox(
 
 
 def pick_players(
-    count: int, *, matches: int, league: int = 1000, spare: int = 0
+    count: int,
+    *,
+    matches: int,
+    league: int = 1000,
+    spare: int = 0,
+    platform: str = "na1",
+    platforms: Sequence[str] = ("na1",),
 ) -> list[dict[str, Any]]:
     """``count`` players to track, each with ``matches`` unseen ranked matches for one run of
     the tracked updater, scouted on a separate, unlimited sandbox of the same league (so the
@@ -214,15 +221,23 @@ def pick_players(
     Their latest-100 ranked match id lists must be disjoint: the updater asks each player for
     ids since their newest *stored* match, so a match shared with an earlier player would cut a
     later player's list short. ``spare`` more players (no such condition) follow them.
+    ``platforms`` is the measured sandbox's (it shapes the league); the players are on
+    ``platform``, and their ids are asked on its regional routing value.
     """
+    from riotjobs.riot.routing import region_for
+
     chosen: list[dict[str, Any]] = []
     seen: set[str] = set()
     with (
-        sandbox(latency_ms=0, app_limit="unlimited", players=league) as scout,
+        sandbox(latency_ms=0, app_limit="unlimited", players=league, platforms=platforms) as scout,
         httpx.Client(headers={"X-Riot-Token": scout.api_key}, timeout=30) as http,
     ):
-        base = scout.template.format(routing="americas")
-        candidates = [p for p in scout.players(league) if p["ranked_matches"] >= matches]
+        base = scout.template.format(routing=region_for(platform))
+        candidates = [
+            p
+            for p in scout.players(league)
+            if p["ranked_matches"] >= matches and p["platform"] == platform
+        ]
         for p in sorted(candidates, key=lambda p: p["puuid"]):
             url = f"{base}/lol/match/v5/matches/by-puuid/{p['puuid']}/ids"
             ids = set(http.get(url, params={"queue": 420, "count": 100}).json())
@@ -234,7 +249,7 @@ def pick_players(
                 others = [p for p in candidates if p not in chosen]
                 if len(others) >= spare:
                     return chosen + others[len(others) - spare :]
-    raise SystemExit(f"a league of {league} has fewer than {count} suitable players")
+    raise SystemExit(f"a league of {league} has fewer than {count} suitable players on {platform}")
 
 
 # --- riotjobs processes -----------------------------------------------------------------------
@@ -261,9 +276,12 @@ def riotjobs_env(*, db_url: str, sb: Sandbox | None, jobs_yaml: Path) -> dict[st
     return env
 
 
-def track(db_url: str, puuids: Sequence[str], *, platform: str = "na1") -> None:
+def track(
+    db_url: str, puuids: Sequence[str], *, platform: str = "na1", limit: int | None = None
+) -> None:
     """Mark players tracked through the library (no API request: a bare puuid is not looked up
-    without a client), so the measured run is the only traffic the sandbox sees."""
+    without a client), so the measured run is the only traffic the sandbox sees. ``limit`` is
+    the tracking cap (default: these players), larger when several calls add players."""
     from sqlmodel import Session
 
     from riotjobs.db.engine import create_engine, to_sqlalchemy
@@ -277,7 +295,7 @@ def track(db_url: str, puuids: Sequence[str], *, platform: str = "na1") -> None:
                     session=session,
                     identifier=puuid,
                     platform=platform,
-                    limit=len(puuids),
+                    limit=limit or len(puuids),
                     client=None,
                 )
     finally:
