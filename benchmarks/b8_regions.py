@@ -3,8 +3,9 @@
 Workload: a sandbox (80 ms latency, application limit ``50:1,1000:60`` per routing value, the
 sandbox's default method limits) whose league plays on na1, euw1, kr and oc1, one platform of
 each regional routing value (americas, europe, asia, sea). On each platform ``--players``
-tracked players with ``--matches`` unseen ranked matches each; one run of
-``tracked_player_updater``. Each player costs 1 match-ids request + N match requests on its
+tracked players with ``--matches`` unseen ranked matches each, tracked region by region (or,
+with ``--interleave``, alternating regions: the updater works through its players in the order
+they were tracked); one run of ``tracked_player_updater``. Each player costs 1 match-ids request + N match requests on its
 region and 1 league request on its platform.
 
 Figures, from the sandbox's request log: per region, its answered requests, its request phase
@@ -14,6 +15,7 @@ same raw bound as B1); the combined rate = every answered request / the whole re
 Targets (issue 17): each region >= 0.85 of its bound, combined >= 170 req/s.
 
     .venv/bin/python benchmarks/b8_regions.py
+    .venv/bin/python benchmarks/b8_regions.py --interleave
     .venv/bin/python benchmarks/b8_regions.py --players 1 --matches 5 --json
 """
 
@@ -64,7 +66,7 @@ def per_region(arrivals: list[tuple[float, str, str, int]], limits: c.Limits) ->
     return out
 
 
-def measure(players: int, matches: int) -> dict[str, Any]:
+def measure(players: int, matches: int, interleave: bool) -> dict[str, Any]:
     platforms = tuple(PLATFORMS.values())
     puuids = {
         platform: [
@@ -78,8 +80,14 @@ def measure(players: int, matches: int) -> dict[str, Any]:
         c.scratch_database("rj_b8") as url,
         c.sandbox(latency_ms=LATENCY_MS, app_limit=LIMITS, platforms=platforms) as sb,
     ):
-        for platform, chosen in puuids.items():
-            c.track(url, chosen, platform=platform, limit=players * len(platforms))
+        cap = players * len(platforms)
+        if interleave:  # na1, euw1, kr, oc1, na1, ...: the updater's queue alternates regions
+            for i in range(players):
+                for platform, chosen in puuids.items():
+                    c.track(url, [chosen[i]], platform=platform, limit=cap)
+        else:  # region by region: the updater's queue holds americas' players first
+            for platform, chosen in puuids.items():
+                c.track(url, chosen, platform=platform, limit=cap)
         jobs = c.workdir("rj-b8-") / "jobs.yaml"
         jobs.write_text(JOBS.format(tracked=players * len(platforms), matches=matches))
         env = c.riotjobs_env(db_url=url, sb=sb, jobs_yaml=jobs)
@@ -121,16 +129,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--players", type=int, default=6, help="tracked players per region")
     parser.add_argument("--matches", type=int, default=40, help="unseen matches per player")
+    parser.add_argument(
+        "--interleave", action="store_true", help="track the players alternating regions"
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
 
-    result = measure(args.players, args.matches)
+    result = measure(args.players, args.matches, args.interleave)
     doc = {
         "benchmark": "b8_regions",
         "workload": {
             "platforms": PLATFORMS,
             "players_per_region": args.players,
             "matches_per_player": args.matches,
+            "tracking_order": "interleaved" if args.interleave else "region by region",
             "limits_per_routing_value": LIMITS,
             "latency_ms": LATENCY_MS,
         },
