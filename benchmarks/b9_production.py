@@ -4,7 +4,8 @@ Workload: a sandbox (80 ms latency, application limit ``500:10,30000:600`` per r
 the sandbox's default method limits, e.g. ``2000:10`` for match-v5), ``--players`` tracked
 players on na1 with ``--matches`` unseen ranked matches each (default 30 x 50 = 1,500 match
 requests on americas, plus 1 match-ids request per player there and 1 league request per
-player on na1); one run of ``tracked_player_updater`` (job timeout 300 s: the bound is ~30 s).
+player on na1; a league of ``--league`` 3,000 players, since 1,000 hold too few players with
+disjoint match lists); one run of ``tracked_player_updater`` (job timeout 300 s: the bound is ~30 s).
 
 Figures: answered requests on the busiest routing value (americas), the request phase (the
 sandbox's first-to-last request span plus one round trip), utilization =
@@ -36,13 +37,13 @@ jobs:
 """
 
 
-def measure(players: int, matches: int) -> dict[str, Any]:
-    puuids = [p["puuid"] for p in c.pick_players(players, matches=matches)]
+def measure(players: int, matches: int, league: int) -> dict[str, Any]:
+    puuids = [p["puuid"] for p in c.pick_players(players, matches=matches, league=league)]
     limits = c.parse_limits(LIMITS)
     rtt = LATENCY_MS / 1000
     with (
         c.scratch_database("rj_b9") as url,
-        c.sandbox(latency_ms=LATENCY_MS, app_limit=LIMITS) as sb,
+        c.sandbox(latency_ms=LATENCY_MS, app_limit=LIMITS, players=league) as sb,
     ):
         c.track(url, puuids)
         jobs = c.workdir("rj-b9-") / "jobs.yaml"
@@ -86,16 +87,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--players", type=int, default=30)
     parser.add_argument("--matches", type=int, default=50, help="unseen matches per player")
+    parser.add_argument(
+        "--league", type=int, default=3000, help="sandbox players (1,000 has too few for 30 x 50)"
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
 
-    result = measure(args.players, args.matches)
+    result = measure(args.players, args.matches, args.league)
     doc = {
         "benchmark": "b9_production",
         "workload": {
             "players": args.players,
             "matches_per_player": args.matches,
             "match_requests": args.players * args.matches,
+            "league_players": args.league,
             "limits": LIMITS,
             "latency_ms": LATENCY_MS,
         },
