@@ -5,8 +5,8 @@ sandbox's default method limits) whose league plays on na1, euw1, kr and oc1, on
 each regional routing value (americas, europe, asia, sea). On each platform ``--players``
 tracked players with ``--matches`` unseen ranked matches each, tracked region by region (or,
 with ``--interleave``, alternating regions: the updater works through its players in the order
-they were tracked); one run of ``tracked_player_updater``. Each player costs 1 match-ids request + N match requests on its
-region and 1 league request on its platform.
+they were tracked); one run of ``tracked_player_updater``. Each player costs 1 match-ids
+request + N match requests on its region and 1 league request on its platform.
 
 Figures, from the sandbox's request log: per region, its answered requests, its request phase
 (first to last request on that routing value, plus one round trip) and its utilization =
@@ -68,13 +68,10 @@ def per_region(arrivals: list[tuple[float, str, str, int]], limits: c.Limits) ->
 
 def measure(players: int, matches: int, interleave: bool) -> dict[str, Any]:
     platforms = tuple(PLATFORMS.values())
-    puuids = {
-        platform: [
-            p["puuid"]
-            for p in c.pick_players(players, matches=matches, platform=platform, platforms=platforms)
-        ]
-        for platform in platforms
-    }
+    puuids: dict[str, list[str]] = {}
+    for platform in platforms:
+        chosen = c.pick_players(players, matches=matches, platform=platform, platforms=platforms)
+        puuids[platform] = [p["puuid"] for p in chosen]
     limits = c.parse_limits(LIMITS)
     with (
         c.scratch_database("rj_b8") as url,

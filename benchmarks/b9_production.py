@@ -5,7 +5,8 @@ the sandbox's default method limits, e.g. ``2000:10`` for match-v5), ``--players
 players on na1 with ``--matches`` unseen ranked matches each (default 30 x 50 = 1,500 match
 requests on americas, plus 1 match-ids request per player there and 1 league request per
 player on na1; a league of ``--league`` 3,000 players, since 1,000 hold too few players with
-disjoint match lists); one run of ``tracked_player_updater`` (job timeout 300 s: the bound is ~30 s).
+disjoint match lists); one run of ``tracked_player_updater`` (job timeout 300 s: the bound
+is about 30 s).
 
 Figures: answered requests on the busiest routing value (americas), the request phase (the
 sandbox's first-to-last request span plus one round trip), utilization =

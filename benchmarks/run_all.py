@@ -236,6 +236,45 @@ def _b7(d: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _b8(d: dict[str, Any]) -> list[Row]:
+    t = d["targets"]
+    rows = [
+        _one(
+            "B8",
+            f"{region} answered, phase s (utilization)",
+            f"{r['answered']}, {r['phase_s']} ({r['utilization']})",
+            f">= {t['region_utilization']}",
+            r["utilization"] is not None and r["utilization"] >= t["region_utilization"],
+        )
+        for region, r in d["regions"].items()
+    ]
+    rows += [
+        _one(
+            "B8",
+            f"combined answered req/s ({d['workload']['tracking_order']})",
+            d["combined_answered_per_s"],
+            f">= {t['combined_per_s']:.0f}",
+            d["met"]["combined"],
+        ),
+        _one("B8", "429s app / method / service", _429s(d), "0 app+method",
+             d["app_429"] + d["method_429"] == 0),
+    ]  # fmt: skip
+    return rows
+
+
+def _b9(d: dict[str, Any]) -> list[Row]:
+    return [
+        _one(
+            "B9",
+            f"{d['answered_busiest']} answered in s (bound {d['bound_s']} s)",
+            d["request_phase_s"],
+        ),
+        _one("B9", "utilization", d["utilization"], ">= 0.97", (d["utilization"] or 0) >= 0.97),
+        _one("B9", "429s app / method / service", _429s(d), "0 app+method",
+             d["app_429"] + d["method_429"] == 0),
+    ]  # fmt: skip
+
+
 def _sandbox(d: dict[str, Any]) -> list[Row]:
     return [
         _one(
@@ -265,6 +304,8 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], Summary]] = {
         ["--no-compare", "--repeat", "1", "--discovered", "10", "--head-start", "3"],
         _b7,
     ),
+    "b8": ("b8_regions.py", [], ["--players", "1", "--matches", "5"], _b8),
+    "b9": ("b9_production.py", [], ["--players", "2", "--matches", "10", "--league", "1000"], _b9),
     "sandbox": ("sandbox_throughput.py", [], ["--seconds", "1"], _sandbox),
 }
 

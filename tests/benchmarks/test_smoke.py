@@ -152,6 +152,28 @@ def test_b7_priorities(pg_server: PgServer) -> None:
     assert doc["app_429"] == doc["method_429"] == 0
 
 
+def test_b8_regions(pg_server: PgServer) -> None:
+    doc = _doc(pg_server, "b8")
+    assert doc["status"] == "success"
+    players, matches = doc["workload"]["players_per_region"], doc["workload"]["matches_per_player"]
+    assert doc["matches_stored"] == 4 * players * matches
+    # Each region serves its own players' match-id lists and matches, nothing else.
+    for region in ("americas", "europe", "asia", "sea"):
+        assert doc["regions"][region]["answered"] == players * (matches + 1)
+        assert 0 < doc["regions"][region]["utilization"] <= 1
+    _no_app_or_method_429(doc)
+    assert doc["combined_answered_per_s"] > 0
+
+
+def test_b9_production(pg_server: PgServer) -> None:
+    doc = _doc(pg_server, "b9")
+    players, matches = doc["workload"]["players"], doc["workload"]["matches_per_player"]
+    assert doc["status"] == "success" and doc["matches_stored"] == players * matches
+    assert doc["answered_busiest"] == players * (matches + 1)
+    _no_app_or_method_429(doc)
+    assert 0 < doc["utilization"] <= 1
+
+
 def test_sandbox_throughput(pg_server: PgServer) -> None:
     doc = _doc(pg_server, "sandbox")
     for mix in ("status", "pipeline"):
