@@ -210,5 +210,7 @@ def test_two_jobs_at_once_share_the_rate_limit(
         stats = sb.stats()
         limited = stats["rate_limited"]["by_type"]
         assert limited.get("application", 0) == 0 and limited.get("method", 0) == 0, stats
-        assert stats["requests"]["total"] >= 100  # the budget was really contended
+        # The budget was really contended: the analyzer's low lane may fill the two-minute
+        # window but for jobs.yaml's default reserve (20 of 100, kept for the high lane).
+        assert stats["requests"]["total"] >= 80
         assert_consistent(engine)
