@@ -49,6 +49,12 @@ RETURNING p.id, p.puuid, p.platform, due.n AS stored
 """
 
 
+# Claims take turns (until the claiming transaction commits). With LIMIT and SKIP LOCKED alone,
+# a claim whose snapshot predates another's commit could lock rows that one had just claimed
+# (Postgres re-checks the row, not the ORDER BY and LIMIT), and both runs fetched the same players.
+_CLAIM_LOCK = "SELECT pg_advisory_xact_lock(hashtext('riotjobs.tasks.fetch_discovered_matches'))"
+
+
 class Config(TaskConfig):
     target_matches: int = Field(default=20, ge=1, le=100)
     players_per_run: int = Field(default=10, ge=1, le=10_000)
@@ -63,6 +69,7 @@ def run(ctx: TaskContext, config: Config) -> TaskOutcome:
 
     outcome = TaskOutcome()
     with ctx.session() as session:
+        session.execute(text(_CLAIM_LOCK))
         claimed = session.execute(
             text(_CLAIM),
             {
