@@ -32,6 +32,16 @@ import psycopg
 LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REPO = Path(__file__).resolve().parents[1]
 RIOTJOBS = str(Path(sys.executable).with_name("riotjobs"))
+# One tracked_player_updater run over ``players`` tracked players, ``matches`` new ones each
+# (B1, B9): fill in with ``UPDATER_JOBS.format(players=..., matches=...)``.
+UPDATER_JOBS = """\
+jobs:
+  tracked_player_updater:
+    schedule: "*/2 * * * *"
+    timeout: 300
+    tasks: [update_tracked_players]
+    config: {{max_tracked_players: {players}, max_new_matches_per_player: {matches}}}
+"""
 API_KEY = "RGAPI-bench-sandbox"
 # A fixed league: the same seed and start give every sandbox (and every run) the same players
 # and matches, so a scout sandbox can pick the players the measured one will serve.

@@ -42,14 +42,6 @@ import _common as c
 LIMITS = "50:1,1000:60"
 LATENCY_MS = 80.0
 SHORT = (6, 40)  # players, matches: 252 requests
-JOBS = """\
-jobs:
-  tracked_player_updater:
-    schedule: "*/2 * * * *"
-    timeout: 300
-    tasks: [update_tracked_players]
-    config: {{max_tracked_players: {players}, max_new_matches_per_player: {matches}}}
-"""
 CLIENTS = ("riotjobs", "riotwatcher", "pulsefire")
 FIGURES = ("req_per_s", "answered_per_s", "utilization", "utilization_ids", "wall_s")
 
@@ -94,7 +86,7 @@ def ours(puuids: list[str], matches: int) -> dict[str, Any]:
     ):
         c.track(url, puuids)
         jobs = c.workdir("rj-b1-") / "jobs.yaml"
-        jobs.write_text(JOBS.format(players=len(puuids), matches=matches))
+        jobs.write_text(c.UPDATER_JOBS.format(players=len(puuids), matches=matches))
         env = c.riotjobs_env(db_url=url, sb=sb, jobs_yaml=jobs)
         sb.reset_stats()
         wall = c.timed(["run", "tracked_player_updater"], env)

@@ -28,14 +28,6 @@ import _common as c
 LIMITS = "500:10,30000:600"
 LATENCY_MS = 80.0
 TARGET_UTILIZATION = 0.97
-JOBS = """\
-jobs:
-  tracked_player_updater:
-    schedule: "*/2 * * * *"
-    timeout: 300
-    tasks: [update_tracked_players]
-    config: {{max_tracked_players: {players}, max_new_matches_per_player: {matches}}}
-"""
 
 
 def measure(players: int, matches: int, league: int) -> dict[str, Any]:
@@ -48,7 +40,7 @@ def measure(players: int, matches: int, league: int) -> dict[str, Any]:
     ):
         c.track(url, puuids)
         jobs = c.workdir("rj-b9-") / "jobs.yaml"
-        jobs.write_text(JOBS.format(players=players, matches=matches))
+        jobs.write_text(c.UPDATER_JOBS.format(players=players, matches=matches))
         env = c.riotjobs_env(db_url=url, sb=sb, jobs_yaml=jobs)
         sb.reset_stats()
         wall = c.timed(["run", "tracked_player_updater"], env)
