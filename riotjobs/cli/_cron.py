@@ -202,6 +202,14 @@ def _render_status(report: CronStatus) -> None:
             details = "its jobs.yaml entry does not validate (riotjobs check)"
         table.add_row(output.escape(j.job), "yes" if j.enabled else "no", state, details)
     console.print(table)
+    if report.reboot is not None:
+        style = _STATE_STYLE.get(report.reboot.state, "")
+        why = {
+            "missing": ": a job declares catch_up, but nothing runs `riotjobs catch-up` at boot",
+            "stray": ": no enabled job declares catch_up",
+            "drifted": ": it differs from what install-cron would write",
+        }.get(report.reboot.state, "")
+        console.print(f"@reboot catch-up line: [{style}]{report.reboot.state}[/{style}]{why}")
     if not report.in_sync:
         console.print("run `riotjobs install-cron` to bring the crontab in line")
     for difference in report.environment:

@@ -258,10 +258,13 @@ class CronStatus:
     jobs: list[JobCronState]
     environment: list[str] = field(default_factory=list)  # what cron would see differently
     zone: ZoneNote | None = None
+    # The `@reboot ... catch-up` line: None when no job catches up and none is installed.
+    reboot: RebootState | None = None
 
     @property
     def in_sync(self) -> bool:
-        return all(j.state in ("in-sync", "disabled") for j in self.jobs)
+        jobs_ok = all(j.state in ("in-sync", "disabled") for j in self.jobs)
+        return jobs_ok and (self.reboot is None or self.reboot.state == "in-sync")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -275,7 +278,31 @@ class CronStatus:
             "jobs": [j.to_json() for j in self.jobs],
             "environment_differences": list(self.environment),
             "time_zone": self.zone.to_json() if self.zone is not None else None,
+            "reboot": self.reboot.to_json() if self.reboot is not None else None,
         }
+
+
+@dataclass(frozen=True)
+class RebootState:
+    """The catch-up line's state: in-sync, drifted, missing (a job declares ``catch_up`` but
+    cron will not run ``catch-up`` at boot) or stray (installed, but no enabled job needs it)."""
+
+    state: str
+    installed: str | None
+    expected: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"state": self.state, "installed": self.installed, "expected": self.expected}
+
+
+def _reboot_state(installed: list[str], expected: str | None) -> RebootState | None:
+    have = installed[0] if installed else None
+    if expected is None:
+        return RebootState("stray", have, None) if have else None
+    if have is None:
+        return RebootState("missing", None, expected)
+    in_sync = have == expected and len(installed) == 1
+    return RebootState("in-sync" if in_sync else "drifted", have, expected)
 
 
 def _differences(installed: str, expected: str) -> list[str]:
@@ -340,6 +367,9 @@ def cron_status(
             cron_data_home=wanted.data_home,
         ),
         zone=zone_note(schedules=wanted.jobs, daemon_names=[name for _, name in daemons]),
+        reboot=_reboot_state(
+            found.reboot, wanted.reboot_line() if wanted.catch_up and wanted.jobs else None
+        ),
     )
 
 

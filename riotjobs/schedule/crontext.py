@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
@@ -26,6 +26,7 @@ MARKER = "riotjobs:"
 REBOOT_MARKER = MARKER + "@reboot"  # the catch-up line; no job id can start with @
 # A cron line (not a comment) whose trailing comment is riotjobs' marker.
 _OURS_RE = re.compile(r"^\s*[^#\s].*\s#\s*riotjobs:([a-z][a-z0-9_]*)\s*$")
+_REBOOT_RE = re.compile(r"^\s*@reboot\s.*\s#\s*riotjobs:@reboot\s*$")
 _USER_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}\$?$")
 _SAFE_ENV = re.compile(r"^[^\s\x00-\x1f\x7f\"'\\]*$")
 
@@ -174,6 +175,7 @@ class Installed:
     lines: list[str]  # the crontab, split with line ends kept
     blocks: list[tuple[int, int]]  # inclusive (begin, end) line indexes
     entries: dict[str, list[str]]  # job id -> its marked lines (more than one is a stray)
+    reboot: list[str] = field(default_factory=list)  # marked `@reboot ... catch-up` lines
 
     def outside(self, index: int) -> bool:
         return not any(b <= index <= e for b, e in self.blocks)
@@ -196,11 +198,14 @@ def scan(text: str) -> Installed:
             f"('{END} <<<'); fix it with `crontab -e`, then re-run"
         )
     entries: dict[str, list[str]] = {}
+    reboot: list[str] = []
     for raw in lines:
         found = _OURS_RE.match(raw.rstrip("\r\n"))
         if found:
             entries.setdefault(found.group(1), []).append(raw.strip())
-    return Installed(lines, blocks, entries)
+        elif _REBOOT_RE.match(raw.rstrip("\r\n")):
+            reboot.append(raw.strip())
+    return Installed(lines, blocks, entries, reboot)
 
 
 def splice(text: str, block: str | None) -> str:
@@ -214,7 +219,7 @@ def splice(text: str, block: str | None) -> str:
             if position is None:
                 position = len(kept)
             continue
-        if _OURS_RE.match(raw.rstrip("\r\n")):
+        if _OURS_RE.match(raw.rstrip("\r\n")) or _REBOOT_RE.match(raw.rstrip("\r\n")):
             continue  # a stray riotjobs line outside the block
         kept.append(raw)
     if block is not None:

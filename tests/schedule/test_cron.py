@@ -228,6 +228,33 @@ def test_catch_up_adds_one_reboot_line_that_cron_status_leaves_alone(tab: cron.T
     assert "@reboot riot RIOTJOBS_ENV_FILE=" in (system.block() or "")
 
 
+def test_cron_status_reports_the_reboot_line(tab: cron.Target) -> None:
+    jobs = {"alpha": "*/2 * * * *"}
+    known = {"alpha": True}
+    plain, catching = wanted(jobs), cron.Wanted(**{**wanted(jobs).__dict__, "catch_up": True})
+    cron.install(target=tab, wanted=plain)
+    assert cron.cron_status(target=tab, wanted=plain, known=known).reboot is None
+    # jobs.yaml gained catch_up after the crontab was installed: cron would never catch up.
+    missing = cron.cron_status(target=tab, wanted=catching, known=known)
+    assert missing.reboot is not None and missing.reboot.state == "missing"
+    assert not missing.in_sync and missing.to_json()["reboot"]["state"] == "missing"
+    cron.install(target=tab, wanted=catching)
+    synced = cron.cron_status(target=tab, wanted=catching, known=known)
+    assert synced.reboot is not None and synced.reboot.state == "in-sync" and synced.in_sync
+    # catch_up removed from jobs.yaml: the line is stray until install-cron runs again.
+    stray = cron.cron_status(target=tab, wanted=plain, known=known)
+    assert stray.reboot is not None and stray.reboot.state == "stray" and not stray.in_sync
+    # A hand-edited line drifts; a copy outside the block is also found and then removed.
+    edited = tab.read().replace("catch-up # riotjobs:@reboot", "catch-up -v # riotjobs:@reboot")
+    tab.write(edited + "@reboot /usr/bin/riotjobs catch-up # riotjobs:@reboot\n")
+    drifted = cron.cron_status(target=tab, wanted=catching, known=known)
+    assert drifted.reboot is not None and drifted.reboot.state == "drifted"
+    assert len(ct.scan(tab.read()).reboot) == 2
+    cron.install(target=tab, wanted=catching)
+    assert cron.cron_status(target=tab, wanted=catching, known=known).in_sync
+    assert ct.scan(tab.read()).reboot == [catching.reboot_line()]
+
+
 def test_cron_daemon_detection(tmp_path: Path) -> None:
     for pid, name in ((10, "cron"), (11, "bash"), (12, "crond")):
         (tmp_path / str(pid)).mkdir()
