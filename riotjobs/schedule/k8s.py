@@ -5,6 +5,13 @@ CronJob per enabled job runs ``riotjobs run JOB --trigger cron`` in UTC with
 ``concurrencyPolicy: Forbid``. The Riot API key and the database URL come from a Secret, never
 from the manifest. Kubernetes' Forbid only covers one CronJob object: the database lock still
 guarantees a single run when cron on a host and the cluster overlap.
+
+A job's ``catch_up: {within: …}`` becomes its ``startingDeadlineSeconds``: the CronJob
+controller starts a schedule it missed (controller down, cluster upgrade) if it is at most that
+old, and only the most recent one, so a missed run happens once, as with ``riotjobs catch-up`` on
+a host. Such a run is recorded with trigger ``cron``: Kubernetes does not tell the pod it is late.
+(A frequent schedule with a long window can count over 100 missed ticks; the controller then
+emits a ``TooManyMissedTimes`` event and still starts the latest one.)
 """
 
 from __future__ import annotations
@@ -74,9 +81,19 @@ def _optional_secret(var: str, opts: ExportOptions) -> dict[str, Any]:
     return ref
 
 
-def cronjob(job_id: str, schedule: str, timeout: int, opts: ExportOptions) -> dict[str, Any]:
+def cronjob(
+    job_id: str,
+    schedule: str,
+    timeout: int,
+    opts: ExportOptions,
+    *,
+    catch_up_s: int | None = None,
+) -> dict[str, Any]:
     from riotjobs.settings import PING_URL, ping_setting
 
+    deadline = starting_deadline(schedule)
+    if catch_up_s is not None:
+        deadline = max(deadline, catch_up_s)
     container = {
         "name": "riotjobs",
         "image": opts.image,
@@ -107,7 +124,7 @@ def cronjob(job_id: str, schedule: str, timeout: int, opts: ExportOptions) -> di
             "schedule": schedule,
             "timeZone": "Etc/UTC",
             "concurrencyPolicy": "Forbid",
-            "startingDeadlineSeconds": starting_deadline(schedule),
+            "startingDeadlineSeconds": deadline,
             "successfulJobsHistoryLimit": opts.successful_history,
             "failedJobsHistoryLimit": opts.failed_history,
             "jobTemplate": {
@@ -141,7 +158,9 @@ def manifests(*, jobs: JobsConfig, enabled: dict[str, bool], opts: ExportOptions
     for job_id in sorted(jobs.jobs):
         if enabled.get(job_id, jobs.jobs[job_id].spec.enabled):
             job = jobs.jobs[job_id]
-            docs.append(cronjob(job_id, job.spec.schedule, job.timeout, opts))
+            catch_up = job.spec.catch_up
+            within = int(catch_up.within.total_seconds()) if catch_up is not None else None
+            docs.append(cronjob(job_id, job.spec.schedule, job.timeout, opts, catch_up_s=within))
 
     class Dumper(yaml.SafeDumper):
         pass

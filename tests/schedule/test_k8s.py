@@ -94,6 +94,18 @@ def test_starting_deadline_follows_the_schedule() -> None:
     assert starting_deadline("0 3 * * *") == 600
 
 
+def test_catch_up_window_becomes_the_starting_deadline(jobs_file: Any) -> None:
+    text = JOBS.replace("timeout: 600\n", "timeout: 600\n    catch_up: {within: 6h}\n")
+    jobs = load_jobs(Path(jobs_file(text)), registry=REGISTRY)
+    docs = {
+        d["metadata"]["name"]: d
+        for d in _docs(manifests(jobs=jobs, enabled={}, opts=ExportOptions()))
+    }
+    # A 03:00 run missed while the controller was away still starts until 09:00, once.
+    assert docs["riotjobs-nightly"]["spec"]["startingDeadlineSeconds"] == 6 * 3600
+    assert docs["riotjobs-tracked-player-updater"]["spec"]["startingDeadlineSeconds"] == 60
+
+
 def test_export_command_prints_parsable_yaml(cli_env: dict[str, str], jobs_file: Any) -> None:
     cli_env["RIOTJOBS_CONFIG"] = str(jobs_file(JOBS))
     cli_env["RIOT_API_KEY"] = "RGAPI-never-in-manifests"
