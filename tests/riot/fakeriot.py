@@ -30,6 +30,7 @@ class Hit:
     method: str
     status: int
     limit_type: str | None = None
+    wall: float = 0.0  # time.time() at arrival, to compare with the database's clock
 
 
 class FixedWindows:
@@ -131,7 +132,7 @@ class FakeRiot:
         method = served[0].name if served is not None else "unknown"
         with self._lock:
             now = time.monotonic()
-            hit = Hit(now, routing, method, 200)
+            hit = Hit(now, routing, method, 200, wall=time.time())
             self.hits.append(hit)
             if token != self.key:
                 hit.status = 403
