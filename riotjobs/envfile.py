@@ -50,8 +50,10 @@ def read(path: Path) -> dict[str, str]:
 
 def parse(text: str, path: Path) -> dict[str, str]:
     values: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
+    # Lines end at \n (and \r\n) only: str.splitlines would also break at \x85 or U+2028,
+    # which a value may hold.
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip(" \t\r")
         if not stripped or stripped.startswith("#"):
             continue
         match = _LINE.match(stripped)
@@ -63,15 +65,48 @@ def parse(text: str, path: Path) -> dict[str, str]:
 
 
 def _value(value: str, path: Path, number: int) -> str:
-    if value[:1] in {'"', "'"}:
-        quote = value[0]
-        end = value.find(quote, 1)
-        if end < 0:
-            raise ConfigError(f"{path}:{number}: the value's closing {quote} is missing")
-        rest = value[end + 1 :].strip()
-        if rest and not rest.startswith("#"):
-            raise ConfigError(f"{path}:{number}: text after the quoted value")
+    if value[:1] == "'":  # literal up to the next quote, as in shells
+        end = value.find("'", 1)
         inner = value[1:end]
-        return inner.replace("\\n", "\n") if quote == '"' else inner
-    # An unquoted value ends at " #" (a trailing comment), as in shells and python-dotenv.
-    return re.split(r"\s+#", value, maxsplit=1)[0].strip()
+    elif value[:1] == '"':
+        end, inner = _double_quoted(value)
+    else:
+        # An unquoted value ends at " #" (a trailing comment), as in shells and python-dotenv.
+        return re.split(r"\s+#", value, maxsplit=1)[0].strip()
+    if end < 0:
+        raise ConfigError(f"{path}:{number}: the value's closing {value[0]} is missing")
+    rest = value[end + 1 :].strip()
+    if rest and not rest.startswith("#"):
+        raise ConfigError(f"{path}:{number}: text after the quoted value")
+    return inner
+
+
+def _double_quoted(value: str) -> tuple[int, str]:
+    """The closing quote's index (-1: none) and the text inside: ``\\``, ``\"`` and ``\n``
+    are escapes (as in python-dotenv and docker compose); any other backslash stays."""
+    out: list[str] = []
+    i = 1
+    while i < len(value):
+        ch = value[i]
+        if ch == '"':
+            return i, "".join(out)
+        if ch == "\\" and i + 1 < len(value) and value[i + 1] in ESCAPES:
+            out.append(ESCAPES[value[i + 1]])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return -1, ""
+
+
+ESCAPES = {"\\": "\\", '"': '"', "n": "\n"}
+
+
+def quote(value: str) -> str:
+    """``value`` as this reader reads it back exactly: single-quoted when it has no single
+    quote, else double-quoted with escapes. Control characters cannot be written."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("contains a control character")
+    if "'" not in value:
+        return f"'{value}'"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

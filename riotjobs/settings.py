@@ -1,29 +1,37 @@
 """Process-wide settings from the environment and an optional env file, validated.
 
 The env file is ``RIOTJOBS_ENV_FILE``, else ``$XDG_CONFIG_HOME/riotjobs/env``; the environment
-wins over it. Every problem raises ``ConfigError`` (exit 78) naming the variable, never a
-secret's value. Libraries get plain values from ``Settings.database()`` and ``Settings.riot()``.
+wins over it. Only the documented names are read, exactly as written (a generic
+``DATABASE_URL`` belongs to some other program). Every problem raises ``ConfigError`` (exit 78)
+naming the variable, never a secret's value. Libraries get plain values from
+``Settings.database()`` and ``Settings.riot()``.
+
+Plain Python rather than pydantic-settings: every command reads its settings first, and
+importing pydantic's settings machinery cost a read command such as ``riotjobs status`` about a
+sixth of a second.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from riotjobs import dburl, envfile
 from riotjobs.errors import ConfigError
+from riotjobs.secret import Secret
 
 PLATFORMS = (
     "br1", "eun1", "euw1", "jp1", "kr", "la1", "la2", "me1", "na1",
     "oc1", "ph2", "ru", "sg2", "th2", "tr1", "tw2", "vn2",
 )  # fmt: skip
 DEFAULT_BASE_URL = "https://{routing}.api.riotgames.com"
+DEFAULT_APP_LIMITS = "20:1,100:120"  # a development key's, until Riot's headers say otherwise
+DEFAULT_JOB_TIMEOUT = 90
+MAX_JOB_TIMEOUT = 24 * 3600
 # Dead-man's-switch pings (riotjobs.ops.pings): a default for every job (the job id is appended,
 # as healthchecks' slug URLs want) and one setting per job, RIOTJOBS_PING_URL_<JOB>. All secrets.
 PING_URL = "RIOTJOBS_PING_URL"
@@ -72,61 +80,143 @@ class DatabaseArgs(TypedDict):
 class RiotArgs(TypedDict):
     """The key and where the API is, as plain values for ``riotjobs.riot.RiotClient``."""
 
-    api_key: SecretStr | None
+    api_key: Secret | None
     base_url: str
 
 
-class Settings(BaseSettings):
-    """Process-wide settings. Secrets are ``SecretStr`` so they never render in reprs."""
+# --- parsing one setting: each returns the value or raises ValueError with the message ------
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
-    database_url: SecretStr | None = Field(default=None, alias="RIOTJOBS_DATABASE_URL")
-    riot_api_key: SecretStr | None = Field(default=None, alias="RIOT_API_KEY")
-    riot_base_url: str = Field(default=DEFAULT_BASE_URL, alias="RIOTJOBS_RIOT_BASE_URL")
-    config_path: Path | None = Field(default=None, alias="RIOTJOBS_CONFIG")
-    platform: str = Field(default="na1", alias="RIOTJOBS_PLATFORM")
-    job_timeout: int = Field(default=90, gt=0, le=24 * 3600, alias="RIOTJOBS_JOB_TIMEOUT")
-    alert_webhook_url: SecretStr | None = Field(default=None, alias="RIOTJOBS_ALERT_WEBHOOK_URL")
+def _database_url(value: str) -> Secret:
+    try:
+        dburl.check(value)
+    except dburl.DatabaseURLError as exc:
+        raise ValueError(str(exc)) from None
+    return Secret(value)
+
+
+def _base_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")) or "{routing}" not in value:
+        raise ValueError("must be an http(s) URL containing {routing}")
+    return value.rstrip("/")
+
+
+def _config_path(value: str) -> Path:
+    if not value.strip():
+        raise ValueError("is empty: unset it to use ./jobs.yaml or the shipped jobs file")
+    return Path(value)
+
+
+def _platform(value: str) -> str:
+    value = value.strip().lower()
+    if value not in PLATFORMS:
+        raise ValueError(f"unknown platform; choose one of {', '.join(PLATFORMS)}")
+    return value
+
+
+def _job_timeout(value: str) -> int:
+    bounds = f"must be a whole number of seconds from 1 to {MAX_JOB_TIMEOUT}"
+    try:
+        number = float(value.strip())
+    except ValueError:
+        raise ValueError(bounds) from None
+    if not number.is_integer() or not 0 < number <= MAX_JOB_TIMEOUT:
+        raise ValueError(bounds)
+    return int(number)
+
+
+def _app_limits(value: str) -> str:
+    value = value.replace(" ", "")
+    if not re.fullmatch(r"[1-9][0-9]*:[1-9][0-9]*(,[1-9][0-9]*:[1-9][0-9]*)*", value):
+        raise ValueError("must look like 20:1,100:120 (requests:seconds, comma-separated)")
+    return value
+
+
+@dataclass(frozen=True)
+class _Field:
+    attr: str
+    env: str
+    parse: Callable[[str], Any]
+    default: Any = None
+
+
+FIELDS = (
+    _Field("database_url", "RIOTJOBS_DATABASE_URL", _database_url),
+    _Field("riot_api_key", "RIOT_API_KEY", Secret),
+    _Field("riot_base_url", "RIOTJOBS_RIOT_BASE_URL", _base_url, DEFAULT_BASE_URL),
+    _Field("config_path", "RIOTJOBS_CONFIG", _config_path),
+    _Field("platform", "RIOTJOBS_PLATFORM", _platform, "na1"),
+    _Field("job_timeout", "RIOTJOBS_JOB_TIMEOUT", _job_timeout, DEFAULT_JOB_TIMEOUT),
+    _Field("alert_webhook_url", "RIOTJOBS_ALERT_WEBHOOK_URL", Secret),
     # What the limiter assumes before Riot's headers announce the key's real application limits.
-    riot_app_limits: str = Field(default="20:1,100:120", alias="RIOTJOBS_RIOT_APP_LIMITS")
-    ping_url: SecretStr | None = Field(default=None, alias=PING_URL)
-    # RIOTJOBS_PING_URL_<JOB> settings: their names are not known in advance (load_settings).
-    _job_ping_urls: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
+    _Field("riot_app_limits", "RIOTJOBS_RIOT_APP_LIMITS", _app_limits, DEFAULT_APP_LIMITS),
+    _Field("ping_url", "RIOTJOBS_PING_URL", Secret),
+)
+# Every variable Settings reads by a fixed name (the per-job ping URLs come on top).
+SETTING_NAMES = tuple(f.env for f in FIELDS)
 
-    @field_validator("database_url")
-    @classmethod
-    def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            try:
-                dburl.check(value.get_secret_value())
-            except dburl.DatabaseURLError as exc:
-                # Re-raised without the value: pydantic would otherwise keep it as the input.
-                raise ValueError(str(exc)) from None
-        return value
 
-    @field_validator("riot_base_url")
-    @classmethod
-    def _check_base_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")) or "{routing}" not in value:
-            raise ValueError("must be an http(s) URL containing {routing}")
-        return value.rstrip("/")
+class SettingsError(ConfigError):
+    """Settings that failed their checks: ``problems`` holds (variable, message) pairs."""
 
-    @field_validator("riot_app_limits")
-    @classmethod
-    def _check_limits(cls, value: str) -> str:
-        value = value.replace(" ", "")
-        if not re.fullmatch(r"[1-9][0-9]*:[1-9][0-9]*(,[1-9][0-9]*:[1-9][0-9]*)*", value):
-            raise ValueError("must look like 20:1,100:120 (requests:seconds, comma-separated)")
-        return value
+    def __init__(self, problems: list[tuple[str, str]], origin: Mapping[str, str] | None = None):
+        self.problems = problems
+        where = origin or {}
+        parts = [
+            f"{var}{f' (from {where[var]})' if var in where else ''}: {msg}"
+            for var, msg in problems
+        ]
+        super().__init__("invalid settings: " + "; ".join(parts))
 
-    @field_validator("platform")
-    @classmethod
-    def _check_platform(cls, value: str) -> str:
-        value = value.lower()
-        if value not in PLATFORMS:
-            raise ValueError(f"unknown platform; choose one of {', '.join(PLATFORMS)}")
-        return value
+
+class Settings:
+    """Process-wide settings. Secrets are ``Secret`` so they never render in reprs.
+
+    ``Settings(**values)`` reads the environment; ``values`` (by variable name, such as
+    ``RIOTJOBS_CONFIG``, or by attribute name, such as ``config_path``) win over it. Values may
+    be strings, as the environment gives them, or already typed (a ``Path``, an ``int``).
+    Raises ``SettingsError``. ``load_settings`` adds the env file.
+    """
+
+    database_url: Secret | None
+    riot_api_key: Secret | None
+    riot_base_url: str
+    config_path: Path | None
+    platform: str
+    job_timeout: int
+    alert_webhook_url: Secret | None
+    riot_app_limits: str
+    ping_url: Secret | None
+
+    def __init__(self, **values: Any) -> None:
+        known = {f.env for f in FIELDS} | {f.attr for f in FIELDS}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise TypeError(f"Settings() got unknown settings: {', '.join(unknown)}")
+        problems: list[tuple[str, str]] = []
+        for field in FIELDS:
+            given = values.get(field.env, values.get(field.attr))
+            if given is None:
+                given = os.environ.get(field.env)
+            if isinstance(given, int | float | Path):  # typed by a caller: checked all the same
+                given = str(given)
+            if given is None:
+                setattr(self, field.attr, field.default)
+            elif isinstance(given, Secret):
+                setattr(self, field.attr, given)
+            else:
+                try:
+                    setattr(self, field.attr, field.parse(given))
+                except ValueError as exc:
+                    problems.append((field.env, str(exc)))
+        if problems:
+            raise SettingsError(problems)
+        # RIOTJOBS_PING_URL_<JOB> settings: their names are not known in advance (load_settings).
+        self._job_ping_urls: dict[str, Secret] = {}
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.attr}={getattr(self, f.attr)!r}" for f in FIELDS)
+        return f"Settings({shown})"
 
     def adopt_ping_urls(self, values: Mapping[str, str]) -> None:
         """Keep the ``RIOTJOBS_PING_URL_<JOB>`` settings of ``values``; raises ``ConfigError``
@@ -134,7 +224,7 @@ class Settings(BaseSettings):
         for name, value in values.items():
             if name.startswith(PING_URL + "_") and value.strip():
                 _check_ping_url(name, value)
-                self._job_ping_urls[name] = SecretStr(value.strip())
+                self._job_ping_urls[name] = Secret(value.strip())
 
     def job_ping_settings(self) -> list[str]:
         """The names of the ``RIOTJOBS_PING_URL_<JOB>`` settings given (values are secrets)."""
@@ -156,17 +246,23 @@ class Settings(BaseSettings):
         return {"database_url": url, "data_dir": data_dir()}
 
     def riot(self) -> RiotArgs:
-        """Keyword arguments for ``RiotClient``; the key stays a ``SecretStr``."""
+        """Keyword arguments for ``RiotClient``; the key stays a ``Secret``."""
         return {"api_key": self.riot_api_key, "base_url": self.riot_base_url}
 
     def jobs_file(self) -> Path:
         """The jobs.yaml in force: RIOTJOBS_CONFIG, then ./jobs.yaml, then the shipped copy."""
-        if self.config_path is not None:
-            return self.config_path.expanduser()
-        local = Path("jobs.yaml")
-        if local.is_file():
-            return local
-        return Path(__file__).with_name("jobs.yaml")
+        return jobs_file(self.config_path)
+
+
+def jobs_file(config_path: Path | None) -> Path:
+    """The jobs.yaml in force for a RIOTJOBS_CONFIG value (None: unset): that file, then
+    ./jobs.yaml, then the shipped copy."""
+    if config_path is not None:
+        return config_path.expanduser()
+    local = Path("jobs.yaml")
+    if local.is_file():
+        return local
+    return Path(__file__).with_name("jobs.yaml")
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -174,17 +270,11 @@ def load_settings(**overrides: Any) -> Settings:
     path = env_file()
     # The environment wins over the file: only variables it does not set come from the file.
     from_file = {k: v for k, v in envfile.read(path).items() if k not in os.environ}
-    fields = {f.alias for f in Settings.model_fields.values() if f.alias}
-    values: dict[str, Any] = {k: v for k, v in from_file.items() if k in fields}
+    values: dict[str, Any] = {k: v for k, v in from_file.items() if k in SETTING_NAMES}
     try:
-        settings = Settings(_env_file=None, **values, **overrides)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            var = str(err["loc"][0]) if err["loc"] else "settings"
-            origin = f" (from {path})" if var in from_file else ""
-            problems.append(f"{var}{origin}: {err['msg'].removeprefix('Value error, ')}")
-        raise ConfigError("invalid settings: " + "; ".join(problems)) from None
+        settings = Settings(**values, **overrides)
+    except SettingsError as exc:
+        raise SettingsError(exc.problems, {var: str(path) for var in from_file}) from None
     if settings.ping_url is not None and settings.ping_url.get_secret_value().strip():
         _check_ping_url(PING_URL, settings.ping_url.get_secret_value())
     settings.adopt_ping_urls({**from_file, **os.environ})

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from riotjobs.config import JobsConfig, load_jobs
 from riotjobs.errors import ExitCode, RiotJobsError
 from riotjobs.jobspec import TaskRegistry
-from riotjobs.settings import Settings, env_file, load_settings
+from riotjobs.settings import DEFAULT_JOB_TIMEOUT, Settings, env_file, jobs_file, load_settings
 
 
 @dataclass
@@ -59,32 +59,24 @@ def run_checks(*, registry: TaskRegistry, database: bool = True, cron: bool = Fa
     if os.environ.get("RIOTJOBS_ENV_FILE") and not Path(report.env_file).exists():
         report.problems.append(f"RIOTJOBS_ENV_FILE names {report.env_file}, which does not exist")
     settings = _attempt(report, load_settings)
-    loaded = settings is not None
-    if settings is None:
-        # Keep going with what the environment says, so jobs.yaml is still checked.
-        settings = Settings.model_construct(
-            config_path=Path(os.environ["RIOTJOBS_CONFIG"])
-            if os.environ.get("RIOTJOBS_CONFIG")
-            else None
-        )
-    else:
+    if settings is not None:
         _check_secrets(report, settings)
-    jobs = _attempt(
-        report,
-        lambda: load_jobs(
-            settings.jobs_file(),
-            registry=registry,
-            default_timeout=settings.job_timeout if loaded else 90,
-        ),
-    )
-    report.jobs_file = str(settings.jobs_file())
+        path = settings.jobs_file()
+    else:  # keep going with what the environment says, so jobs.yaml is still checked
+        path = jobs_file(
+            Path(os.environ["RIOTJOBS_CONFIG"]) if os.environ.get("RIOTJOBS_CONFIG") else None
+        )
+    timeout = settings.job_timeout if settings is not None else DEFAULT_JOB_TIMEOUT
+    jobs = _attempt(report, lambda: load_jobs(path, registry=registry, default_timeout=timeout))
+    report.jobs_file = str(path)
     if isinstance(jobs, JobsConfig):
         report.jobs = len(jobs.jobs)
         report.enabled = sum(1 for job in jobs.jobs.values() if job.spec.enabled)
-        if loaded:
+        if settings is not None:
             _check_ping_settings(report, settings, jobs)
-    if database and loaded:
-        report.database = _attempt(report, lambda: _database(settings))
+    if database and settings is not None:
+        cfg = settings
+        report.database = _attempt(report, lambda: _database(cfg))
     cron_lines = _attempt(report, lambda: cron_problems(always=cron))
     if cron_lines:
         _problem(report, *cron_lines)

@@ -32,7 +32,6 @@ from typing import Any
 
 import backoff
 import httpx
-from pydantic import SecretStr
 
 from riotjobs.counters import Counters
 from riotjobs.riot.errors import (
@@ -47,6 +46,7 @@ from riotjobs.riot.errors import (
 from riotjobs.riot.headers import RateHeaders
 from riotjobs.riot.limiter import Announced, Limiter, Scope
 from riotjobs.riot.routing import Endpoint
+from riotjobs.secret import Secret
 
 log = logging.getLogger("riotjobs.riot")
 
@@ -56,7 +56,7 @@ MAX_RATE_LIMITED = 8  # 429s in a row for one request before giving up on it
 class TokenAuth(httpx.Auth):
     """Adds ``X-Riot-Token`` to each request; the key never sits in client defaults or reprs."""
 
-    def __init__(self, key: SecretStr) -> None:
+    def __init__(self, key: Secret) -> None:
         self._key = key
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:

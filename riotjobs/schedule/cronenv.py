@@ -17,14 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from riotjobs import envfile
 from riotjobs.errors import ConfigError
-from riotjobs.settings import PING_URL, Settings
+from riotjobs.settings import PING_URL, SETTING_NAMES
 
 # The settings cron must get from the env file: every Settings variable except the two that
 # the crontab line carries itself.
-SETTINGS = tuple(
-    str(f.alias) for f in Settings.model_fields.values() if f.alias not in (None, "RIOTJOBS_CONFIG")
-)
+SETTINGS = tuple(name for name in SETTING_NAMES if name != "RIOTJOBS_CONFIG")
 SECRETS = ("RIOTJOBS_DATABASE_URL", "RIOT_API_KEY", "RIOTJOBS_ALERT_WEBHOOK_URL", PING_URL)
 DATABASE = "RIOTJOBS_DATABASE_URL"
 
@@ -47,18 +46,8 @@ def fingerprint(value: str | None) -> str:
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """The variables of an env file (none when it does not exist)."""
-    from dotenv import dotenv_values
-
-    if not path.exists():
-        return {}
-    if not path.is_file():
-        raise ConfigError(f"env file {path} is not a regular file")
-    try:
-        values = dotenv_values(path, encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read env file {path}: {type(exc).__name__}") from None
-    return {k: v for k, v in values.items() if v is not None}
+    """The variables of an env file (none when it does not exist), read as a run reads them."""
+    return envfile.read(path)
 
 
 @dataclass(frozen=True)
@@ -91,9 +80,10 @@ def loose_mode(env_file: Path) -> bool:
 
 
 def _quoted(name: str, value: str) -> str:
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ConfigError(f"{name} contains a control character; refusing to write it")
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    try:
+        return envfile.quote(value)
+    except ValueError:
+        raise ConfigError(f"{name} contains a control character; refusing to write it") from None
 
 
 def write_env_file(*, environ: Mapping[str, str], env_file: Path) -> list[str]:

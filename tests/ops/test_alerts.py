@@ -41,7 +41,7 @@ def jobs_path(jobs_file: Any) -> Path:
 
 
 def _settings(jobs_path: Path, url: str | None, **extra: Any) -> Settings:
-    return Settings(_env_file=None, config_path=jobs_path, alert_webhook_url=url, **extra)
+    return Settings(config_path=jobs_path, alert_webhook_url=url, **extra)
 
 
 def _job(jobs_path: Path, job_id: str) -> Job:

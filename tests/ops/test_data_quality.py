@@ -39,7 +39,7 @@ def _run(engine: Any, jobs_path: Path, **config: Any) -> tuple[TaskOutcome, Coun
     ctx = TaskContext(
         job_id="data_quality",
         execution_id=1,
-        settings=Settings(_env_file=None, config_path=jobs_path),
+        settings=Settings(config_path=jobs_path),
         engine=engine,
         counters=counters,
         deadline=time.monotonic() + 60,
@@ -161,10 +161,10 @@ def test_each_check_finds_its_planted_inconsistency(
 
 
 def test_interval_comes_from_the_schedule_or_the_fallback(jobs_file: Any) -> None:
-    settings = Settings(_env_file=None, config_path=jobs_file(JOBS))
+    settings = Settings(config_path=jobs_file(JOBS))
     assert data_quality.tracked_interval(settings, 15)[0] == timedelta(minutes=10)
     bare = jobs_file('jobs:\n  dq: {schedule: "0 * * * *", tasks: [data_quality]}\n', "b.yaml")
-    interval, source = data_quality.tracked_interval(Settings(_env_file=None, config_path=bare), 7)
+    interval, source = data_quality.tracked_interval(Settings(config_path=bare), 7)
     assert interval == timedelta(minutes=7) and source == "tracked_interval_fallback_minutes"
     # Irregular schedules use their longest gap: weekdays at 03:00 have a 3-day weekend gap.
     assert data_quality.schedule_gap("0 3 * * 1-5") == timedelta(days=3)

@@ -26,12 +26,12 @@ def test_mask_url_keeps_scheme_and_host_only() -> None:
 
 def test_scrub_removes_webhook_url_and_api_key() -> None:
     url = "https://discord.com/api/webhooks/123/s3cr3t"
-    settings = Settings(_env_file=None, alert_webhook_url=url, RIOT_API_KEY="RGAPI-k3y")
+    settings = Settings(alert_webhook_url=url, RIOT_API_KEY="RGAPI-k3y")
     cleaned = scrub(f"POST {url} failed; key RGAPI-k3y", settings)
     assert "s3cr3t" not in cleaned and "RGAPI-k3y" not in cleaned
     assert "https://discord.com" in cleaned
 
 
 def test_empty_webhook_setting_means_none() -> None:
-    assert webhook_url(Settings(_env_file=None, alert_webhook_url="  ")) is None
-    assert webhook_url(Settings(_env_file=None)) is None
+    assert webhook_url(Settings(alert_webhook_url="  ")) is None
+    assert webhook_url(Settings()) is None

@@ -22,7 +22,7 @@ from riotjobs.settings import Settings
 
 def main() -> None:
     db_url, base_url, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    settings = Settings(_env_file=None, RIOTJOBS_RIOT_BASE_URL=base_url)
+    settings = Settings(RIOTJOBS_RIOT_BASE_URL=base_url)
     counters = Counters()
     deadline = time.monotonic() + seconds
     errors: Counter[str] = Counter()

@@ -23,7 +23,7 @@ from riotjobs.riot import RiotAPIError, RiotClient
 def main() -> None:
     db_url, base_url, lane, endpoint = sys.argv[1:5]
     count, reserve = int(sys.argv[5]), float(sys.argv[6])
-    settings = Settings(_env_file=None, RIOTJOBS_RIOT_BASE_URL=base_url)
+    settings = Settings(RIOTJOBS_RIOT_BASE_URL=base_url)
     counters = Counters()
     errors: Counter[str] = Counter()
     ok = 0

@@ -19,7 +19,7 @@ FP = fingerprint("RGAPI-limiter-test")  # the scopes of the limiter tests
 
 
 def settings_for(base_url: str = "https://{routing}.api.test", key: str = KEY) -> Settings:
-    return Settings(_env_file=None, RIOT_API_KEY=key, RIOTJOBS_RIOT_BASE_URL=base_url)
+    return Settings(RIOT_API_KEY=key, RIOTJOBS_RIOT_BASE_URL=base_url)
 
 
 Handler = Callable[[httpx.Request], httpx.Response]
