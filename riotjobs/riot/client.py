@@ -12,35 +12,30 @@ endpoint and the field.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import SecretStr, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from riotjobs.counters import Counters
 from riotjobs.errors import ConfigError
 from riotjobs.jobspec import PRIORITIES, Priority
-from riotjobs.riot import routing
+from riotjobs.riot import _gather, routing
 from riotjobs.riot._transport import Reach as Reach
 from riotjobs.riot._transport import Requester, TokenAuth, quiet_http_loggers
 from riotjobs.riot.errors import (
     BadRequestError,
-    InvalidKeyError,
     MalformedResponseError,
-    RateLimitBudgetExhausted,
     RiotAPIError,
 )
 from riotjobs.riot.headers import fingerprint
 from riotjobs.riot.limiter import DEFAULT_APP_LIMITS, DEFAULT_MARGIN, Limiter
 from riotjobs.riot.models import Account, LeagueEntry, MatchDto, PlatformData, Summoner
+from riotjobs.secret import Secret
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-# These stop a whole batch: nothing else in it can succeed.
-FATAL = (InvalidKeyError, RateLimitBudgetExhausted)
 
 
 _ADAPTERS: dict[object, TypeAdapter[Any]] = {}
@@ -59,7 +54,7 @@ class RiotClient:
     def __init__(
         self,
         *,
-        api_key: SecretStr | str | None,
+        api_key: Secret | str | None,
         base_url: str,
         db_url: str,
         counters: Counters | None = None,
@@ -75,7 +70,7 @@ class RiotClient:
         priority: Priority = "normal",
         reserve: float = 0.0,  # runs pass jobs.yaml's (config.DEFAULT_RESERVE unless set)
     ) -> None:
-        key = SecretStr(api_key) if isinstance(api_key, str) else api_key
+        key = Secret(api_key) if isinstance(api_key, str) else api_key
         if key is None or not key.get_secret_value().strip():
             raise ConfigError("RIOT_API_KEY is not set: get a key at developer.riotgames.com")
         quiet_http_loggers()
@@ -92,8 +87,10 @@ class RiotClient:
             auth=TokenAuth(key),
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            # No cap on connections: gather's threads bound them (max_workers per routing
+            # value), and a cap below that would leave threads queued inside httpx.
             limits=httpx.Limits(
-                max_connections=self.max_workers * 2, max_keepalive_connections=self.max_workers
+                max_connections=None, max_keepalive_connections=self.max_workers * 4
             ),
             headers={"Accept": "application/json", "User-Agent": "riotjobs"},
         )
@@ -229,60 +226,39 @@ class RiotClient:
     # --- concurrency ----------------------------------------------------------------------------
 
     def gather(
-        self, fn: Callable[[T], R], items: Iterable[T], *, max_workers: int | None = None
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        *,
+        max_workers: int | None = None,
+        lane: Callable[[T], Hashable] | None = None,
     ) -> Iterator[tuple[T, R | RiotAPIError]]:
-        """Run ``fn(item)`` on a thread pool and yield ``(item, result)`` as each completes.
+        """Run ``fn(item)`` on threads and yield ``(item, result)`` as each completes.
 
-        The limiter, not the pool, sets the pace: the pool only keeps enough requests in flight
-        to hide network latency. A ``RiotAPIError`` is yielded in place of the result, except
-        ``InvalidKeyError`` and ``RateLimitBudgetExhausted``, which stop the batch: items not
-        yet started are dropped, those already running finish and are yielded (their requests
-        were paid for), then the error is raised. Any other exception (a database error) stops
-        the batch the same way.
+        The limiter, not the threads, sets the pace: they only keep enough requests in flight
+        to hide network latency. Give ``lane`` (an item's routing value, say) when the items
+        spend different budgets: each lane then gets its own threads, so one region waiting
+        for its window never holds up another's requests. A ``RiotAPIError`` is yielded in
+        place of the result, except ``InvalidKeyError`` and ``RateLimitBudgetExhausted``,
+        which stop the batch: items not yet started are dropped, those already running finish
+        and are yielded (their requests were paid for), then the error is raised. Any other
+        exception (a database error) stops the batch the same way.
         """
-        for ready in self.gather_ready(fn, items, max_workers=max_workers):
+        for ready in self.gather_ready(fn, items, max_workers=max_workers, lane=lane):
             yield from ready
 
     def gather_ready(
-        self, fn: Callable[[T], R], items: Iterable[T], *, max_workers: int | None = None
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        *,
+        max_workers: int | None = None,
+        lane: Callable[[T], Hashable] | None = None,
     ) -> Iterator[list[tuple[T, R | RiotAPIError]]]:
         """``gather``, yielding every result that is ready at once as one list, so a consumer
         slower than the requests (one that stores each result) can handle them together.
 
-        The pool is topped up before each list is yielded: requests go on while it is handled.
+        Threads are topped up before each list is yielded: requests go on while it is handled.
         """
         workers = max(1, max_workers or self.max_workers)
-        pending = iter(items)
-        running: dict[Future[R], T] = {}
-        fatal: BaseException | None = None
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="riot")
-
-        def submit_next() -> None:
-            if fatal is None:
-                for item in pending:  # lazily: a long list is never queued all at once
-                    running[pool.submit(fn, item)] = item
-                    return
-
-        try:
-            for _ in range(workers * 2):
-                submit_next()
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                ready: list[tuple[T, R | RiotAPIError]] = []
-                for future in done:
-                    item = running.pop(future)
-                    exc = future.exception()
-                    if exc is None:
-                        ready.append((item, future.result()))
-                    elif isinstance(exc, RiotAPIError) and not isinstance(exc, FATAL):
-                        ready.append((item, exc))
-                    elif fatal is None:
-                        fatal = exc
-                for _ in done:
-                    submit_next()
-                if ready:
-                    yield ready
-            if fatal is not None:
-                raise fatal
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        return _gather.gather_ready(fn, items, workers=workers, lane=lane)

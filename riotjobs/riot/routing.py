@@ -56,6 +56,14 @@ class Endpoint:
             return account_region(platform)
         return region_for(platform)
 
+    def budget_of(self, platform: str) -> str:
+        """The routing value whose budgets a request on behalf of ``platform`` spends: a lane
+        for ``RiotClient.gather``. An unknown platform gets its own (its request will fail)."""
+        try:
+            return self.routing_value(platform)
+        except ValueError:
+            return platform
+
     def url_path(self, **params: str) -> str:
         return self.path.format(**{k: quote(v, safe="") for k, v in params.items()})
 

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from riotjobs.riot import routing
+
 if TYPE_CHECKING:
     from riotjobs.riot.models import LeagueEntry, MatchDto
     from riotjobs.tasks.base import TaskContext, TaskOutcome
@@ -132,8 +134,11 @@ def list_match_ids(
         listed = list(ids)
         return listed[: listed.index(floor) + 1] if floor in ids else listed
 
+    def lane(query: IdsQuery) -> str:
+        return routing.MATCH_IDS_BY_PUUID.budget_of(query.platform)
+
     found: dict[str, list[str]] = {}
-    for query, got in client.gather(fetch, list(queries)):
+    for query, got in client.gather(fetch, list(queries), lane=lane):
         if isinstance(got, BaseException):
             skip(ctx, outcome, f"match ids of {query.puuid}", got)
         else:
@@ -204,9 +209,16 @@ def fetch_batch(
             return None  # every owner stopped at an earlier transient failure: save the request
         return client.match(entry.match_id, platform=entry.platform)
 
+    def lane(item: tuple[Plan, _Match | None]) -> str:
+        plan, entry = item
+        if entry is None:
+            return routing.LEAGUE_ENTRIES_BY_PUUID.budget_of(plan.platform)
+        return routing.MATCH_BY_ID.budget_of(entry.platform)
+
     # Results are handled as they come, a ready batch at a time: the matches a batch lets
     # through are committed together (one transaction), then the players it completed finish.
-    for ready in client.gather_ready(fetch, items):
+    # Each routing value is a lane of its own: its budget never waits on another region's.
+    for ready in client.gather_ready(fetch, items, lane=lane):
         due: list[_Match] = []
         touched: list[Plan] = []
         for (plan, entry), got in ready:
