@@ -22,8 +22,8 @@ from riotjobs.counters import Counters
 from riotjobs.errors import ConfigError
 from riotjobs.jobspec import PRIORITIES, Priority
 from riotjobs.riot import _gather, routing
+from riotjobs.riot._transport import Connections, Requester, TokenAuth, quiet_http_loggers
 from riotjobs.riot._transport import Reach as Reach
-from riotjobs.riot._transport import Requester, TokenAuth, quiet_http_loggers
 from riotjobs.riot.errors import (
     BadRequestError,
     MalformedResponseError,
@@ -83,16 +83,19 @@ class RiotClient:
         self._limiter = Limiter(
             db_url, margin=margin, probe_timeout=timeout, lane=priority, reserve=reserve
         )
-        self._http = httpx.Client(
-            auth=TokenAuth(key),
-            transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            # No cap on connections: gather's threads bound them (max_workers per routing
-            # value), and a cap below that would leave threads queued inside httpx.
-            limits=httpx.Limits(
-                max_connections=None, max_keepalive_connections=self.max_workers * 4
-            ),
-            headers={"Accept": "application/json", "User-Agent": "riotjobs"},
+        http_timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
+        # gather runs up to max_workers threads per routing value, each client serves one.
+        http_limits = httpx.Limits(
+            max_connections=self.max_workers * 2, max_keepalive_connections=self.max_workers
+        )
+        self._http = Connections(
+            lambda: httpx.Client(
+                auth=TokenAuth(key),
+                transport=transport,
+                timeout=http_timeout,
+                limits=http_limits,
+                headers={"Accept": "application/json", "User-Agent": "riotjobs"},
+            )
         )
         self._requests = Requester(
             http=self._http,

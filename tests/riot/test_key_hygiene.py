@@ -104,7 +104,7 @@ def test_the_key_never_leaks_across_a_run_that_fails_every_way(
     assert usage.rate_limited == {"application": 1, "method": 1, "service": 1, "untyped": 0}
 
     texts = [caplog.text, *(repr(c) for c in clients.values())]
-    texts += [repr(c._http.auth) for c in clients.values()]
+    texts += [repr(auth) for c in clients.values() for auth in c._http.auths()]
     for err in errors:
         texts += [str(err), repr(err), "".join(traceback.format_exception(err))]
     with psycopg.connect(db_url.replace("postgresql+psycopg", "postgresql")) as conn:
