@@ -1,26 +1,25 @@
-"""jobs.yaml, validated into typed models against a task registry it is given.
+"""jobs.yaml, validated against a task registry it is given into plain ``riotjobs.jobspec``
+values.
 
 The file is parsed with line marks so that every validation error names the file, the line and
 the key; all of a file's problems raise one ``ConfigError`` (exit 78), one line each, or, with
 ``keep_broken``, a job with problems of its own is kept aside (``BrokenJob``) and the others
-load. The process's settings (environment and env file) are ``riotjobs.settings``.
+load. ``load_jobs_for`` (what commands and runs use) keeps the result in ``riotjobs.jobcache``
+while the file and the code are unchanged. The process's settings (environment and env file)
+are ``riotjobs.settings``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import (
-    BaseModel,
-    ValidationError,
-)
-
-from riotjobs import yamlfile
+from riotjobs import jobcache, yamlfile
 from riotjobs.errors import ConfigError, UnknownJobError, UsageError
 from riotjobs.jobspec import (
     CRON_RE,
@@ -28,12 +27,15 @@ from riotjobs.jobspec import (
     TASK_PRIORITIES,
     AlertFormat,
     Defaults,
-    JobsFile,
     JobSpec,
     Priority,
     TaskRegistry,
+    defaults_from_json,
 )
 from riotjobs.settings import Settings
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 
 class Job:
@@ -81,6 +83,8 @@ class Job:
 
     def effective_config(self, overrides: Mapping[str, Any] | None = None) -> BaseModel:
         """Task defaults, then jobs.yaml, then database overrides; validated and typed."""
+        from pydantic import ValidationError
+
         merged = {**self.spec.config, **(overrides or {})}
         try:
             return self.config_model.model_validate(merged)
@@ -170,6 +174,16 @@ def load_jobs(
     (YAML syntax, ``defaults:``, unknown top-level keys) still raise.
     """
     text = yamlfile.read_text(path, "jobs file")
+    return _validated(path, text, registry, default_timeout, keep_broken)
+
+
+def _validated(
+    path: Path, text: str, registry: TaskRegistry, default_timeout: int, keep_broken: bool
+) -> JobsConfig:
+    from pydantic import ValidationError
+
+    from riotjobs.jobschema import DefaultsModel, JobsFileModel, JobSpecModel
+
     raw, lines, problems = yamlfile.load(path, text)
     if not isinstance(raw, dict):
         what = "empty" if raw is None else "not a mapping"
@@ -178,10 +192,11 @@ def load_jobs(
         )
     context = {"registry": registry}
     try:
-        JobsFile.model_validate({**raw, "defaults": {}, "jobs": {}}, context=context)
+        JobsFileModel.model_validate({**raw, "defaults": {}, "jobs": {}}, context=context)
     except ValidationError as exc:
         problems += _located(path, exc, lines, prefix=())
-    defaults = _valid(Defaults, raw.get("defaults") or {}, path, lines, ("defaults",), problems)
+    checked = _valid(DefaultsModel, raw.get("defaults") or {}, path, lines, ("defaults",), problems)
+    defaults = checked.to_plain() if checked is not None else None
     entries = raw.get("jobs")
     if not isinstance(entries, dict):
         line = yamlfile.line_of(lines, ("jobs",))
@@ -201,9 +216,10 @@ def load_jobs(
         if not JOB_ID_RE.match(str(job_id)):
             line = yamlfile.line_of(lines, where)
             found.append(f"{path}:{line}: jobs.{job_id}: job id must match {JOB_ID_RE.pattern}")
-        spec = _valid(JobSpec, spec_raw, path, lines, where, found, context)
-        if spec is None:
+        model = _valid(JobSpecModel, spec_raw, path, lines, where, found, context)
+        if model is None:
             continue
+        spec: JobSpec = model.to_plain()
         timeout = spec.timeout or (defaults.timeout if defaults else None) or default_timeout
         job = Job(str(job_id), spec, timeout, registry=registry, defaults=defaults)
         if _valid(job.config_model, spec.config, path, lines, (*where, "config"), found):
@@ -261,6 +277,8 @@ def _valid(
     context: dict[str, Any] | None = None,
 ) -> Any:
     """``model`` validated from ``value``, or None after adding its problems to ``problems``."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(value, context=context)
     except ValidationError as exc:
@@ -270,13 +288,49 @@ def _valid(
 
 def load_jobs_for(settings: Settings, *, registry: TaskRegistry) -> JobsConfig:
     """The jobs.yaml in force, for commands and runs: a job with a problem of its own is kept
-    aside in ``broken`` (``get`` refuses it with exit 78) and the others load."""
-    return load_jobs(
-        settings.jobs_file(),
-        registry=registry,
-        default_timeout=settings.job_timeout,
-        keep_broken=True,
-    )
+    aside in ``broken`` (``get`` refuses it with exit 78) and the others load.
+
+    A file validated before, unchanged and with the same code, comes from ``jobcache``; a file
+    with problems of the file as a whole is never cached (it raises every time)."""
+    path = settings.jobs_file()
+    text = yamlfile.read_text(path, "jobs file")
+    fingerprint = getattr(registry, "fingerprint", None)
+    if fingerprint is None:  # a registry that cannot say when its code changed: no cache
+        return _validated(path, text, registry, settings.job_timeout, True)
+    wanted = jobcache.key(str(path), text, str(settings.job_timeout), fingerprint())
+    doc = jobcache.get(path, wanted)
+    if doc is not None:
+        try:
+            return _from_doc(path, doc, registry)
+        except (KeyError, TypeError, ValueError):  # not what this code wrote: validate again
+            pass
+    jobs = _validated(path, text, registry, settings.job_timeout, True)
+    jobcache.put(path, wanted, _to_doc(jobs))
+    return jobs
+
+
+def _to_doc(jobs: JobsConfig) -> dict[str, Any]:
+    return {
+        "defaults": dataclasses.asdict(jobs.defaults),
+        "jobs": {i: {"spec": j.spec.to_json(), "timeout": j.timeout} for i, j in jobs.jobs.items()},
+        "broken": [dataclasses.asdict(b) for b in jobs.broken.values()],
+    }
+
+
+def _from_doc(path: Path, doc: dict[str, Any], registry: TaskRegistry) -> JobsConfig:
+    defaults = defaults_from_json(doc["defaults"])
+    jobs = {
+        job_id: Job(
+            job_id,
+            JobSpec.from_json(entry["spec"]),
+            int(entry["timeout"]),
+            registry=registry,
+            defaults=defaults,
+        )
+        for job_id, entry in doc["jobs"].items()
+    }
+    broken = [BrokenJob(**{**b, "problems": tuple(b["problems"])}) for b in doc["broken"]]
+    return JobsConfig(path, jobs, defaults, {b.id: b for b in broken})
 
 
 Path_ = tuple[str, ...]

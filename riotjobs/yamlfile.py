@@ -13,18 +13,25 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from riotjobs.errors import ConfigError
+
+if TYPE_CHECKING:  # imported when a file is parsed: a command served from the jobs cache never is
+    import yaml
 
 MAX_BYTES = 1 << 20
 MAX_DEPTH = 32
 MAX_NODES = 20_000
 
-# PyYAML's wheels carry libyaml; a source build without it falls back to the Python parser.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def _loader() -> type[yaml.SafeLoader]:
+    import yaml
+
+    # PyYAML's wheels carry libyaml; a source build without it falls back to the Python parser.
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
+
 
 Loc = tuple[str, ...]
 
@@ -48,7 +55,9 @@ def read_text(path: Path, what: str) -> str:
 def load(path: Path, text: str) -> tuple[Any, dict[Loc, int], list[str]]:
     """The document, the 1-based line of every mapping key and sequence item, and the
     problems found on the way (duplicate keys), each as ``file:line: message``."""
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader()(text)
     try:
         _screen(path, text)
         root = loader.get_single_node()
@@ -80,7 +89,9 @@ def by_line(message: str) -> tuple[int, str]:
 
 def _screen(path: Path, text: str) -> None:
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    import yaml
+
+    for event in yaml.parse(text, Loader=_loader()):
         line = event.start_mark.line + 1 if event.start_mark is not None else 1
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
@@ -111,6 +122,8 @@ def _syntax(path: Path, exc: yaml.YAMLError) -> ConfigError:
 def _walk(path: Path, root: yaml.Node, lines: dict[Loc, int], problems: list[str]) -> None:
     """Record lines and duplicate keys; refuse cycles and documents that expand past the
     node budget (aliases count once per use, which is what a consumer would see)."""
+    import yaml
+
     budget = MAX_NODES
     stack: list[tuple[yaml.Node, Loc, frozenset[int]]] = [(root, (), frozenset())]
     while stack:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,15 @@ from tests.helpers import RIOT_EXAMPLES, missing
 
 # What the terminal summary reports: which server ran the database-backed tests, and how many.
 _PG_USE = {"origin": "", "databases": 0}
+
+# riotjobs caches validated jobs files under $XDG_CACHE_HOME: the tests' (and the processes they
+# spawn) go to a folder of their own, removed at the end, never to the user's ~/.cache.
+_CACHE_HOME = Path(tempfile.mkdtemp(prefix="rj-test-cache-"))
+os.environ["XDG_CACHE_HOME"] = str(_CACHE_HOME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CACHE_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

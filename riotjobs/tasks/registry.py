@@ -8,13 +8,16 @@ defaults) and ``run(ctx, config) -> TaskOutcome``. Task modules keep heavy impor
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from pydantic import BaseModel, ConfigDict, create_model
-
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from riotjobs.tasks.base import TaskContext, TaskOutcome
 
 # task name -> module. A job's `tasks:` may only name these.
@@ -42,6 +45,8 @@ def load_task(name: str) -> TaskModule:
 
 @cache
 def _combined(names: tuple[str, ...]) -> type[BaseModel]:
+    from pydantic import ConfigDict, create_model
+
     fields: dict[str, Any] = {}
     for name in names:
         model = load_task(name).Config
@@ -67,6 +72,21 @@ class _Registry:
 
     def config_model(self, names: Sequence[str]) -> type[BaseModel]:
         return _combined(tuple(names))
+
+    def fingerprint(self) -> str:
+        """Changes whenever the code that validates jobs.yaml may have: the size and time of
+        every module of the package (an editable install changes code without a new version;
+        a task's config model may use any of them), and the Python. ``riotjobs.config`` keys
+        its cache on it."""
+        package = Path(__file__).resolve().parent.parent
+        stamps = [sys.version]
+        for folder, dirs, files in os.walk(package):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    info = os.stat(os.path.join(folder, name))
+                    stamps.append(f"{folder}/{name}:{info.st_size}:{info.st_mtime_ns}")
+        return ";".join(stamps)
 
 
 REGISTRY = _Registry()
