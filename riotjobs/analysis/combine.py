@@ -89,7 +89,7 @@ def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
     return merged
 
 
-# Evidence from n games counts n / (n + SAMPLE_K): every score is already shrunk, but eleven
+# Evidence from n games counts n / (n + SAMPLE_K): every score is already shrunk, but a dozen
 # mildly shrunk scores of the same three games would still add up to a verdict.
 SAMPLE_K = 5.0
 
