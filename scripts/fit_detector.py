@@ -14,7 +14,14 @@ second, then judge on other seeds with ``scripts/eval_detection.py`` (``--from-d
 quick): a model fitted and judged on the same league would only measure how well it learnt
 that league's generator.
 
+Every evidence regressor is multiplied by ``1 - OLD_GATE · old_account`` (the gate of analysis
+2.2) with the current ``OLD_GATE``. ``--gate`` fits that one number instead, holding every
+other coefficient at its value in ``combine.py`` (the log loss over 0, 0.05 … 1 on the fitting
+league), and with ``--validate`` also picks ``old_account``'s ramp top (``--old-tops``) by log
+loss on the second league; paste both into ``combine.OLD_GATE`` and ``scores.OLD_LEVELS``.
+
     .venv/bin/python scripts/fit_detector.py s11.pkl --validate s12.pkl [--l2 0.0001,0.001]
+    .venv/bin/python scripts/fit_detector.py s11.pkl --validate s12.pkl --gate
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from riotjobs.analysis.combine import EVIDENCE, SAMPLE_K  # noqa: E402
+from riotjobs.analysis import combine, scores  # noqa: E402
+from riotjobs.analysis.combine import CONTEXT_TERMS, EVIDENCE, INTERCEPT, SAMPLE_K  # noqa: E402
 from riotjobs.analysis.scores import SCORES  # noqa: E402
 
 FOLDS = 5
@@ -39,7 +47,8 @@ FOLDS = 5
 def design(values: dict[str, float], sample_size: int) -> list[float]:
     """One player's regressors, in the order of ``names()``."""
     young, low = values["account_level"], values["low_rank"]
-    sure = sample_size / (sample_size + SAMPLE_K)
+    gate = 1.0 - min(1.0, combine.OLD_GATE * values["old_account"])
+    sure = sample_size / (sample_size + SAMPLE_K) * gate
     row = []
     for name in EVIDENCE:
         s = values[name] * sure * low
@@ -95,13 +104,52 @@ def log_loss(beta: np.ndarray, b0: float, x: np.ndarray, y: np.ndarray) -> float
     return -float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
+def current() -> tuple[np.ndarray, float]:
+    """The coefficients in ``combine.py``, in the order of ``names()``."""
+    beta = [c for name in EVIDENCE for c in EVIDENCE[name]]
+    beta += [*CONTEXT_TERMS["account_level"], CONTEXT_TERMS["low_rank"][0]]
+    return np.array(beta), INTERCEPT
+
+
+def fit_gate(dump: Path, validate: Path | None, tops: list[float]) -> None:
+    """Fit ``OLD_GATE`` on ``dump`` with every other coefficient held; pick the ramp top of
+    ``old_account`` by log loss on ``validate`` (else keep the current one)."""
+    beta, b0 = current()
+    lo, top0 = scores.OLD_LEVELS
+    gate0 = combine.OLD_GATE
+    grid = [i / 20 for i in range(21)]
+
+    def loss(path: Path, top: float, gate: float) -> float:
+        scores.OLD_LEVELS, combine.OLD_GATE = (lo, top), gate
+        try:
+            return log_loss(beta, b0, *load(path))
+        finally:
+            scores.OLD_LEVELS, combine.OLD_GATE = (lo, top0), gate0
+
+    best: dict[float, tuple[float, float]] = {}
+    for top in tops if validate is not None else [top0]:
+        gate = min(grid, key=lambda g: loss(dump, top, g))
+        best[top] = (gate, loss(validate, top, gate) if validate is not None else math.nan)
+    top = min(best, key=lambda t: best[t][1]) if validate is not None else top0
+    print(f"# OLD_GATE fitted on {dump.name} (other coefficients held), old_account top by "
+          f"log loss on {validate.name if validate else '-'}: "
+          + ", ".join(f"{t:g}: gate {g}, {v:.5f}" for t, (g, v) in best.items()))  # fmt: skip
+    print(f"OLD_LEVELS = ({lo}, {top})")
+    print(f"OLD_GATE = {best[top][0]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("dump", type=Path)
     parser.add_argument("--validate", type=Path, help="a second league to pick the L2 on")
     parser.add_argument("--l2", default="0.0001,0.0003,0.001,0.003", help="candidates")
     parser.add_argument("--steps", type=int, default=4000)
+    parser.add_argument("--gate", action="store_true", help="fit OLD_GATE only (see above)")
+    parser.add_argument("--old-tops", default="300,400,500,600,800", help="candidates")
     args = parser.parse_args()
+    if args.gate:
+        fit_gate(args.dump, args.validate, [float(t) for t in args.old_tops.split(",")])
+        return
     x, y = load(args.dump)
     fits = {float(c): fit(x, y, float(c), args.steps) for c in args.l2.split(",")}
     if args.validate is not None:

@@ -8,19 +8,25 @@ counts for more on a young account. On a Diamond account it adds nothing, howeve
 is a strong player, and the sandbox's real false positives were strong honest players whose
 rank the detector did not know. The two *context* scores add a term of their own
 (``account_level``: ``young + young_low · low_rank``; ``low_rank``: ``c · low_rank``), and
-``INTERCEPT`` is the prior log-odds. ``confidence = 1 / (1 + e^-logit)``. Every evidence
-coefficient is ≥ 0, so a score can only add evidence, never hide it; each score's log-odds
-term is stored as its contribution, which is what `players show` and `report smurfs` print
-("which signals drove the verdict, by how much").
+``INTERCEPT`` is the prior log-odds. The third context score, ``old_account`` (a level far
+past any smurf account's), takes back ``OLD_GATE · old_account`` of the evidence terms' sum:
+its term is that negative amount, so outperforming a low rank on a main of many hundreds of
+levels is not read as a smurf's games (analysis 2.2; before it, every account from level 200
+up looked the same, and an old Bronze main beating its lobbies was flagged).
+``confidence = 1 / (1 + e^-logit)``. Every evidence coefficient is ≥ 0, so a score can only
+add evidence, never hide it; each score's log-odds term is stored as its contribution, which
+is what `players show` and `report smurfs` print ("which signals drove the verdict, by how
+much").
 
 The coefficients were fitted by ``scripts/fit_detector.py`` (logistic regression, evidence
 coefficients held ≥ 0) on the confounded sandbox league of seed 11, with the L2 strength
 (1e-4) picked by log loss on seed 12, so the confidence is calibrated there: of players at
-0.8, about 80 % are smurfs. `make eval` reports the calibration on other seeds. ``w`` is the
-operator's per-score weight (default 1; 0 switches a score off; ``low_rank`` at 0 stops
-gating, so evidence counts as on a low rank). ``ANALYSIS_VERSION`` is stored with every
-analysis; bump it whenever a formula, threshold or coefficient changes: older rows are then
-re-analysed gradually.
+0.8, about 80 % are smurfs. `make eval` reports the calibration on other seeds. ``OLD_GATE``
+was fitted later (2.2) on seed 11 with the other coefficients held, and ``old_account``'s
+ramp picked by log loss on seed 12. ``w`` is the operator's per-score weight (default 1; 0
+switches a score off; ``low_rank`` at 0 stops gating, so evidence counts as on a low rank).
+``ANALYSIS_VERSION`` is stored with every analysis; bump it whenever a formula, threshold or
+coefficient changes: older rows are then re-analysed gradually.
 """
 
 from __future__ import annotations
@@ -32,9 +38,9 @@ from dataclasses import dataclass
 from riotjobs.analysis.features import PlayerFeatures
 from riotjobs.analysis.scores import SCORES, Score
 
-ANALYSIS_VERSION = "2.1"
+ANALYSIS_VERSION = "2.2"
 
-CONTEXT = ("account_level", "low_rank")
+CONTEXT = ("account_level", "low_rank", "old_account")
 # score -> (low, young): log-odds per unit of score x low_rank, and per unit of score x
 # low_rank x account_level. Fitted on seed 11 (see the module docstring). Zeros are scores the
 # fit found nothing in beyond the others (one rank snapshot per player leaves
@@ -57,6 +63,11 @@ CONTEXT_TERMS: dict[str, tuple[float, float]] = {
     "low_rank": (1.35, 0.0),
 }
 INTERCEPT = -7.52
+# old_account removes this share of the performance evidence (per unit of the score): the
+# evidence terms are multiplied by 1 - OLD_GATE · old_account. Fitted on seed 11 with the
+# coefficients above held (a one-parameter fit over 0, 0.05 … 1): 1.0, i.e. from level 300 up
+# performance on the account is not smurf evidence at all; no smurf account is that old.
+OLD_GATE = 1.0
 
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(SCORES, 1.0)
 
@@ -78,7 +89,7 @@ def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
     return merged
 
 
-# Evidence from n games counts n / (n + SAMPLE_K): every score is already shrunk, but eleven
+# Evidence from n games counts n / (n + SAMPLE_K): every score is already shrunk, but a dozen
 # mildly shrunk scores of the same three games would still add up to a verdict.
 SAMPLE_K = 5.0
 
@@ -96,6 +107,11 @@ def terms(
     out = {}
     for name, (by_low, by_young) in EVIDENCE.items():
         out[name] = sure * w[name] * scores[name] * low * (by_low + by_young * young)
+    # old_account takes back a share of the evidence (never more than all of it): its own term
+    # is the evidence removed, so every evidence score still only adds, and the terms still
+    # sum to the logit.
+    removed = min(1.0, OLD_GATE * scores.get("old_account", 0.0) * w["old_account"])
+    out["old_account"] = -(removed * sum(out.values())) if removed > 0 else 0.0
     alone, with_low = CONTEXT_TERMS["account_level"]
     out["account_level"] = young * (alone + with_low * scores["low_rank"] * w["low_rank"])
     out["low_rank"] = scores["low_rank"] * w["low_rank"] * CONTEXT_TERMS["low_rank"][0]

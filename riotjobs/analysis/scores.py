@@ -170,6 +170,30 @@ def account_level(p: PlayerFeatures) -> Score:
     return Score(ramp(-float(level), -200.0, -60.0), {"level": level})
 
 
+# Where an account is older than any smurf's: ``old_account`` ramps from 0 at OLD_LEVELS[0]
+# (where ``account_level`` reaches 0) to 1 at OLD_LEVELS[1] (see its docstring).
+OLD_LEVELS = (200.0, 300.0)
+
+
+def old_account(p: PlayerFeatures) -> Score:
+    """A long-lived account: ``ramp(level, 200, 300)`` — 0 at level ≤ 200, 1 at ≥ 300.
+
+    The other end of ``account_level`` (which is 0 from 200 up, so it could not tell a level-
+    210 account from a level-900 one). Smurf accounts are levelled to ranked (30) and played
+    from there; bought or long-idle alts reach ~160, and a level comes about every 8-10 games,
+    so the hundred games an analysis sees add ~12: no smurf of the sandbox is past ~185. An
+    account at 300 has had a couple of thousand games on it: somebody's main. Outperforming a
+    low rank on such an account is a main placed or decayed below its skill, not an alt
+    bought to stomp it. Context, not evidence: the combination lets it remove performance
+    evidence (``combine.OLD_GATE``, fitted on seed 11), and the ramp's top (300 against 400,
+    500, 600 and 800) has the lowest log loss on seed 12. An unknown level scores 0.
+    """
+    level = p.summoner_level
+    if level is None:
+        return Score(0.0, {"level": None})
+    return Score(ramp(float(level), *OLD_LEVELS), {"level": level})
+
+
 TIERS = (
     "IRON", "BRONZE", "SILVER", "GOLD", "PLATINUM", "EMERALD", "DIAMOND",
     "MASTER", "GRANDMASTER", "CHALLENGER",
@@ -330,6 +354,7 @@ SCORES: dict[str, Callable[[PlayerFeatures], Score]] = {
     "role_performance": role_performance,
     "standout_games": standout_games,
     "low_rank": low_rank,
+    "old_account": old_account,
 }
 # The nine scores with a column of their own in ``player_analysis``; the others are stored in
 # ``details`` (``details["scores"]``) so adding a score needs no migration.

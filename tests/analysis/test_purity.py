@@ -123,3 +123,13 @@ def test_more_evidence_never_lowers_the_confidence(values: dict[str, float], nam
         return
     higher = {**values, name: min(1.0, values[name] + 0.2)}
     assert confidence(higher, DEFAULT_WEIGHTS) >= confidence(values, DEFAULT_WEIGHTS)
+
+
+@settings(max_examples=50, deadline=None)
+@given(values=st.fixed_dictionaries({n: st.floats(0.0, 1.0) for n in SCORES}))
+def test_an_older_account_never_raises_the_confidence(values: dict[str, float]) -> None:
+    """old_account only takes evidence back (analysis 2.2): at most all of it, never more."""
+    older = {**values, "old_account": min(1.0, values["old_account"] + 0.3)}
+    assert confidence(older, DEFAULT_WEIGHTS) <= confidence(values, DEFAULT_WEIGHTS)
+    gone = terms({**values, "old_account": 1.0}, DEFAULT_WEIGHTS)
+    assert sum(v for n, v in gone.items() if n not in ("account_level", "low_rank")) >= -1e-9

@@ -80,8 +80,9 @@ def test_three_lucky_games_are_not_a_smurf() -> None:
 
 def test_average_player_scores_zero_everywhere() -> None:
     p = features(n=40, wins=20, factor=1.0, opp_factor=1.0, level=400)
-    evidence = {n: SCORES[n](p).value for n in SCORES if n != "low_rank"}
+    evidence = {n: SCORES[n](p).value for n in SCORES if n not in ("low_rank", "old_account")}
     assert evidence == dict.fromkeys(evidence, 0.0)
+    assert s.old_account(p).value == 1.0  # level 400: context, not evidence
     assert conf(p) < 0.02
 
 
@@ -104,6 +105,35 @@ def test_smurf_profile_is_flagged_and_normal_hot_streak_is_not() -> None:
     # An honest new account: low level, otherwise average.
     newbie = features(n=25, wins=13, factor=1.0, opp_factor=1.0, level=35)
     assert conf(newbie) < 0.3
+
+
+def test_an_old_main_below_its_skill_is_not_a_smurf_but_a_young_account_is() -> None:
+    """The same games, Bronze, strong against the lobby and the lane: a smurf on a level-45
+    account, a main placed or decayed below its skill on a level-313 one (analysis 2.2)."""
+    bronze = [snapshot("BRONZE", "II", 40, 30)]
+    games = {"n": 60, "wins": 36, "factor": 1.35, "opp_factor": 1.5, "ranks": bronze}
+    young = analyze(features(level=45, **games), weights=DEFAULT_WEIGHTS, threshold=0.5)  # type: ignore[arg-type]
+    old = analyze(features(level=313, **games), weights=DEFAULT_WEIGHTS, threshold=0.5)  # type: ignore[arg-type]
+    assert young.is_smurf
+    assert not old.is_smurf
+    parts = old.contributions()
+    assert parts["old_account"] < 0  # the verdict says why: the account's age took it back
+    evidence = sum(v for n, v in parts.items() if n not in ("account_level", "low_rank"))
+    assert evidence >= 0  # never more than all of the evidence
+    # Between 200 and 300 the gate is partial; below 200 the score is silent.
+    mid = analyze(features(level=250, **games), weights=DEFAULT_WEIGHTS, threshold=0.5)  # type: ignore[arg-type]
+    at_200 = analyze(features(level=200, **games), weights=DEFAULT_WEIGHTS, threshold=0.5)  # type: ignore[arg-type]
+    assert old.confidence < mid.confidence < at_200.confidence
+    assert at_200.contributions()["old_account"] == 0.0
+
+
+def test_old_account_boundaries() -> None:
+    assert s.old_account(features(level=45)).value == 0.0
+    assert s.old_account(features(level=200)).value == 0.0
+    assert s.old_account(features(level=250)).value == pytest.approx(0.5)
+    assert s.old_account(features(level=300)).value == 1.0
+    assert s.old_account(features(level=1100)).value == 1.0
+    assert s.old_account(features(level=None)).value == 0.0
 
 
 def test_win_rate_boundaries() -> None:
@@ -205,6 +235,13 @@ def test_win_scores_are_monotone_in_wins(n: int, data: st.DataObject) -> None:
 def test_account_level_never_rises_with_level(l1: int, l2: int) -> None:
     lo, hi = sorted((l1, l2))
     assert s.account_level(features(level=lo)).value >= s.account_level(features(level=hi)).value
+
+
+@settings(max_examples=60, deadline=None)
+@given(l1=st.integers(1, 2000), l2=st.integers(1, 2000))
+def test_old_account_never_falls_with_level(l1: int, l2: int) -> None:
+    lo, hi = sorted((l1, l2))
+    assert s.old_account(features(level=lo)).value <= s.old_account(features(level=hi)).value
 
 
 @settings(max_examples=60, deadline=None)
