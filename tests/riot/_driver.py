@@ -17,7 +17,20 @@ from collections.abc import Iterator
 
 from riotjobs.counters import Counters
 from riotjobs.riot import RateLimitBudgetExhausted, RiotAPIError, RiotClient
+from riotjobs.riot.limiter import Limiter
 from riotjobs.settings import Settings
+
+# When each 429's block was committed (wall clock): from then on no slot may pass it.
+BLOCKS_COMMITTED: list[float] = []
+_block = Limiter.block
+
+
+def _recorded_block(self: Limiter, scope: object, seconds: float) -> None:
+    _block(self, scope, seconds)  # type: ignore[arg-type]
+    BLOCKS_COMMITTED.append(time.time())
+
+
+Limiter.block = _recorded_block  # type: ignore[method-assign]
 
 
 def main() -> None:
@@ -48,7 +61,13 @@ def main() -> None:
                     ok += 1
         except RateLimitBudgetExhausted:
             stop = "budget"
-    doc = {"ok": ok, "errors": dict(errors), "stop": stop, **counters.as_dict()}
+    doc = {
+        "ok": ok,
+        "errors": dict(errors),
+        "stop": stop,
+        "blocks_committed": BLOCKS_COMMITTED,
+        **counters.as_dict(),
+    }
     sys.stdout.write(json.dumps(doc) + "\n")
 
 

@@ -88,25 +88,25 @@ def test_retry_after_blocks_the_scope_in_every_process(fake: FakeRiot, db_url: s
     fake.app_limits = "10:1,60:10"
     fake.force_429 = {25: ("application", 3)}
     base_url = fake.start()
-    spawn_drivers(2, db_url, base_url, 8)
+    results = spawn_drivers(2, db_url, base_url, 8)
 
     blocked = [h for h in fake.hits if h.status == 429]
     assert len(blocked) == 1
-    # The block runs from when the process that got the 429 recorded it, by the database's
-    # clock (which is this host's): under load that may be well after the server sent it.
     until = _blocked_until(db_url)
     assert until is not None, "the 429's Retry-After was never recorded"
-    recorded = until - 3.0
-    assert recorded >= blocked[0].wall - 0.05
-    # A request whose slot was taken before the block was recorded may still go out just after
-    # it; a slot taken later would have had to pass the block.
-    inside = [h.wall - recorded for h in fake.hits if recorded + 0.25 < h.wall < until - 0.02]
-    around = [
-        (round(h.wall - recorded, 4), h.status)
-        for h in fake.hits
-        if recorded - 1.5 < h.wall < until + 0.5
-    ]
-    assert not inside, (inside, f"429 at {blocked[0].wall - recorded:.4f}", around)
+    # The block counts from its commit, as the driver that got the 429 saw it return: under
+    # load that may be well after the server sent the 429 (the update may also wait for a row
+    # lock), and other processes' windows may open meanwhile.
+    (committed,) = [t for r in results for t in r["blocks_committed"]]
+    assert committed >= blocked[0].wall - 0.05 and until - 3.0 <= committed + 0.05
+    # A request whose slot was taken before the commit may still go out after it: normally at
+    # once, but on a starved host its thread may only run a second later (seen with the suite
+    # and three busy loops on two cores). Those slots are the ones the open window had left,
+    # fewer than its 10; a take that ignored the block would send whole windows (10 a second).
+    inside = [h.wall - committed for h in fake.hits if committed + 0.25 < h.wall < until - 0.02]
+    around = [(round(h.wall - committed, 4), h.status) for h in fake.hits if h.wall > committed - 1]
+    where = f"429 at {blocked[0].wall - committed:+.4f} s; hits (s after the commit, status): "
+    assert len(inside) < 10, where + " ".join(f"{t:+.4f}:{s}" for t, s in around[:40])
     assert any(h.wall >= until - 0.02 for h in fake.hits), "the drivers never resumed"
 
 

@@ -261,3 +261,39 @@ def test_deleted_rows_are_recreated(limiters: tuple[Limiter, Limiter], db_url: s
         conn.execute("DELETE FROM rate_limit_scopes")
     done(limiter, pair, slot)  # its rows are gone: nothing to complete, and no error
     limiter.acquire(pair, deadline=time.monotonic() + 5)
+
+
+def test_a_slot_that_waited_is_checked_against_a_block_recorded_meanwhile(
+    limiters: tuple[Limiter, Limiter], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A starved process may run its request long after the slot was taken; a 429 that another
+    process got meanwhile must stop it (the next take waits the block out)."""
+    mine, other = limiters
+    pair = scopes(app="100:1")
+    learn(mine, pair, mine.acquire(pair))
+    slot = mine.acquire(pair)
+    done(mine, pair, slot)
+    queue = mine._slot_queue(pair, mine.lane)
+    real_get = queue.get
+    handed: list[Slot] = []
+    block_after_take: list[bool] = []
+
+    def stale_once(deadline: float | None) -> Slot:
+        if handed:
+            return real_get(deadline)
+        got = real_get(deadline)
+        handed.append(got)
+        if block_after_take:  # the other process's 429 lands while this thread is starved
+            other.block(pair[0], 5.0)
+        return Slot(got.stamp, got.taken - 1.0, got.roomy)  # as if its thread ran a second late
+
+    monkeypatch.setattr(queue, "get", stale_once)
+    fresh = mine.acquire(pair)  # stale, but nothing was recorded meanwhile: it is used
+    assert fresh.stamp == handed[0].stamp
+    done(mine, pair, fresh)
+    handed.clear()
+    block_after_take.append(True)
+    with pytest.raises(RateLimitBudgetExhausted):
+        mine.acquire(pair, deadline=time.monotonic() + 1.0)
+    assert handed, "the stale slot was taken"
+    assert pending(db_url)[pair[0].id] == []  # handed back, not left to count as in flight

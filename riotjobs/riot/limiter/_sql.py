@@ -44,6 +44,16 @@ SET blocked_until = greatest(
     ), updated_at = now()
 WHERE scope = %s
 """
+# Before a stale slot is used: is any of its rows blocked now, and was the key refused?
+REFUSED_SQL = """
+WITH t AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now)
+SELECT
+    EXISTS (
+        SELECT 1 FROM rate_limit_scopes s, t
+        WHERE s.scope = ANY(%(ids)s) AND s.blocked_until > t.now
+    ),
+    (SELECT k.status FROM rate_limit_keys k, t WHERE k.fp = %(fp)s AND k.rejected_until > t.now)
+"""
 # A key Riot refused: every process sharing it stops taking slots until ``rejected_until``.
 REJECT_SQL = """
 INSERT INTO rate_limit_keys AS k (fp, status, rejected_until)

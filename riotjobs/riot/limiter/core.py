@@ -44,7 +44,9 @@ added so we back off. Until a scope's limits have been announced, only one reque
 probes it. ``block`` records a 429's ``Retry-After`` for every process, and ``reject`` a key
 Riot refused (401/403): ``riotjobs_rl_take`` then refuses every slot of that key, in every
 process, for ``REJECT_HOLD`` seconds, and this process's waiters fail with ``InvalidKeyError``
-at once. Both drop this process's spare slots of the scopes concerned.
+at once. Both drop this process's spare slots of the scopes concerned. A slot whose request
+has not left ``STALE_SLOT`` after it was taken (a starved process) is checked against the
+blocks and refusals recorded since, and handed back if one now applies.
 
 **Lanes** (README: Priorities; rules in ``riotjobs_rl_take``, so across processes): below high,
 a window holds ``count`` less the ``reserve``; a lane that waits marks its rows, and lower lanes
@@ -89,6 +91,7 @@ from riotjobs.riot.limiter._sql import (
     DONE_SQL,
     ENSURE_SQL,
     LOCK_SQL,
+    REFUSED_SQL,
     REJECT_SQL,
     TAKE_SQL,
     WRITE_SQL,
@@ -104,6 +107,10 @@ ROOMY = 8
 SPARE_SLOTS = 16
 # A refused key stays refused this long for all its processes (a new key has a new fingerprint).
 REJECT_HOLD = 600.0
+# A slot whose request has not left this long after it was taken (a starved process: the
+# threads waiting for it did not run) is checked against the blocks and refusals recorded
+# since: a 429 another process got meanwhile must not be answered with another request.
+STALE_SLOT = 0.25
 
 
 class Limiter:
@@ -161,7 +168,26 @@ class Limiter:
         or by another process.
         """
         self._check_key(scopes)
-        return self._slot_queue(scopes, self.lane).get(deadline)
+        queue = self._slot_queue(scopes, self.lane)
+        while True:
+            slot = queue.get(deadline)
+            if time.monotonic() - slot.taken < STALE_SLOT or not self._refused_since(scopes):
+                return slot
+            # Taken before a 429's block that another process recorded since: using it would
+            # send a request into the block. Hand it back; the next take waits the block out.
+            self._give_back(tuple(sorted(s.id for s in scopes)), [slot])
+
+    def _refused_since(self, scopes: Sequence[Scope]) -> bool:
+        """Whether a scope is blocked now; raises ``InvalidKeyError`` if the key was refused."""
+        key = scopes[0].key
+        with self._pool.connection() as conn:
+            rec = conn.execute(REFUSED_SQL, {"ids": [s.id for s in scopes], "fp": key}).fetchone()
+        assert rec is not None
+        blocked, rejected = rec
+        if rejected is not None:
+            self._forget_key(key, rejected)
+            raise InvalidKeyError(rejected)
+        return bool(blocked)
 
     def _check_key(self, scopes: Sequence[Scope]) -> None:
         for scope in scopes:
