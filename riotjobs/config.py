@@ -30,7 +30,6 @@ from riotjobs.jobspec import (
     JobSpec,
     Priority,
     TaskRegistry,
-    defaults_from_json,
 )
 from riotjobs.settings import Settings
 
@@ -318,7 +317,7 @@ def _to_doc(jobs: JobsConfig) -> dict[str, Any]:
 
 
 def _from_doc(path: Path, doc: dict[str, Any], registry: TaskRegistry) -> JobsConfig:
-    defaults = defaults_from_json(doc["defaults"])
+    defaults = Defaults(**doc["defaults"])
     jobs = {
         job_id: Job(
             job_id,

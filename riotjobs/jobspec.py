@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -108,7 +108,3 @@ class JobSpec:
         within = (values.pop("catch_up", None) or {}).get("within")
         catch_up = CatchUp(timedelta(seconds=float(within))) if within is not None else None
         return cls(**values, catch_up=catch_up)
-
-
-def defaults_from_json(doc: Mapping[str, Any]) -> Defaults:
-    return Defaults(**cast(dict[str, Any], doc))
