@@ -78,15 +78,17 @@ ROLE_STATS: dict[str, tuple[str, ...]] = {
 _SCALE = {"kda": 1.0, "damage": 1000.0, "gold": 1000.0, "cs": 10.0, "vision": 5.0}
 
 
-def _log_ratio(mine: float, theirs: float) -> float:
-    return math.log((max(mine, 0.0) + _SMOOTH) / (max(theirs, 0.0) + _SMOOTH))
+def _log_ratio(mine: float, theirs: float, scale: float = 1.0) -> float:
+    # log((mine/scale + 1) / (theirs/scale + 1)), written as (mine + s) / (theirs + s) with
+    # s = scale · _SMOOTH: one division fewer per stat, in the analysis's hottest loop.
+    s = scale * _SMOOTH
+    return math.log((max(mine, 0.0) + s) / (max(theirs, 0.0) + s))
 
 
 def _mean_log_ratio(mine: Stats, theirs: Stats, names: tuple[str, ...]) -> float:
     total = 0.0
     for n in names:
-        scale = _SCALE[n]
-        total += _log_ratio(getattr(mine, n) / scale, getattr(theirs, n) / scale)
+        total += _log_ratio(getattr(mine, n), getattr(theirs, n), _SCALE[n])
     return total / len(names)
 
 

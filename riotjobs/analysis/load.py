@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from riotjobs.analysis.features import (
@@ -69,11 +70,13 @@ JOIN lobby ON lobby.match_id = sel.match_id
 LEFT JOIN everyone opp
   ON opp.match_id = sel.match_id AND opp.team_id <> sel.team_id
  AND opp.team_position = sel.team_position AND sel.team_position <> ''
-ORDER BY sel.puuid, sel.played_at, sel.match_id
 """
 # Column positions in a _MATCHES_SQL row (rows are read as plain tuples for speed).
 (_PUUID, _MATCH, _AT, _TOTAL, _WIN, _POS, _LEVEL) = range(7)
 _MINE, _N, _LOBBY, _OPP = 7, 12, 13, 18
+# Each player's matches oldest first. Sorted here, not by the query: a sort of the wide joined
+# rows spilled to disk at the default work_mem, and Python sorts a batch's rows in milliseconds.
+_ORDER = itemgetter(_PUUID, _AT, _MATCH)
 
 _RANKS_SQL = f"""
 SELECT puuid, recorded_at, tier, rank, league_points, wins, losses
@@ -101,16 +104,22 @@ def _match(row: Any) -> MatchFeatures | None:
     others = row[_N] - 1
     if others < 1:  # a lobby of one cannot be compared against; skip the match
         return None
-    mine = row[_MINE : _MINE + 5]
-    sums = row[_LOBBY : _LOBBY + 5]
-    lobby = Stats(*((total - own) / others for total, own in zip(sums, mine, strict=True)))
+    kda, damage, gold, cs, vision = row[_MINE : _MINE + 5]
+    s_kda, s_damage, s_gold, s_cs, s_vision = row[_LOBBY : _LOBBY + 5]
+    lobby = Stats(
+        (s_kda - kda) / others,
+        (s_damage - damage) / others,
+        (s_gold - gold) / others,
+        (s_cs - cs) / others,
+        (s_vision - vision) / others,
+    )
     opponent = None if row[_OPP] is None else Stats(*row[_OPP : _OPP + 5])
     return MatchFeatures(
         match_id=row[_MATCH],
         played_at=row[_AT],
         win=bool(row[_WIN]),
         team_position=row[_POS],
-        mine=Stats(*mine),
+        mine=Stats(kda, damage, gold, cs, vision),
         lobby=lobby,
         lobby_size=int(row[_N]),
         opponent=opponent,
@@ -130,8 +139,9 @@ def load_features(
     }
     last_level: dict[str, int] = {}
     seen: set[tuple[str, str]] = set()
-    result = session.execute(text(_MATCHES_SQL), {**params, "max_matches": max_matches})
-    for row in result:
+    # .all() is one fetch of the batch's rows; iterating the result fetched them one by one.
+    rows = session.execute(text(_MATCHES_SQL), {**params, "max_matches": max_matches}).all()
+    for row in sorted(rows, key=_ORDER):
         player = players.get(row[_PUUID])
         key = (row[_PUUID], row[_MATCH])
         if player is None or key in seen:  # two enemies in one position: keep the first

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from riotjobs.analysis import SCORES, AnalysisOptions, DetectionError, analyze_players
+from riotjobs.analysis import run as run_module
 from riotjobs.analysis import scores as scores_module
 from riotjobs.analysis.combine import ANALYSIS_VERSION, INTERCEPT
 from tests.analysis.factories import League
@@ -148,3 +150,27 @@ def test_out_of_time_run_starts_no_batch(session: Any, engine: Any) -> None:
     _league(session)
     result = analyze_players(engine=engine, options=AnalysisOptions(limit=50), deadline=0.0)
     assert result.out_of_time and result.analyzed == 0
+
+
+def test_every_batch_is_scored_once_while_the_next_loads(session: Any, engine: Any) -> None:
+    _league(session)
+    seen: list[tuple[int, int]] = []
+    options = AnalysisOptions(limit=50, batch_size=1)
+    result = analyze_players(
+        engine=engine, options=options, on_batch=lambda a, s: seen.append((a, s))
+    )
+    assert (result.analyzed, result.smurfs) == (2, 1)
+    assert sorted(seen) == [(1, 0), (1, 1)]
+    assert sorted(r.puuid for r in _analyses(session)) == ["MAIN", "SMURF"]
+
+
+def test_a_deadline_passing_between_batches_keeps_the_first(
+    session: Any, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _league(session)
+    ticks = iter([0.0, 10.0])  # before the first batch: in time; before the second: past it
+    monkeypatch.setattr(run_module, "time", SimpleNamespace(monotonic=lambda: next(ticks)))
+    options = AnalysisOptions(limit=50, batch_size=1)
+    result = analyze_players(engine=engine, options=options, deadline=5.0)
+    assert result.out_of_time and result.analyzed == 1
+    assert len(_analyses(session)) == 1
