@@ -22,8 +22,14 @@ The coefficients were fitted by ``scripts/fit_detector.py`` (logistic regression
 coefficients held ≥ 0) on the confounded sandbox league of seed 11, with the L2 strength
 (1e-4) picked by log loss on seed 12, so the confidence is calibrated there: of players at
 0.8, about 80 % are smurfs. `make eval` reports the calibration on other seeds. ``OLD_GATE``
-was fitted later (2.2) on seed 11 with the other coefficients held, and ``old_account``'s
-ramp picked by log loss on seed 12. ``w`` is the operator's per-score weight (default 1; 0
+was first fitted (2.2) with the 2.1 coefficients held; analysis 2.3 refits every coefficient
+with the gate in the model, and then the gate again (still 1.0, ``old_account``'s ramp top
+still 300 by log loss on seed 12). Fitted jointly, the weight moves off
+``role_performance`` (6.28 → 3.25 on a low rank) onto the lobby signals (``kda``,
+``performance_consistency``, ``standout_games``): a verdict now needs corroboration, and an
+honest player who only beat their lane opponents during a hot streak no longer crosses 0.5
+on that one signal (the easy league's false positive of 2.2). ``w`` is the operator's
+per-score weight (default 1; 0
 switches a score off; ``low_rank`` at 0 stops gating, so evidence counts as on a low rank).
 ``ANALYSIS_VERSION`` is stored with every analysis; bump it whenever a formula, threshold or
 coefficient changes: older rows are then re-analysed gradually.
@@ -38,7 +44,7 @@ from dataclasses import dataclass
 from riotjobs.analysis.features import PlayerFeatures
 from riotjobs.analysis.scores import SCORES, Score
 
-ANALYSIS_VERSION = "2.2"
+ANALYSIS_VERSION = "2.3"
 
 CONTEXT = ("account_level", "low_rank", "old_account")
 # score -> (low, young): log-odds per unit of score x low_rank, and per unit of score x
@@ -46,27 +52,28 @@ CONTEXT = ("account_level", "low_rank", "old_account")
 # fit found nothing in beyond the others (one rank snapshot per player leaves
 # rank_progression mute in the sandbox); they are still computed and stored.
 EVIDENCE: dict[str, tuple[float, float]] = {
-    "win_rate": (0.0, 0.51),
-    "kda": (1.37, 1.34),
-    "rank_discrepancy": (0.28, 0.62),
+    "win_rate": (0.13, 0.17),
+    "kda": (1.81, 1.71),
+    "rank_discrepancy": (0.0, 0.21),
     "rank_progression": (0.0, 0.0),
     "win_rate_trend": (0.0, 0.0),
-    "performance_consistency": (1.09, 1.32),
-    "performance_trends": (1.05, 1.12),
-    "role_performance": (6.28, 3.13),
-    "standout_games": (7.05, 5.84),
+    "performance_consistency": (1.92, 1.36),
+    "performance_trends": (1.27, 1.23),
+    "role_performance": (3.25, 3.66),
+    "standout_games": (6.26, 5.92),
 }
 # account_level -> (alone, x low_rank), low_rank -> (alone, unused): young, low-ranked accounts
 # are more often smurfs before any performance is seen. Fitted on seed 11.
 CONTEXT_TERMS: dict[str, tuple[float, float]] = {
-    "account_level": (1.91, 0.0),
-    "low_rank": (1.35, 0.0),
+    "account_level": (1.88, 0.16),
+    "low_rank": (1.32, 0.0),
 }
-INTERCEPT = -7.52
+INTERCEPT = -7.22
 # old_account removes this share of the performance evidence (per unit of the score): the
 # evidence terms are multiplied by 1 - OLD_GATE · old_account. Fitted on seed 11 with the
-# coefficients above held (a one-parameter fit over 0, 0.05 … 1): 1.0, i.e. from level 300 up
-# performance on the account is not smurf evidence at all; no smurf account is that old.
+# coefficients above held (a one-parameter fit over 0, 0.05 … 1; 1.0 in 2.2 and again after
+# the 2.3 refit), i.e. from level 300 up performance on the account is not smurf evidence at
+# all; no smurf account is that old.
 OLD_GATE = 1.0
 
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(SCORES, 1.0)
