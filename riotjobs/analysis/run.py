@@ -176,6 +176,9 @@ def analyze_players(
         session.rollback()
         size = options.batch_size
         batches = [candidates[i : i + size] for i in range(0, len(candidates), size)]
+        if deadline is not None and time.monotonic() >= deadline:
+            batches = []  # out of time already: load nothing
+            result.out_of_time = True
         for batch, features in _loaded(engine, batches, options.max_matches):
             if deadline is not None and time.monotonic() >= deadline:
                 result.out_of_time = True

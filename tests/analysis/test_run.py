@@ -168,7 +168,7 @@ def test_a_deadline_passing_between_batches_keeps_the_first(
     session: Any, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _league(session)
-    ticks = iter([0.0, 10.0])  # before the first batch: in time; before the second: past it
+    ticks = iter([0.0, 0.0, 10.0])  # at the start and the first batch: in time; then past it
     monkeypatch.setattr(run_module, "time", SimpleNamespace(monotonic=lambda: next(ticks)))
     options = AnalysisOptions(limit=50, batch_size=1)
     result = analyze_players(engine=engine, options=options, deadline=5.0)
