@@ -40,10 +40,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 
-# A lane's last items (at most this many) each get a thread, so its last window leaves at once
-# (``_gather``). About one window of a production key's per-second pace; a development key's
-# window of 20 takes what it can and the rest wait for the next, as they would anyway.
-TAIL_WORKERS = 48
+# A lane's first and last items (at most this many each) get a thread each, so its first and
+# last windows leave at once (``_gather``). About one window of 50 a second; a smaller window
+# takes what it can and the rest wait for the next, as they would anyway.
+WIDE_WORKERS = 48
 
 
 _ADAPTERS: dict[object, TypeAdapter[Any]] = {}
@@ -69,7 +69,7 @@ class RiotClient:
         deadline: float | None = None,
         transport: httpx.BaseTransport | None = None,
         max_workers: int = 16,
-        tail_workers: int = TAIL_WORKERS,
+        wide_workers: int = WIDE_WORKERS,
         app_limits: str | None = None,  # None: the limiter's default until headers say more
         margin: float = DEFAULT_MARGIN,
         max_tries: int = 4,
@@ -87,18 +87,18 @@ class RiotClient:
         self.counters = counters if counters is not None else Counters()
         self.deadline = deadline
         self.max_workers = max(1, max_workers)
-        self.tail_workers = max(self.max_workers, tail_workers)
+        self.wide_workers = max(self.max_workers, wide_workers)
         self.fingerprint = fingerprint(key.get_secret_value())
         # The lane every request takes in the shared limiter; the runner sets it per task.
         self._limiter = Limiter(
             db_url, margin=margin, probe_timeout=timeout, lane=priority, reserve=reserve
         )
         http_timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
-        # gather runs up to max_workers threads per routing value (tail_workers at the end of a
-        # batch), each client serves one.
+        # gather runs up to max_workers threads per routing value (and wide_workers more at the
+        # start and end of a batch), each client serves one.
         http_limits = httpx.Limits(
-            max_connections=self.tail_workers + self.max_workers,
-            max_keepalive_connections=self.tail_workers,
+            max_connections=self.wide_workers + self.max_workers * 2,
+            max_keepalive_connections=self.wide_workers,
         )
         # One TLS context for every routing value's client: building one loads the CA bundle
         # (60-80 ms of CPU), which a run reaching eight routing values paid eight times, the
@@ -285,5 +285,5 @@ class RiotClient:
         Threads are topped up before each list is yielded: requests go on while it is handled.
         """
         workers = max(1, max_workers or self.max_workers)
-        tail = max(workers, self.tail_workers)
-        return _gather.gather_ready(fn, items, workers=workers, lane=lane, tail=tail)
+        wide = max(workers, self.wide_workers)
+        return _gather.gather_ready(fn, items, workers=workers, lane=lane, wide=wide)
