@@ -123,7 +123,8 @@ def gather_ready(
     Without ``lane`` the items share ``workers`` threads and are read lazily. With it, the
     items are read at once and split by ``lane(item)``; each lane gets up to ``workers``
     threads of its own, except its first ``wide`` items and, once at most ``wide`` of its items
-    are left, those not started: each of them gets a thread. A ``RiotAPIError`` is yielded in
+    are left, those not started: each of them gets a thread (``wide`` is shared by the lanes
+    with more than ``workers`` items). A ``RiotAPIError`` is yielded in
     place of its result, except the ``FATAL`` ones, which stop the batch: items not yet started
     are dropped, those running finish and are yielded (their requests were paid for), then the
     error is raised. Any other exception stops the batch the same way.
@@ -168,8 +169,12 @@ def _lanes(
     split: dict[Hashable, list[T]] = {}
     for item in items:
         split.setdefault(lane(item), []).append(item)
-    # A lane of three items needs three threads, not sixteen.
+    # A lane of three items needs three threads, not sixteen. The lanes that could go wide
+    # share ``wide`` between them: every thread runs on one interpreter, and several regions'
+    # lanes together already keep it busy (B8), where more threads only add contention.
+    long = sum(len(mine) > workers for mine in split.values())
+    each = max(workers, wide // max(1, long))
     return [
-        _Lane(iter(mine), min(workers, len(mine)), f"riot-{key}", max(workers, wide), len(mine))
+        _Lane(iter(mine), min(workers, len(mine)), f"riot-{key}", each, len(mine))
         for key, mine in split.items()
     ]
