@@ -40,10 +40,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 
-# A lane's first and last items (at most this many each, shared by the lanes of a batch) get a
-# thread each, so its first and last windows leave at once (``_gather``). About one window of
-# 50 a second; a smaller window takes what it can and the rest wait for the next, as they
-# would anyway.
+# A lane's first items (twice its threads) and last ones (at most this many, shared by the
+# lanes of a batch) get a thread each, so its first and last windows leave at once
+# (``_gather``). About one window of 50 a second; a smaller window takes what it can and the
+# rest wait for the next, as they would anyway.
 WIDE_WORKERS = 48
 
 

@@ -60,9 +60,9 @@ def test_item_errors_are_results_and_a_fatal_one_stops_every_lane() -> None:
 
 
 def test_a_lanes_first_and_last_items_each_get_a_thread() -> None:
-    # Items 0-9 (the head) and 50-59 (the tail) only finish once all ten of their group are
-    # running at once: with four threads alone the barriers would break.
-    head = threading.Barrier(10, timeout=30)
+    # Items 0-7 (the head: twice the lane's threads) and 50-59 (the tail: ``wide``) only
+    # finish once all of their group are running at once: with four threads the barriers break.
+    head = threading.Barrier(8, timeout=30)
     tail = threading.Barrier(10, timeout=30)
     running = 0
     peak = 0
@@ -74,7 +74,7 @@ def test_a_lanes_first_and_last_items_each_get_a_thread() -> None:
             running += 1
             peak = max(peak, running)
         try:
-            if item[0] == "americas" and item[1] < 10:
+            if item[0] == "americas" and item[1] < 8:
                 head.wait()
             elif item[0] == "americas" and item[1] >= 50:
                 tail.wait()
