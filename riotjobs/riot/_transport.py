@@ -258,6 +258,9 @@ class Requester:
         if self.rejected is not None:
             raise InvalidKeyError(self.rejected, endpoint=call.endpoint)
         scopes = (call.app, call.method)
+        # The routing value's client is made (on first use) before the slot is taken, not
+        # between the slot and its request.
+        http = self.http.for_routing(call.routing)
         try:
             slot = self.limiter.acquire(scopes, deadline=self.deadline)
         except InvalidKeyError as refused:  # by another thread's or process's response
@@ -267,7 +270,7 @@ class Requester:
         self.counters.usage.request(call.endpoint, call.routing)
         url = self.base_url.replace("{routing}", call.routing) + call.path
         try:
-            response = self.http.for_routing(call.routing).get(url, params=call.params)
+            response = http.get(url, params=call.params)
         except httpx.TransportError as exc:
             # Even a refused connection is stamped at its completion: telling it apart from a
             # timeout that reached Riot is not worth a slot's risk.

@@ -13,7 +13,7 @@ endpoint and the field.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
@@ -34,8 +34,17 @@ from riotjobs.riot.limiter import DEFAULT_APP_LIMITS, DEFAULT_MARGIN, Limiter
 from riotjobs.riot.models import Account, LeagueEntry, MatchDto, PlatformData, Summoner
 from riotjobs.secret import Secret
 
+if TYPE_CHECKING:
+    import ssl
+
 T = TypeVar("T")
 R = TypeVar("R")
+
+# A lane's first items (twice its threads) and last ones (at most this many, shared by the
+# lanes of a batch) get a thread each, so its first and last windows leave at once
+# (``_gather``). About one window of 50 a second; a smaller window takes what it can and the
+# rest wait for the next, as they would anyway.
+WIDE_WORKERS = 48
 
 
 _ADAPTERS: dict[object, TypeAdapter[Any]] = {}
@@ -61,6 +70,7 @@ class RiotClient:
         deadline: float | None = None,
         transport: httpx.BaseTransport | None = None,
         max_workers: int = 16,
+        wide_workers: int = WIDE_WORKERS,
         app_limits: str | None = None,  # None: the limiter's default until headers say more
         margin: float = DEFAULT_MARGIN,
         max_tries: int = 4,
@@ -78,25 +88,37 @@ class RiotClient:
         self.counters = counters if counters is not None else Counters()
         self.deadline = deadline
         self.max_workers = max(1, max_workers)
+        self.wide_workers = max(self.max_workers, wide_workers)
         self.fingerprint = fingerprint(key.get_secret_value())
         # The lane every request takes in the shared limiter; the runner sets it per task.
         self._limiter = Limiter(
             db_url, margin=margin, probe_timeout=timeout, lane=priority, reserve=reserve
         )
         http_timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
-        # gather runs up to max_workers threads per routing value, each client serves one.
+        # gather runs up to max_workers threads per routing value (and wide_workers more at the
+        # start and end of a batch), each client serves one.
         http_limits = httpx.Limits(
-            max_connections=self.max_workers * 2, max_keepalive_connections=self.max_workers
+            max_connections=self.wide_workers + self.max_workers * 2,
+            max_keepalive_connections=self.wide_workers,
         )
-        self._http = Connections(
-            lambda: httpx.Client(
+        # One TLS context for every routing value's client: building one loads the CA bundle
+        # (60-80 ms of CPU), which a run reaching eight routing values paid eight times, the
+        # first of them between a lane's first slot and its request.
+        tls: list[ssl.SSLContext] = []
+
+        def make() -> httpx.Client:  # under Connections' lock
+            if transport is None and not tls:
+                tls.append(httpx.create_ssl_context())
+            return httpx.Client(
                 auth=TokenAuth(key),
                 transport=transport,
+                verify=tls[0] if tls else True,
                 timeout=http_timeout,
                 limits=http_limits,
                 headers={"Accept": "application/json", "User-Agent": "riotjobs"},
             )
-        )
+
+        self._http = Connections(make)
         self._requests = Requester(
             http=self._http,
             base_url=base_url,
@@ -264,4 +286,5 @@ class RiotClient:
         Threads are topped up before each list is yielded: requests go on while it is handled.
         """
         workers = max(1, max_workers or self.max_workers)
-        return _gather.gather_ready(fn, items, workers=workers, lane=lane)
+        wide = max(workers, self.wide_workers)
+        return _gather.gather_ready(fn, items, workers=workers, lane=lane, wide=wide)

@@ -57,3 +57,55 @@ def test_item_errors_are_results_and_a_fatal_one_stops_every_lane() -> None:
             got += [result for _, result in ready]
     assert any(isinstance(r, NotFoundError) for r in got)  # started before the stop: yielded
     assert len(got) < 399  # items not yet started were dropped
+
+
+def test_a_lanes_first_and_last_items_each_get_a_thread() -> None:
+    # Items 0-7 (the head: twice the lane's threads) and 50-59 (the tail: ``wide``) only
+    # finish once all of their group are running at once: with four threads the barriers break.
+    head = threading.Barrier(8, timeout=30)
+    tail = threading.Barrier(10, timeout=30)
+    running = 0
+    peak = 0
+    lock = threading.Lock()
+
+    def fetch(item: tuple[str, int]) -> int:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        try:
+            if item[0] == "americas" and item[1] < 8:
+                head.wait()
+            elif item[0] == "americas" and item[1] >= 50:
+                tail.wait()
+            return item[1]
+        finally:
+            with lock:
+                running -= 1
+
+    items = [("americas", i) for i in range(60)] + [("na1", i) for i in range(3)]
+    got: list[object] = []
+    for ready in gather_ready(fetch, items, workers=4, lane=lambda item: item[0], wide=10):
+        got += [result for _, result in ready]
+    assert sorted(got, key=str) == sorted([*range(60), *range(3)], key=str)
+    assert peak <= 10 + 4 + 3  # the wide threads, the lane's own, the small lane's
+
+
+def test_lanes_that_could_go_wide_share_it() -> None:
+    # Two long lanes share wide=8: four each, no more than their own workers, so neither
+    # lane ever runs more than four items at once.
+    running: dict[str, int] = {"europe": 0, "asia": 0}
+    peak: dict[str, int] = {"europe": 0, "asia": 0}
+    lock = threading.Lock()
+
+    def fetch(item: tuple[str, int]) -> None:
+        with lock:
+            running[item[0]] += 1
+            peak[item[0]] = max(peak[item[0]], running[item[0]])
+        with lock:
+            running[item[0]] -= 1
+
+    items = [(region, i) for region in ("europe", "asia") for i in range(40)]
+    for _ in gather_ready(fetch, items, workers=4, lane=lambda item: item[0], wide=8):
+        pass
+    assert max(peak.values()) <= 4
