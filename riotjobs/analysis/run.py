@@ -171,16 +171,20 @@ def analyze_players(
 
     weights = check_weights(options.weights)  # fills in defaults for unnamed scores
     result = RunResult()
+
+    def late() -> bool:
+        return deadline is not None and time.monotonic() >= deadline
+
     with Session(engine) as session:
         candidates = select_candidates(session=session, options=options)
         session.rollback()
         size = options.batch_size
         batches = [candidates[i : i + size] for i in range(0, len(candidates), size)]
-        if deadline is not None and time.monotonic() >= deadline:
+        if late():
             batches = []  # out of time already: load nothing
             result.out_of_time = True
         for batch, features in _loaded(engine, batches, options.max_matches):
-            if deadline is not None and time.monotonic() >= deadline:
+            if late():
                 result.out_of_time = True
                 break
             verdicts: list[Verdict] = []

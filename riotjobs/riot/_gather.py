@@ -68,13 +68,9 @@ class _Lane(Generic[T, R]):
     def top_up(self, fn: Callable[[T], R], running: dict[Future[R], tuple[T, _Lane[T, R]]]) -> None:
         """Keep ``depth`` futures submitted while items are left (lazily: a long list is never
         queued all at once)."""
-        while self.submitted < self.depth:
-            for item in islice(self.items, 1):
-                running[self.pool.submit(fn, item)] = (item, self)
-                self.submitted += 1
-                break
-            else:
-                return
+        for item in islice(self.items, max(0, self.depth - self.submitted)):
+            running[self.pool.submit(fn, item)] = (item, self)
+            self.submitted += 1
 
     def finished_one(
         self, fn: Callable[[T], R], running: dict[Future[R], tuple[T, _Lane[T, R]]]
