@@ -44,7 +44,9 @@ def serve(
         None, help="Sandbox time at start, epoch seconds (default: now). Fix it to reproduce."
     ),
     clock_speed: float = typer.Option(1.0, help="Sandbox seconds per real second."),
-    latency_ms: float = typer.Option(0.0, help="Delay added to every response."),
+    latency_ms: float = typer.Option(
+        0.0, help="Latency of every response, counted from the request's arrival."
+    ),
     slow_rate: float = typer.Option(0.0, help="Share of responses that stall for --slow-ms."),
     slow_ms: float = typer.Option(2000.0, help="Length of a stall."),
     app_limit: str = typer.Option(

@@ -3,7 +3,8 @@
 ``/{routing}/...`` serves the Riot endpoints. Order of checks for each request: routing value
 (404 if unknown) -> path (404) -> method (405) -> API key (401 missing, 403 wrong or expired;
 not counted) -> endpoint served on this routing kind (400) -> rate limits (counted; 429) ->
-injected faults -> the answer, after the configured latency (``asyncio.sleep``).
+injected faults -> the answer, once the configured latency has passed since the request arrived
+(``asyncio.sleep`` for what is left of it after the answer was built).
 ``/sandbox/...`` are the sandbox's own control endpoints: no key, not rate limited.
 """
 
@@ -73,6 +74,7 @@ class SandboxApp:
 
     # -- Riot endpoints ---------------------------------------------------------------------
     async def _riot(self, scope: Scope, send: Send, parts: list[str]) -> None:
+        arrived = time.monotonic()
         routing = parts[0] if parts else ""
         route = routes.match_route(parts[1:]) if routing in routes.ROUTINGS else None
         if route is None:
@@ -84,6 +86,10 @@ class SandboxApp:
         delay = self.faults.delay()
         if delay > self.config.latency_ms / 1000:
             self.stats.faults["slow"] += 1
+        # The latency runs from the request's arrival, as a remote server's would: the time
+        # this process took to build the answer (a burst of match bodies, on a machine the
+        # client shares) is part of it, not added to it.
+        delay -= time.monotonic() - arrived
         if delay > 0:
             await asyncio.sleep(delay)
         await _respond(send, status, body, headers)

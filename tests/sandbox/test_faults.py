@@ -6,6 +6,7 @@ import json
 from collections import Counter
 
 import httpx
+import pytest
 
 from riotjobs.sandbox import serve_in_thread
 from tests.sandbox.helpers import small_config
@@ -72,3 +73,53 @@ def test_latency_is_async_and_does_not_serialise_requests() -> None:
         assert codes == [200] * 10
         # Ten 300 ms answers in parallel: a blocking sleep would need 3 s.
         assert 0.3 <= elapsed < 2.5
+
+
+def test_latency_runs_from_arrival_and_includes_the_time_spent_answering(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A remote server's latency does not grow with the CPU the sandbox spends on an answer
+    (a burst of match bodies on a machine it shares with the client): the answer goes out
+    ``latency`` after the request arrived, or at once when building it took longer."""
+    import asyncio
+
+    from riotjobs.sandbox.app import SandboxApp
+
+    sandbox = SandboxApp(small_config(latency_ms=80))
+    clock = [100.0]
+    # time is the module the app reads; nothing else in this test runs meanwhile.
+    monkeypatch.setattr("riotjobs.sandbox.app.time.monotonic", lambda: clock[0])
+    slept: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr("riotjobs.sandbox.app.asyncio.sleep", fake_sleep)
+    answer = sandbox._answer
+    build = [0.0]
+
+    def slow_answer(*args: object) -> object:
+        clock[0] += build[0]  # the answer takes this many seconds of this process's time
+        return answer(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sandbox, "_answer", slow_answer)
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/na1/lol/status/v4/platform-data",
+        "headers": [(b"x-riot-token", sandbox.config.api_key.encode())],
+        "query_string": b"",
+    }
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b""}
+
+    for seconds in (0.03, 0.2):
+        build[0] = seconds
+        asyncio.run(sandbox(scope, receive, send))
+    assert slept == [pytest.approx(0.05)]  # 80 ms less the 30 ms; none after a 200 ms build
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [200, 200]
