@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from itertools import islice
+from threading import local
 from typing import Generic, TypeVar
 
 from riotjobs.riot.errors import InvalidKeyError, RateLimitBudgetExhausted, RiotAPIError
@@ -31,6 +32,18 @@ R = TypeVar("R")
 
 # These stop a whole batch: nothing else in it can succeed.
 FATAL = (InvalidKeyError, RateLimitBudgetExhausted)
+
+_thread = local()
+
+
+def _mark_wide() -> None:
+    _thread.wide = True
+
+
+def on_wide_thread() -> bool:
+    """Whether this thread is a lane's wide thread (its head or tail): those use HTTP
+    connections of their own, so the steady threads' pool stays short (``Connections``)."""
+    return getattr(_thread, "wide", False)
 
 
 class _Lane(Generic[T, R]):
@@ -96,7 +109,9 @@ class _Lane(Generic[T, R]):
             return
         if self.wide_pool is None:  # a head or a tail never holds more than ``wide`` items
             self.wide_pool = ThreadPoolExecutor(
-                max_workers=self.wide, thread_name_prefix=f"{self.name}-wide"
+                max_workers=self.wide,
+                thread_name_prefix=f"{self.name}-wide",
+                initializer=_mark_wide,
             )
         for item in todo:
             running[self.wide_pool.submit(fn, item)] = (item, self)

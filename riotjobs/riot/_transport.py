@@ -34,6 +34,7 @@ import backoff
 import httpx
 
 from riotjobs.counters import Counters
+from riotjobs.riot._gather import on_wide_thread
 from riotjobs.riot.errors import (
     BadRequestError,
     InvalidKeyError,
@@ -123,25 +124,29 @@ class Reach:
 
 
 class Connections:
-    """One ``httpx.Client`` per routing value, made on first use. Thread-safe.
+    """``httpx.Client``s per routing value, made on first use: one for the threads a lane keeps
+    for its whole batch and one for its wide threads (``_gather``: a head or a tail). Thread-safe.
 
-    httpcore's pool scans every connection it holds each time a request starts or ends: one
-    pool for all the routing values a run reaches (16 threads each) spent a tenth of the
-    process's CPU there. Per routing value, the scan stays as short as one region's threads.
+    httpcore's pool scans every connection it holds each time a request starts or ends, and
+    looks at each idle socket while doing so: one pool for all the routing values a run reaches
+    (16 threads each) spent a tenth of the process's CPU there, and one pool per routing value
+    that kept the wide threads' 48 connections cost a run without limits (B3) a fifth of its
+    speed. So the steady threads' pool stays as short as their number, and the wide threads keep
+    their own connections warm for the tail (on Riot, a new one costs a TLS handshake).
     """
 
-    def __init__(self, make: Callable[[], httpx.Client]) -> None:
-        self._make = make
-        self._clients: dict[str, httpx.Client] = {}
+    def __init__(self, make: Callable[[bool], httpx.Client]) -> None:
+        self._make = make  # wide -> a new client
+        self._clients: dict[tuple[str, bool], httpx.Client] = {}
         self._lock = threading.Lock()
 
-    def for_routing(self, routing: str) -> httpx.Client:
-        client = self._clients.get(routing)
+    def for_routing(self, routing: str, *, wide: bool = False) -> httpx.Client:
+        client = self._clients.get((routing, wide))
         if client is None:
             with self._lock:
-                client = self._clients.get(routing)
+                client = self._clients.get((routing, wide))
                 if client is None:
-                    client = self._clients[routing] = self._make()
+                    client = self._clients[(routing, wide)] = self._make(wide)
         return client
 
     def auths(self) -> list[httpx.Auth | None]:
@@ -260,7 +265,7 @@ class Requester:
         scopes = (call.app, call.method)
         # The routing value's client is made (on first use) before the slot is taken, not
         # between the slot and its request.
-        http = self.http.for_routing(call.routing)
+        http = self.http.for_routing(call.routing, wide=on_wide_thread())
         try:
             slot = self.limiter.acquire(scopes, deadline=self.deadline)
         except InvalidKeyError as refused:  # by another thread's or process's response

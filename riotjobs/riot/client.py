@@ -95,18 +95,20 @@ class RiotClient:
             db_url, margin=margin, probe_timeout=timeout, lane=priority, reserve=reserve
         )
         http_timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
-        # gather runs up to max_workers threads per routing value (and wide_workers more at the
-        # start and end of a batch), each client serves one.
-        http_limits = httpx.Limits(
-            max_connections=self.wide_workers + self.max_workers * 2,
-            max_keepalive_connections=self.wide_workers,
+        # gather runs up to max_workers threads per routing value, each client serves one, and
+        # up to wide_workers more at the start and end of a batch, with clients of their own.
+        steady = httpx.Limits(
+            max_connections=self.max_workers * 2, max_keepalive_connections=self.max_workers
+        )
+        wide = httpx.Limits(
+            max_connections=self.wide_workers, max_keepalive_connections=self.wide_workers
         )
         # One TLS context for every routing value's client: building one loads the CA bundle
         # (60-80 ms of CPU), which a run reaching eight routing values paid eight times, the
         # first of them between a lane's first slot and its request.
         tls: list[ssl.SSLContext] = []
 
-        def make() -> httpx.Client:  # under Connections' lock
+        def make(for_wide: bool) -> httpx.Client:  # under Connections' lock
             if transport is None and not tls:
                 tls.append(httpx.create_ssl_context())
             return httpx.Client(
@@ -114,7 +116,7 @@ class RiotClient:
                 transport=transport,
                 verify=tls[0] if tls else True,
                 timeout=http_timeout,
-                limits=http_limits,
+                limits=wide if for_wide else steady,
                 headers={"Accept": "application/json", "User-Agent": "riotjobs"},
             )
 

@@ -109,3 +109,42 @@ def test_lanes_that_could_go_wide_share_it() -> None:
     for _ in gather_ready(fetch, items, workers=4, lane=lambda item: item[0], wide=8):
         pass
     assert max(peak.values()) <= 4
+
+
+def test_the_head_and_tail_run_on_wide_threads_with_their_own_connections() -> None:
+    """Wide threads say so (``on_wide_thread``), and ``Connections`` gives them clients of their
+    own: the steady threads' pool keeps only as many connections as they are (httpcore looks at
+    every idle one each time a request starts or ends)."""
+    import httpx
+
+    from riotjobs.riot._gather import on_wide_thread
+    from riotjobs.riot._transport import Connections
+
+    def fetch(item: tuple[str, int]) -> bool:
+        return on_wide_thread()
+
+    items = [("americas", i) for i in range(60)] + [("na1", i) for i in range(3)]
+    wide: dict[tuple[str, int], object] = {}
+    for ready in gather_ready(fetch, items, workers=4, lane=lambda item: item[0], wide=10):
+        wide.update(ready)
+    assert {i for (lane, i), flag in wide.items() if lane == "americas" and flag} == {
+        *range(8),  # the head: twice the lane's threads
+        *range(50, 60),  # the tail: wide=10
+    }
+    assert not any(flag for (lane, _), flag in wide.items() if lane == "na1")  # 3 items: none
+    assert not on_wide_thread()
+
+    made: list[bool] = []
+
+    def make(for_wide: bool) -> httpx.Client:
+        made.append(for_wide)
+        return httpx.Client()
+
+    connections = Connections(make)
+    try:
+        steady = connections.for_routing("americas")
+        assert connections.for_routing("americas", wide=True) is not steady
+        assert connections.for_routing("americas") is steady
+        assert made == [False, True]
+    finally:
+        connections.close()
