@@ -11,6 +11,7 @@ import threading
 import time
 from calendar import timegm
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -145,7 +146,19 @@ def test_ctrl_c_stops_following_and_leaves_the_run_alone(env: dict[str, str], en
         follower, reader = _follow(env, "logs", "long_nap", "-f")
         wait_for(lambda: "sleeping 60.0 s" in reader.text(), what="the follower's first lines")
         follower.send_signal(signal.SIGINT)
-        assert follower.wait(timeout=10) == 130
+        try:
+            code = follower.wait(timeout=30)  # a bound against a hang, not a timing
+        except subprocess.TimeoutExpired:
+            # Say where it stands (signals blocked, ignored or caught; its state) before failing.
+            status = Path(f"/proc/{follower.pid}/status")
+            facts = [
+                line
+                for line in (status.read_text().splitlines() if status.exists() else [])
+                if line.startswith(("State", "Sig", "Shd"))
+            ]
+            follower.kill()
+            pytest.fail(f"`logs -f` still running 30 s after SIGINT: {facts}")
+        assert code == 130
         assert follower.stderr is not None
         assert "stopped following; the run goes on" in follower.stderr.read()
         assert run.poll() is None
