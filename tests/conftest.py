@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,19 @@ os.environ["XDG_CACHE_HOME"] = str(_CACHE_HOME)
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_CACHE_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ctrl_c_reaches_children() -> Iterator[None]:
+    """A shell's background job (`make test &`, `nohup ... &`) starts with SIGINT ignored, and
+    every process the tests spawn would inherit that: a Ctrl-C sent to a spawned `riotjobs logs
+    -f` would then do nothing. Give the session, and so its children, a terminal's disposition."""
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if ignored:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @pytest.fixture(scope="session")

@@ -143,16 +143,7 @@ def test_ctrl_c_stops_following_and_leaves_the_run_alone(env: dict[str, str], en
     run = spawn_riotjobs("run", "long_nap", env=env)
     try:
         row = wait_for(lambda: running_row(engine, "long_nap"), what="the run's row")
-        # A shell's background job (`make test &`) ignores SIGINT, and so would the follower,
-        # which inherits it: give it the disposition a terminal's Ctrl-C meets.
-        ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
-        if ignored:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-        try:
-            follower, reader = _follow(env, "logs", "long_nap", "-f")
-        finally:
-            if ignored:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
+        follower, reader = _follow(env, "logs", "long_nap", "-f")  # SIGINT: see conftest
         wait_for(lambda: "sleeping 60.0 s" in reader.text(), what="the follower's first lines")
         follower.send_signal(signal.SIGINT)
         try:
