@@ -42,6 +42,9 @@ class ExitCode(IntEnum):
     TIMEOUT = 124
     SIGINT = 130
     CANCELLED = 130  # `riotjobs cancel` (an alias of SIGINT: a person stopped the run)
+    # The reader of stdout went away (`riotjobs history job | head -1`): what a shell reports
+    # for any filter that SIGPIPE stops, so `set -o pipefail` scripts see the usual status.
+    SIGPIPE = 141
     SIGTERM = 143
 
 

@@ -42,8 +42,13 @@ class _Group(TyperGroup):
 
         from riotjobs.cli import output
 
+        stdout = _stdout_file()
         try:
             code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except SystemExit:
+            if not _reader_gone(stdout):
+                raise
+            code = ExitCode.SIGPIPE
         except click.NoArgsIsHelpError as exc:  # `riotjobs db` alone: its help
             sys.stderr.write((exc.ctx.get_help() if exc.ctx else "") + "\n")
             code = ExitCode.USAGE
@@ -74,7 +79,7 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             output.error("interrupted")
             raise typer.Exit(ExitCode.SIGINT) from None
-        except (typer.Exit, typer.Abort, SystemExit):
+        except (typer.Exit, typer.Abort, SystemExit, BrokenPipeError):
             raise
         except Exception as exc:
             from click import exceptions as click
@@ -98,6 +103,35 @@ class _Group(TyperGroup):
                 "(set RIOTJOBS_DEBUG=1 for the traceback)"
             )
             raise typer.Exit(ExitCode.FAILED) from None
+
+
+def _stdout_file() -> tuple[int, int] | None:
+    """The file behind stdout's descriptor (device, inode), or None without one."""
+    try:
+        found = os.fstat(sys.__stdout__.fileno()) if sys.__stdout__ else None
+    except (OSError, ValueError):
+        return None
+    return (found.st_dev, found.st_ino) if found else None
+
+
+def _reader_gone(stdout: tuple[int, int] | None) -> bool:
+    """Whether the command ended because stdout's reader closed the pipe (``| head -1``).
+
+    rich and click meet the ``BrokenPipeError`` first and exit 1 without a word: rich after
+    pointing stdout at /dev/null, click after wrapping ``sys.stdout`` so the last flush stays
+    quiet. Either trace tells us, and the command then exits 141, what a shell shows for any
+    filter a closed pipe stopped. The signal's handler stays Python's (ignored) rather than
+    the default that kills the process: a reader going away must never stop a run between two
+    statements.
+    """
+    if type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
+        return True
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    now = _stdout_file()
+    return now is not None and now != stdout and now == (null.st_dev, null.st_ino)
 
 
 def reflow(text: str | None) -> str | None:
