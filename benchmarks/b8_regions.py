@@ -25,6 +25,7 @@ import argparse
 from typing import Any
 
 import _common as c
+from _cpu import CpuMeter
 
 LIMITS = "50:1,1000:60"
 LATENCY_MS = 80.0
@@ -89,13 +90,16 @@ def measure(players: int, matches: int, interleave: bool) -> dict[str, Any]:
         jobs.write_text(JOBS.format(tracked=players * len(platforms), matches=matches))
         env = c.riotjobs_env(db_url=url, sb=sb, jobs_yaml=jobs)
         sb.reset_stats()
+        meter = CpuMeter(sandbox_pid=sb.process.pid)
         wall = c.timed(["run", "tracked_player_updater"], env)
+        meter.stop()
         stats = sb.stats()
         arrivals = sorted(sb.arrivals())
         run = c.last_execution(url, "tracked_player_updater")
         stored = c.scalar(url, "SELECT count(*) FROM matches")
     regions = per_region(arrivals, limits)
     total = len(arrivals)
+    cpu = meter.figures(requests=total)
     answered = sum(1 for a in arrivals if a[3] != 429)
     phase = (arrivals[-1][0] - arrivals[0][0] + LATENCY_MS / 1000) if arrivals else 0.0
     limited = c.limited_429s(stats)
@@ -115,11 +119,20 @@ def measure(players: int, matches: int, interleave: bool) -> dict[str, Any]:
         "method_429": limited["method"],
         "service_429": limited["service"],
         "max_peak_ratio": stats["max_peak_ratio"],
+        "cpu": cpu,
         "met": {
             "regions": all(u is not None and u >= TARGET_UTILIZATION for u in utils),
             "combined": combined >= TARGET_RPS,
         },
     }
+
+
+def _cpu_row(cpu: dict[str, Any]) -> str:
+    return f"{cpu['riotjobs_ms_per_request']}, {c.fmt(cpu['sandbox_ms_per_request'])}"
+
+
+def _host_row(cpu: dict[str, Any]) -> str:
+    return f"{c.fmt(cpu['host_busy_share'])}, {c.fmt(cpu['host_steal_share'])}"
 
 
 def main() -> None:
@@ -173,6 +186,8 @@ def main() -> None:
             f"{result['app_429']} / {result['method_429']} / {result['service_429']}",
         ),
         ("wall s (whole process)", result["wall_s"]),
+        ("CPU ms per request: riotjobs (start-up included), sandbox", _cpu_row(result["cpu"])),
+        ("host busy share (of every core), steal share", _host_row(result["cpu"])),
     ]
     c.emit(doc, as_json=args.json, title=f"B8 every region at once ({LIMITS} each)", rows=rows)
 

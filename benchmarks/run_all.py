@@ -259,6 +259,16 @@ def _b8(d: dict[str, Any]) -> list[Row]:
         _one("B8", "429s app / method / service", _429s(d), "0 app+method",
              d["app_429"] + d["method_429"] == 0),
     ]  # fmt: skip
+    cpu = d.get("cpu")
+    if cpu:  # what bounds B8 on a small host: the CPU the client and the sandbox share
+        rows.append(
+            _one(
+                "B8",
+                "CPU ms/request riotjobs, sandbox (host busy, steal)",
+                f"{cpu['riotjobs_ms_per_request']}, {cpu['sandbox_ms_per_request']}"
+                f" ({cpu['host_busy_share']}, {cpu['host_steal_share']})",
+            )
+        )
     return rows
 
 

@@ -163,6 +163,12 @@ def test_b8_regions(pg_server: PgServer) -> None:
         assert 0 < doc["regions"][region]["utilization"] <= 1
     _no_app_or_method_429(doc)
     assert doc["combined_answered_per_s"] > 0
+    # Where the CPU went: the riotjobs child did work; the sandbox and host figures need /proc.
+    cpu = doc["cpu"]
+    assert cpu["riotjobs_cpu_s"] > 0 and cpu["riotjobs_ms_per_request"] > 0
+    if Path("/proc/stat").exists():
+        assert cpu["sandbox_cpu_s"] > 0
+        assert 0 < cpu["host_busy_share"] <= 1 and 0 <= cpu["host_steal_share"] < 1
 
 
 def test_b9_production(pg_server: PgServer) -> None:
