@@ -29,7 +29,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import httpx
@@ -46,6 +46,7 @@ class WireTransport(httpx.BaseTransport):
         self._ssl_context = ssl_context
         self._max_idle = max(0, max_idle)
         self._idle: dict[Origin, list[http.client.HTTPConnection]] = {}
+        self._busy: set[http.client.HTTPConnection] = set()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -58,6 +59,8 @@ class WireTransport(httpx.BaseTransport):
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
         body = request.read()
         conn = self._checkout(origin, timeouts, request)
+        with self._lock:
+            self._busy.add(conn)
         try:
             with _mapped(request, "write"):
                 conn.putrequest(
@@ -75,6 +78,9 @@ class WireTransport(httpx.BaseTransport):
         except BaseException:
             conn.close()
             raise
+        finally:
+            with self._lock:
+                self._busy.discard(conn)
         if answer.will_close:
             conn.close()
         else:
@@ -90,9 +96,17 @@ class WireTransport(httpx.BaseTransport):
         )
 
     def close(self) -> None:
+        """Close every connection. A request still waiting for its answer fails at once with a
+        ``ReadError`` (its socket is shut down) instead of running into its read timeout: the
+        run's watchdog closes the client to unwind the task at its deadline."""
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, {}
+            busy = list(self._busy)
+        for conn in busy:
+            if conn.sock is not None:
+                with suppress(OSError):  # already closed by its thread
+                    conn.sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in recv
         for conns in idle.values():
             for conn in conns:
                 conn.close()

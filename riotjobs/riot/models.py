@@ -118,7 +118,9 @@ class ParticipantDto(RiotModel):
     subteam_placement: int | None = None
     riot_id_game_name: str | None = None
     riot_id_tagline: str | None = None
-    challenges: dict[str, Any] | None = None
+    # Not read: ``challenges`` (about 130 keys per participant in Riot's matches) is ignored
+    # like any unknown field, which halves the CPU of validating a real match (0.40 -> 0.21 ms
+    # over the 39 matches in riot-examples), time every other thread of a run waits for.
 
 
 class BanDto(RiotModel):

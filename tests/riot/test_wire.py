@@ -68,6 +68,9 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.seen: list[tuple[str, dict[str, str], int]] = []
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that went away (the close test) is not this server's problem
+
     @property
     def url(self) -> str:
         scheme = "https" if isinstance(self.socket, ssl.SSLSocket) else "http"
@@ -231,3 +234,27 @@ def test_behind_a_proxy_the_client_keeps_httpx_own_transport(
     proxied, mounts = wire_of("europe")
     # httpx's transport, with the proxy mounted from the environment (NO_PROXY included).
     assert not isinstance(proxied, WireTransport) and mounts > 0
+
+
+def test_closing_the_transport_ends_a_request_waiting_for_its_answer(server: _Server) -> None:
+    """The run's watchdog closes the client at the deadline: a thread waiting on a slow answer
+    fails then, not at its read timeout."""
+    transport = WireTransport()
+    client = httpx.Client(transport=transport, timeout=30)
+    failed: list[BaseException] = []
+
+    def wait_for_answer() -> None:
+        try:
+            client.get(f"{server.url}/slow")
+        except httpx.TransportError as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=wait_for_answer)
+    thread.start()
+    while not server.seen:  # the request is out and its thread waits in recv
+        time.sleep(0.01)
+    transport.close()
+    thread.join(timeout=20)
+    assert not thread.is_alive()
+    assert len(failed) == 1 and isinstance(failed[0], httpx.ReadError | httpx.RemoteProtocolError)
+    client.close()
