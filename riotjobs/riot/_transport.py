@@ -69,9 +69,10 @@ class TokenAuth(httpx.Auth):
 
 
 def quiet_http_loggers() -> None:
-    """httpx logs every URL at INFO and httpcore traces the exchange at DEBUG; keep both at
-    WARNING so a verbose run can never echo request details (the key is only ever in a header,
-    but a header dump at DEBUG must not become possible)."""
+    """httpx logs every URL at INFO and httpcore (the wire behind a proxy) traces the exchange
+    at DEBUG; keep both at WARNING so a verbose run can never echo request details (the key is
+    only ever in a header, but a header dump at DEBUG must not become possible). The usual wire,
+    ``_wire``'s http.client, logs nothing."""
     for name in ("httpx", "httpcore"):
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.WARNING:
@@ -127,12 +128,13 @@ class Connections:
     """``httpx.Client``s per routing value, made on first use: one for the threads a lane keeps
     for its whole batch and one for its wide threads (``_gather``: a head or a tail). Thread-safe.
 
-    httpcore's pool scans every connection it holds each time a request starts or ends, and
-    looks at each idle socket while doing so: one pool for all the routing values a run reaches
-    (16 threads each) spent a tenth of the process's CPU there, and one pool per routing value
-    that kept the wide threads' 48 connections cost a run without limits (B3) a fifth of its
-    speed. So the steady threads' pool stays as short as their number, and the wide threads keep
-    their own connections warm for the tail (on Riot, a new one costs a TLS handshake).
+    Each client has a connection pool of its own (``_wire``). The split began with httpcore,
+    whose pool scans every connection it holds each time a request starts or ends: one pool for
+    all the routing values a run reaches cost a tenth of the process's CPU, and one per routing
+    value that kept the wide threads' 48 connections cost a run without limits (B3) a fifth of
+    its speed. It stays because it keeps what each pool holds to what its threads use: the
+    steady threads' pool as short as their number, and the wide threads' connections warm for
+    the tail (on Riot, a new one costs a TLS handshake).
     """
 
     def __init__(self, make: Callable[[bool], httpx.Client]) -> None:
