@@ -141,13 +141,15 @@ class Connections:
         self._make = make  # wide -> a new client
         self._clients: dict[tuple[str, bool], httpx.Client] = {}
         self._lock = threading.Lock()
+        self.closed = False
 
-    def for_routing(self, routing: str, *, wide: bool = False) -> httpx.Client:
+    def for_routing(self, routing: str, *, wide: bool = False) -> httpx.Client | None:
+        """The client of ``routing``; None once ``close`` has run (the run is stopping)."""
         client = self._clients.get((routing, wide))
         if client is None:
             with self._lock:
                 client = self._clients.get((routing, wide))
-                if client is None:
+                if client is None and not self.closed:
                     client = self._clients[(routing, wide)] = self._make(wide)
         return client
 
@@ -157,6 +159,7 @@ class Connections:
 
     def close(self) -> None:
         with self._lock:
+            self.closed = True
             clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             client.close()
@@ -268,6 +271,13 @@ class Requester:
         # The routing value's client is made (on first use) before the slot is taken, not
         # between the slot and its request.
         http = self.http.for_routing(call.routing, wide=on_wide_thread())
+        if http is None:
+            # The watchdog closed the client (deadline, signal, cancel): a retry, or the next
+            # item of a batch, must not open a new connection and wait out its read timeout.
+            # Fatal to the batch, like a deadline: the task unwinds at once.
+            raise RateLimitBudgetExhausted(
+                f"{call.where}: not sent, the run is stopping", endpoint=call.endpoint
+            )
         try:
             slot = self.limiter.acquire(scopes, deadline=self.deadline)
         except InvalidKeyError as refused:  # by another thread's or process's response

@@ -224,6 +224,7 @@ def test_behind_a_proxy_the_client_keeps_httpx_own_transport(
         )
         try:
             http = client._http.for_routing(routing)
+            assert http is not None
             return http._transport, len(http._mounts)
         finally:
             client.close()
@@ -258,3 +259,19 @@ def test_closing_the_transport_ends_a_request_waiting_for_its_answer(server: _Se
     assert not thread.is_alive()
     assert len(failed) == 1 and isinstance(failed[0], httpx.ReadError | httpx.RemoteProtocolError)
     client.close()
+
+
+def test_a_closed_riot_client_sends_nothing_more(server: _Server) -> None:
+    """The watchdog closes the run's client at its deadline (or on a signal or a cancel). A
+    retry, or the next item of a batch, must then fail at once and stop the batch, not open a
+    new connection and wait out its read timeout past the deadline."""
+    from riotjobs.riot import RiotClient
+    from riotjobs.riot.errors import RateLimitBudgetExhausted
+
+    client = RiotClient(
+        api_key="RGAPI-test", base_url=server.url + "/{routing}", db_url="postgresql:///x"
+    )
+    client.close()
+    with pytest.raises(RateLimitBudgetExhausted, match="the run is stopping"):
+        client.match("NA1_1", platform="na1")
+    assert server.seen == []
