@@ -30,7 +30,6 @@ import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
 
 import httpx
 
@@ -128,8 +127,11 @@ class WireTransport(httpx.BaseTransport):
         scheme, host, port = origin
         connect_timeout = timeouts.get("connect")
         if scheme == "https":
-            context = self._ssl_context or httpx.create_ssl_context()
-            conn = http.client.HTTPSConnection(host, port, timeout=connect_timeout, context=context)
+            if self._ssl_context is None:  # built once: it loads the CA bundle
+                self._ssl_context = httpx.create_ssl_context()
+            conn = http.client.HTTPSConnection(
+                host, port, timeout=connect_timeout, context=self._ssl_context
+            )
         else:
             conn = http.client.HTTPConnection(host, port, timeout=connect_timeout)
         with _mapped(request, "connect"):
@@ -182,12 +184,10 @@ _ERRORS: dict[str, type[httpx.TransportError]] = {
 @contextmanager
 def _mapped(request: httpx.Request, phase: str) -> Iterator[None]:
     """Standard-library failures of one phase as httpx's ``TransportError`` tree."""
-    error: Any
     try:
         yield
     except TimeoutError as exc:  # socket.timeout is an alias
-        error = _TIMEOUTS[phase](f"{phase} timed out", request=request)
-        raise error from exc
+        raise _TIMEOUTS[phase](f"{phase} timed out", request=request) from exc
     except (http.client.HTTPException, ssl.SSLError) as exc:
         if phase == "connect":  # a TLS handshake or certificate failure
             raise httpx.ConnectError(f"{type(exc).__name__}: {exc}", request=request) from exc

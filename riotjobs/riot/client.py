@@ -108,13 +108,14 @@ class RiotClient:
         # (60-80 ms of CPU), which a run reaching eight routing values paid eight times, the
         # first of them between a lane's first slot and its request.
         tls: list[ssl.SSLContext] = []
+        proxied = transport is None and behind_proxy()  # read once, like httpx does per client
 
         def make(for_wide: bool) -> httpx.Client:  # under Connections' lock
             if transport is None and not tls:
                 tls.append(httpx.create_ssl_context())
             limits = wide if for_wide else steady
             wire = transport
-            if wire is None and not behind_proxy():
+            if wire is None and not proxied:
                 # http.client's wire (``_wire``): a third of httpx's CPU per request.
                 wire = WireTransport(
                     ssl_context=tls[0], max_idle=limits.max_keepalive_connections or 0
